@@ -1,0 +1,78 @@
+/**
+ * One error class, `KmsError`, with a stable `code` from the single registry below.
+ * Codes mirror the reference model's names (Alibaba Cloud KMS 2016-01-20) and never
+ * change once released; messages may. Programmer misuse (wrong argument types) throws
+ * TypeError / RangeError instead.
+ *
+ * ```ts
+ * try { await kms.decrypt({ ciphertextBlob }) }
+ * catch (err) { if (KmsError.is(err, 'InvalidCiphertext')) … }
+ * ```
+ *
+ * Messages never contain plaintext, key material, data keys or passphrases.
+ */
+
+/** Who is at fault: the caller (fix the request) or Strongroom / its storage (retry or report). */
+export type ErrorKind = 'caller' | 'internal'
+
+interface CodeInfo {
+  readonly kind: ErrorKind
+  /** HTTP status the reference model answers with; wire facades reuse it. */
+  readonly httpStatus: number
+  readonly description: string
+}
+
+/** The registry: every code Strongroom can produce. README "Errors" lists the same table. */
+export const ERROR_CODES = {
+  InvalidParameter: { kind: 'caller', httpStatus: 400, description: 'A parameter is missing, malformed or out of range.' },
+  InvalidCiphertext: { kind: 'caller', httpStatus: 400, description: 'The ciphertext blob is malformed, was modified, belongs to no key here, or the encryption context does not match.' },
+  IncorrectKey: { kind: 'caller', httpStatus: 400, description: 'The ciphertext was not encrypted under the key the request names.' },
+  'Forbidden.KeyNotFound': { kind: 'caller', httpStatus: 404, description: 'No key with this id, resource name or alias exists (or it was purged).' },
+  'Forbidden.AliasNotFound': { kind: 'caller', httpStatus: 404, description: 'No alias with this name exists.' },
+  'Forbidden.ResourceNotFound': { kind: 'caller', httpStatus: 404, description: 'The key exists but the key version named does not.' },
+  'Forbidden.NoPermission': { kind: 'caller', httpStatus: 403, description: 'The caller is not allowed to perform this action on this resource.' },
+  'Forbidden.DeletionProtected': { kind: 'caller', httpStatus: 403, description: 'The key has deletion protection enabled; turn it off before scheduling deletion.' },
+  'Rejected.Disabled': { kind: 'caller', httpStatus: 400, description: 'The key is Disabled; enable it first.' },
+  'Rejected.InvalidState': { kind: 'caller', httpStatus: 409, description: 'The key state does not allow this operation (PendingDeletion, PendingImport, …).' },
+  'Rejected.UnsupportedOperation': { kind: 'caller', httpStatus: 400, description: 'The operation is not supported for this key spec, usage or origin.' },
+  AlreadyExists: { kind: 'caller', httpStatus: 409, description: 'A resource with this name already exists (alias, key id).' },
+  LimitExceeded: { kind: 'caller', httpStatus: 400, description: 'A quota was reached (tags per key, aliases per key, versions per key, plaintext size).' },
+  Conflict: { kind: 'caller', httpStatus: 409, description: 'Another writer changed the record concurrently and retries were exhausted; repeat the call.' },
+  RootKeyMismatch: { kind: 'caller', httpStatus: 403, description: 'The root key (passphrase, raw key, provider) does not open this keystore. Nothing was written.' },
+  Closed: { kind: 'caller', httpStatus: 400, description: 'The engine or storage was closed.' },
+  StorageFailure: { kind: 'internal', httpStatus: 500, description: 'The storage backend failed; the operation did not complete and nothing was acknowledged.' },
+  CorruptRecord: { kind: 'internal', httpStatus: 500, description: 'A stored record could not be read or failed its integrity check.' },
+  InternalFailure: { kind: 'internal', httpStatus: 500, description: 'An unexpected internal error.' },
+} as const satisfies Record<string, CodeInfo>
+
+export type KmsErrorCode = keyof typeof ERROR_CODES
+
+export interface KmsErrorOptions {
+  readonly cause?: unknown
+}
+
+export class KmsError extends Error {
+  override readonly name = 'KmsError'
+  readonly code: KmsErrorCode
+
+  constructor(code: KmsErrorCode, message?: string, options?: KmsErrorOptions) {
+    // Precondition: only registered codes exist, so callers can switch on them.
+    if (!Object.hasOwn(ERROR_CODES, code)) throw new TypeError(`unregistered KmsError code: ${String(code)}`)
+    super(message ?? ERROR_CODES[code].description, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+  }
+
+  /** Caller mistake or internal fault. */
+  get kind(): ErrorKind {
+    return ERROR_CODES[this.code].kind
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].httpStatus
+  }
+
+  /** `KmsError.is(err, 'InvalidCiphertext')`: narrow an unknown error by code. */
+  static is(error: unknown, code?: KmsErrorCode): error is KmsError {
+    return error instanceof KmsError && (code === undefined || error.code === code)
+  }
+}
