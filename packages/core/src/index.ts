@@ -1,6 +1,27 @@
+export { Kms, MAX_ENCRYPT_PLAINTEXT_BYTES } from './kms.js'
+export type { KmsOptions } from './kms.js'
+export type * from './api.js'
 export { KmsError, ERROR_CODES } from './errors.js'
 export type { KmsErrorCode, ErrorKind, KmsErrorOptions } from './errors.js'
 export type {
   StorageAdapter, StorageManifest, StoredRecord, Mutation, CommitResult, ScanOptions, ScanPage,
   StorageChange, StorageChangeListener,
 } from './storage.js'
+export { passphraseRootKey, rawRootKey, ephemeralRootKey } from './root-key.js'
+export type { RootKeyProvider, RootKeyContext, RootKeyParams, PassphraseOptions, JsonValue } from './root-key.js'
+export { ManualClock, systemClock, DAY_MS } from './clock.js'
+export type { Clock } from './clock.js'
+export { encodeEncryptionContext, MAX_ENCRYPTION_CONTEXT_BYTES } from './context.js'
+export type { EncryptionContext } from './context.js'
+export { parseBlob, BLOB_FORMAT_VERSION, BLOB_OVERHEAD, BLOB_HEADER_LENGTH, MESSAGES_PER_EPOCH } from './blob.js'
+export type { ParsedBlob } from './blob.js'
+export { KEY_OPERATION_RULES } from './transitions.js'
+export type { KeyOperation, StateRule } from './transitions.js'
+export { KEY_STATES, KEY_SPECS } from './key-record.js'
+export type { KeyState, KeySpec, KeyUsage, KeyOrigin } from './key-record.js'
+export type {
+  KmsEvents, KmsEventEmitter, KeyCreatedEvent, KeyStateChangedEvent, KeyVersionCreatedEvent, KeyUpdatedEvent,
+  KeyPurgedEvent, AliasChangedEvent,
+} from './events.js'
+export { seededRandom, pooledRandom } from '@strongroom/crypto'
+export type { RandomSource, CryptoProvider } from '@strongroom/crypto'

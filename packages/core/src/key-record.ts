@@ -1,0 +1,175 @@
+/**
+ * The key record: one stored record per customer master key (CMK), holding its metadata
+ * and a list of versions whose material is wrapped under the root key. Version pointers
+ * and state fields are checked together by one invariant function, and every change is
+ * checked by one transition function (Vault's keysutil/policy.go model): versions are
+ * only appended, the primary pointer only moves forward, and protection switches only as
+ * the rules allow.
+ *
+ * ```ts
+ * const record = decodeKeyRecord(bytes)   // upgrades older schema shapes on read
+ * assertKeyRecord(record)                 // throws CorruptRecord when inconsistent
+ * ```
+ */
+import { utf8Decode, utf8Encode } from './bytes.js'
+import { DAY_MS } from './clock.js'
+import { KmsError } from './errors.js'
+
+export const KEY_RECORD_SCHEMA = 1
+
+export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport'
+export const KEY_STATES: readonly KeyState[] = ['Enabled', 'Disabled', 'PendingDeletion', 'PendingImport']
+
+/** Symmetric key specs, named as in the reference model. */
+export type KeySpec = 'Aliyun_AES_256' | 'Aliyun_AES_128'
+export const KEY_SPECS: readonly KeySpec[] = ['Aliyun_AES_256', 'Aliyun_AES_128']
+export const KEY_SPEC_MATERIAL_BYTES: Readonly<Record<KeySpec, number>> = { Aliyun_AES_256: 32, Aliyun_AES_128: 16 }
+
+export type KeyUsage = 'ENCRYPT/DECRYPT'
+export const KEY_USAGES: readonly KeyUsage[] = ['ENCRYPT/DECRYPT']
+
+/** `Aliyun_KMS`: material generated here. `EXTERNAL`: material imported by the owner (BYOK). */
+export type KeyOrigin = 'Aliyun_KMS' | 'EXTERNAL'
+export const KEY_ORIGINS: readonly KeyOrigin[] = ['Aliyun_KMS', 'EXTERNAL']
+
+export const MIN_ROTATION_INTERVAL_MS = 7 * DAY_MS
+export const MAX_ROTATION_INTERVAL_MS = 365 * DAY_MS
+export const MIN_PENDING_WINDOW_DAYS = 7
+export const MAX_PENDING_WINDOW_DAYS = 366
+export const MAX_TAGS_PER_KEY = 20
+export const MAX_ALIASES_PER_KEY = 50
+export const MAX_VERSIONS_PER_KEY = 1000
+
+export interface KeyVersionRecord {
+  readonly keyVersionId: string
+  /** Epoch ms. */
+  readonly creationDate: number
+  /** Root-key-wrapped material, base64 (see root-key.ts for the wrapping format). */
+  readonly wrappedMaterial: string
+}
+
+export interface KeyRecord {
+  readonly schema: typeof KEY_RECORD_SCHEMA
+  readonly keyId: string
+  readonly region: string
+  readonly account: string
+  readonly description: string
+  readonly keySpec: KeySpec
+  readonly keyUsage: KeyUsage
+  readonly origin: KeyOrigin
+  readonly keyState: KeyState
+  readonly creationDate: number
+  /** Set exactly when keyState is PendingDeletion: the moment the key is purged. */
+  readonly deleteDate?: number
+  readonly deletionProtection: boolean
+  readonly deletionProtectionDescription?: string
+  /** Automatic rotation interval in ms, when automatic rotation is enabled. */
+  readonly rotationIntervalMs?: number
+  /** Creation time of the newest version made by rotation (manual or automatic). */
+  readonly lastRotationDate?: number
+  readonly tags: Readonly<Record<string, string>>
+  /** Alias names pointing at this key, sorted. The alias records are the source of truth for lookups. */
+  readonly aliases: readonly string[]
+  /** Oldest first; the last one is the primary version. Empty only in PendingImport. */
+  readonly versions: readonly KeyVersionRecord[]
+}
+
+export function primaryVersion(record: KeyRecord): KeyVersionRecord | undefined {
+  return record.versions[record.versions.length - 1]
+}
+
+/** When automatic rotation next falls due, if it is enabled. */
+export function nextRotationDate(record: KeyRecord): number | undefined {
+  if (record.rotationIntervalMs === undefined) return undefined
+  const last = primaryVersion(record)
+  if (last === undefined) return undefined
+  return last.creationDate + record.rotationIntervalMs
+}
+
+function corrupt(keyId: string, why: string): KmsError {
+  return new KmsError('CorruptRecord', `key record ${keyId} is inconsistent: ${why}`)
+}
+
+/** The invariant every stored key record satisfies; throws CorruptRecord naming the broken rule. */
+export function assertKeyRecord(r: KeyRecord): void {
+  const id = r.keyId
+  if (r.schema !== KEY_RECORD_SCHEMA) throw corrupt(id, 'unknown schema')
+  if (!KEY_STATES.includes(r.keyState)) throw corrupt(id, 'unknown key state')
+  if (!KEY_SPECS.includes(r.keySpec)) throw corrupt(id, 'unknown key spec')
+  if ((r.keyState === 'PendingDeletion') !== (r.deleteDate !== undefined)) {
+    throw corrupt(id, 'deleteDate is set exactly in PendingDeletion')
+  }
+  if ((r.keyState === 'Enabled' || r.keyState === 'Disabled') && r.versions.length === 0) {
+    throw corrupt(id, 'an Enabled or Disabled key has key material')
+  }
+  if (r.keyState === 'PendingImport' && r.versions.length !== 0) throw corrupt(id, 'a PendingImport key has no material')
+  if (r.origin === 'Aliyun_KMS' && r.versions.length === 0) throw corrupt(id, 'a generated key has a version')
+  if (r.deletionProtection && r.keyState === 'PendingDeletion') throw corrupt(id, 'a protected key cannot be pending deletion')
+  if (r.rotationIntervalMs !== undefined) {
+    if (r.origin === 'EXTERNAL') throw corrupt(id, 'imported keys do not rotate automatically')
+    if (r.rotationIntervalMs < MIN_ROTATION_INTERVAL_MS || r.rotationIntervalMs > MAX_ROTATION_INTERVAL_MS) {
+      throw corrupt(id, 'rotation interval out of range')
+    }
+  }
+  const seen = new Set<string>()
+  let previous = -Infinity
+  for (const v of r.versions) {
+    if (seen.has(v.keyVersionId)) throw corrupt(id, 'duplicate version id')
+    seen.add(v.keyVersionId)
+    if (v.creationDate < previous) throw corrupt(id, 'versions out of creation order')
+    previous = v.creationDate
+  }
+  if (r.versions.length > MAX_VERSIONS_PER_KEY) throw corrupt(id, 'too many versions')
+  if (Object.keys(r.tags).length > MAX_TAGS_PER_KEY) throw corrupt(id, 'too many tags')
+  for (let i = 1; i < r.aliases.length; i++) {
+    if (!(r.aliases[i - 1]! < r.aliases[i]!)) throw corrupt(id, 'aliases not sorted and unique')
+  }
+}
+
+/**
+ * The allowed directions of change between two records of one key. Identity and
+ * creation facts never change; versions are only appended (never removed, reordered or
+ * rewritten), so the primary pointer only moves forward.
+ */
+export function assertKeyTransition(before: KeyRecord, after: KeyRecord): void {
+  const id = before.keyId
+  if (after.keyId !== id || after.keySpec !== before.keySpec || after.origin !== before.origin ||
+      after.keyUsage !== before.keyUsage || after.creationDate !== before.creationDate ||
+      after.region !== before.region || after.account !== before.account) {
+    throw new KmsError('InternalFailure', `refused to change immutable fields of key ${id}`)
+  }
+  if (after.versions.length < before.versions.length) throw new KmsError('InternalFailure', `refused to drop versions of key ${id}`)
+  for (let i = 0; i < before.versions.length; i++) {
+    const a = before.versions[i]!
+    const b = after.versions[i]!
+    if (a.keyVersionId !== b.keyVersionId || a.creationDate !== b.creationDate || a.wrappedMaterial !== b.wrappedMaterial) {
+      throw new KmsError('InternalFailure', `refused to rewrite a version of key ${id}`)
+    }
+  }
+  assertKeyRecord(after)
+}
+
+/** Serialises a record for storage (JSON, UTF-8). */
+export function encodeKeyRecord(record: KeyRecord): Uint8Array {
+  return utf8Encode(JSON.stringify(record))
+}
+
+/**
+ * Reads a stored record, upgrading older shapes. Schema 1 is the first; an upgrade step
+ * per schema goes here when the shape changes, so records written by any release load.
+ */
+export function decodeKeyRecord(bytes: Uint8Array, keyId: string): KeyRecord {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(utf8Decode(bytes))
+  } catch (cause) {
+    throw new KmsError('CorruptRecord', `key record ${keyId} is not valid JSON`, { cause })
+  }
+  if (parsed === null || typeof parsed !== 'object') throw corrupt(keyId, 'not an object')
+  const schema = (parsed as { schema?: unknown }).schema
+  if (schema !== KEY_RECORD_SCHEMA) throw corrupt(keyId, `schema ${String(schema)} is newer than this release understands`)
+  const record = parsed as KeyRecord
+  if (record.keyId !== keyId) throw corrupt(keyId, 'stored under another id')
+  assertKeyRecord(record)
+  return record
+}

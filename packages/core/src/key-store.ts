@@ -1,0 +1,310 @@
+/**
+ * The engine's view of storage: key and alias records, a cache of loaded keys so a hot
+ * key is neither re-read nor re-unwrapped on every call, and transactions that commit
+ * several records atomically with optimistic concurrency and retry on conflict.
+ *
+ * ```ts
+ * await keys.transact(async (tx) => {
+ *   const entry = await tx.key(keyId)
+ *   tx.putKey(entry, disableKey(entry.record))
+ * })
+ * ```
+ *
+ * Cache correctness: every change made through this engine updates the cache when it
+ * commits; changes made by another engine on the same store arrive through the
+ * adapter's `watch` and evict the stale entry at once. With an adapter that cannot watch,
+ * every use re-reads the record's revision (unwrapped material is still reused).
+ */
+import { utf8Decode, utf8Encode } from './bytes.js'
+import { KmsError } from './errors.js'
+import type { PendingEvent } from './events.js'
+import { KeyEntry } from './key-entry.js'
+import { assertKeyTransition, assertKeyRecord, decodeKeyRecord, encodeKeyRecord, type KeyRecord } from './key-record.js'
+import type { Mutation, StorageAdapter, StorageChange, StoredRecord } from './storage.js'
+
+export const KEY_RECORD_PREFIX = 'key/'
+/** Alias records are stored under their own name, which starts with `alias/`. */
+export const ALIAS_RECORD_PREFIX = 'alias/'
+
+export interface AliasRecord {
+  readonly schema: 1
+  readonly aliasName: string
+  readonly keyId: string
+  readonly creationDate: number
+  readonly updateDate: number
+}
+
+export interface AliasEntry {
+  readonly record: AliasRecord
+  readonly revision: number
+}
+
+/** How many times a transaction is re-run against fresh records when another writer got there first. */
+const MAX_ATTEMPTS = 8
+const SCAN_PAGE = 500
+
+function storageFailure(error: unknown): KmsError {
+  return KmsError.is(error) ? error : new KmsError('StorageFailure', 'the storage backend failed', { cause: error })
+}
+
+function decodeAlias(stored: StoredRecord): AliasEntry {
+  let record: AliasRecord
+  try {
+    record = JSON.parse(utf8Decode(stored.value)) as AliasRecord
+  } catch (cause) {
+    throw new KmsError('CorruptRecord', `alias record ${stored.key} is unreadable`, { cause })
+  }
+  if (record?.schema !== 1 || record.aliasName !== stored.key || typeof record.keyId !== 'string') {
+    throw new KmsError('CorruptRecord', `alias record ${stored.key} is inconsistent`)
+  }
+  return { record, revision: stored.revision }
+}
+
+export class KeyStore {
+  readonly #storage: StorageAdapter
+  readonly #cacheSize: number
+  readonly #keys = new Map<string, KeyEntry>()
+  readonly #aliases = new Map<string, AliasEntry>()
+  readonly #unwatch: (() => void) | undefined
+  /** Storage keys of the commit this engine has in flight: their notifications are its own. */
+  readonly #committing = new Set<string>()
+  #writeQueue: Promise<unknown> = Promise.resolve()
+
+  constructor(storage: StorageAdapter, options: { readonly cacheSize: number }) {
+    this.#storage = storage
+    this.#cacheSize = options.cacheSize
+    this.#unwatch = storage.watch?.((changes) => this.#onChanges(changes))
+  }
+
+  /** True when the adapter announces changes, so cached entries are trusted until told otherwise. */
+  get watching(): boolean {
+    return this.#unwatch !== undefined
+  }
+
+  #onChanges(changes: readonly StorageChange[]): void {
+    for (const { key, revision } of changes) {
+      if (this.#committing.has(key)) continue
+      if (key.startsWith(KEY_RECORD_PREFIX)) {
+        const id = key.slice(KEY_RECORD_PREFIX.length)
+        const entry = this.#keys.get(id)
+        if (entry !== undefined && entry.revision !== revision) this.#evictKey(id)
+      } else if (key.startsWith(ALIAS_RECORD_PREFIX)) {
+        if (this.#aliases.get(key)?.revision !== revision) this.#aliases.delete(key)
+      }
+    }
+  }
+
+  #evictKey(keyId: string): void {
+    const entry = this.#keys.get(keyId)
+    if (entry === undefined) return
+    this.#keys.delete(keyId)
+    // A call may still hold this entry between awaits; wipe once the current turn is over.
+    setTimeout(() => entry.wipe(), 0)
+  }
+
+  #cacheKey(entry: KeyEntry): void {
+    const previous = this.#keys.get(entry.record.keyId)
+    this.#keys.delete(entry.record.keyId)
+    this.#keys.set(entry.record.keyId, entry)
+    if (previous !== undefined && previous !== entry) setTimeout(() => previous.wipe(), 0)
+    if (this.#keys.size > this.#cacheSize) {
+      const oldest = this.#keys.keys().next().value as string
+      this.#evictKey(oldest)
+    }
+  }
+
+  async #get(key: string): Promise<StoredRecord | undefined> {
+    try {
+      return await this.#storage.get(key)
+    } catch (error) {
+      throw storageFailure(error)
+    }
+  }
+
+  /** The key's entry, from cache unless `fresh`; `undefined` when no such key exists. */
+  async loadKey(keyId: string, fresh = false): Promise<KeyEntry | undefined> {
+    const cached = this.#keys.get(keyId)
+    if (cached !== undefined && !fresh && this.watching) return cached
+    const stored = await this.#get(KEY_RECORD_PREFIX + keyId)
+    if (stored === undefined) {
+      if (cached !== undefined) this.#evictKey(keyId)
+      return undefined
+    }
+    const current = this.#keys.get(keyId)
+    if (current !== undefined && current.revision === stored.revision) return current
+    const entry = new KeyEntry(decodeKeyRecord(stored.value, keyId), stored.revision, current)
+    this.#cacheKey(entry)
+    return entry
+  }
+
+  async loadAlias(aliasName: string, fresh = false): Promise<AliasEntry | undefined> {
+    const cached = this.#aliases.get(aliasName)
+    if (cached !== undefined && !fresh && this.watching) return cached
+    const stored = await this.#get(aliasName)
+    if (stored === undefined) {
+      this.#aliases.delete(aliasName)
+      return undefined
+    }
+    const entry = decodeAlias(stored)
+    this.#aliases.set(aliasName, entry)
+    return entry
+  }
+
+  async #scanAll(prefix: string): Promise<StoredRecord[]> {
+    const out: StoredRecord[] = []
+    let after: string | undefined
+    try {
+      for (;;) {
+        const page = await this.#storage.scan({ prefix, limit: SCAN_PAGE, ...(after === undefined ? {} : { after }) })
+        out.push(...page.records)
+        if (page.cursor === undefined || page.records.length === 0) return out
+        after = page.cursor
+      }
+    } catch (error) {
+      throw storageFailure(error)
+    }
+  }
+
+  /** Every key record in id order (decoded, not cached: listing must not flush hot keys). */
+  async scanKeys(): Promise<KeyRecord[]> {
+    const records = await this.#scanAll(KEY_RECORD_PREFIX)
+    return records.map((r) => decodeKeyRecord(r.value, r.key.slice(KEY_RECORD_PREFIX.length)))
+  }
+
+  /** Every alias in name order. */
+  async scanAliases(): Promise<AliasRecord[]> {
+    return (await this.#scanAll(ALIAS_RECORD_PREFIX)).map((r) => decodeAlias(r).record)
+  }
+
+  /**
+   * Runs `work` and commits what it staged, atomically. Transactions of one engine run
+   * one at a time; a conflict with another writer re-runs `work` on fresh records, up to
+   * MAX_ATTEMPTS times, then fails with Conflict. Returns `work`'s result and the events
+   * it staged, to emit once committed.
+   */
+  transact<T>(work: (tx: Transaction) => Promise<T>): Promise<{ result: T; events: readonly PendingEvent[] }> {
+    const run = this.#writeQueue.then(() => this.#runTransaction(work))
+    this.#writeQueue = run.catch(() => undefined)
+    return run
+  }
+
+  async #runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<{ result: T; events: readonly PendingEvent[] }> {
+    for (let attempt = 0; ; attempt++) {
+      const tx = new Transaction(this, attempt > 0)
+      const result = await work(tx)
+      if (tx.staged.size === 0) return { result, events: tx.events }
+      const mutations = [...tx.staged.values()].map((s) => s.mutation)
+      for (const m of mutations) this.#committing.add(m.key)
+      try {
+        const { revisions } = await this.#storage.commit(mutations)
+        this.#applyCommitted(tx, revisions)
+        return { result, events: tx.events }
+      } catch (error) {
+        if (!KmsError.is(error, 'Conflict')) throw storageFailure(error)
+        for (const m of mutations) this.#forget(m.key)
+        if (attempt + 1 >= MAX_ATTEMPTS) {
+          throw new KmsError('Conflict', 'another writer kept changing the same records; the change was not made', { cause: error })
+        }
+        // Let the other writer finish before reading again.
+        await new Promise((resolve) => setTimeout(resolve, attempt * 2))
+      } finally {
+        for (const m of mutations) this.#committing.delete(m.key)
+      }
+    }
+  }
+
+  #forget(storageKey: string): void {
+    if (storageKey.startsWith(KEY_RECORD_PREFIX)) this.#evictKey(storageKey.slice(KEY_RECORD_PREFIX.length))
+    else this.#aliases.delete(storageKey)
+  }
+
+  #applyCommitted(tx: Transaction, revisions: ReadonlyMap<string, number>): void {
+    for (const [storageKey, staged] of tx.staged) {
+      const revision = revisions.get(storageKey)
+      if (staged.kind === 'key') {
+        if (staged.record === null || revision === undefined) this.#evictKey(staged.record?.keyId ?? storageKey.slice(KEY_RECORD_PREFIX.length))
+        else this.#cacheKey(new KeyEntry(staged.record, revision, staged.before))
+      } else if (staged.kind === 'alias') {
+        if (staged.record === null || revision === undefined) this.#aliases.delete(storageKey)
+        else this.#aliases.set(storageKey, { record: staged.record, revision })
+      }
+    }
+  }
+
+  /** Waits for every transaction queued so far to finish. */
+  async drain(): Promise<void> {
+    await this.#writeQueue
+  }
+
+  /** Stops watching and wipes every cached secret. */
+  close(): void {
+    this.#unwatch?.()
+    for (const entry of this.#keys.values()) entry.wipe()
+    this.#keys.clear()
+    this.#aliases.clear()
+  }
+}
+
+type Staged =
+  | { readonly kind: 'key'; readonly mutation: Mutation; readonly record: KeyRecord | null; readonly before: KeyEntry | undefined }
+  | { readonly kind: 'alias'; readonly mutation: Mutation; readonly record: AliasRecord | null }
+
+/** What one attempt of a transaction reads and stages. */
+export class Transaction {
+  readonly #store: KeyStore
+  readonly #fresh: boolean
+  readonly staged = new Map<string, Staged>()
+  readonly events: PendingEvent[] = []
+
+  constructor(store: KeyStore, fresh: boolean) {
+    this.#store = store
+    this.#fresh = fresh
+  }
+
+  key(keyId: string): Promise<KeyEntry | undefined> {
+    return this.#store.loadKey(keyId, this.#fresh)
+  }
+
+  alias(aliasName: string): Promise<AliasEntry | undefined> {
+    return this.#store.loadAlias(aliasName, this.#fresh)
+  }
+
+  /** Stages a new record (`before` undefined) or a change checked by the transition rules. */
+  putKey(before: KeyEntry | undefined, next: KeyRecord): void {
+    const storageKey = KEY_RECORD_PREFIX + next.keyId
+    const prior = this.staged.get(storageKey)
+    const base = prior?.kind === 'key' ? prior.before : before
+    if (base === undefined) assertKeyRecord(next)
+    else assertKeyTransition(base.record, next)
+    this.staged.set(storageKey, {
+      kind: 'key', record: next, before: base,
+      mutation: { type: 'put', key: storageKey, value: encodeKeyRecord(next), expectedRevision: base?.revision ?? null },
+    })
+  }
+
+  deleteKey(before: KeyEntry): void {
+    const storageKey = KEY_RECORD_PREFIX + before.record.keyId
+    this.staged.set(storageKey, {
+      kind: 'key', record: null, before,
+      mutation: { type: 'delete', key: storageKey, expectedRevision: before.revision },
+    })
+  }
+
+  putAlias(before: AliasEntry | undefined, record: AliasRecord): void {
+    this.staged.set(record.aliasName, {
+      kind: 'alias', record,
+      mutation: { type: 'put', key: record.aliasName, value: utf8Encode(JSON.stringify(record)), expectedRevision: before?.revision ?? null },
+    })
+  }
+
+  deleteAlias(before: AliasEntry): void {
+    this.staged.set(before.record.aliasName, {
+      kind: 'alias', record: null,
+      mutation: { type: 'delete', key: before.record.aliasName, expectedRevision: before.revision },
+    })
+  }
+
+  emit(event: PendingEvent): void {
+    this.events.push(event)
+  }
+}
