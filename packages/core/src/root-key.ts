@@ -60,6 +60,7 @@ export interface PassphraseOptions {
 
 const MIN_SCRYPT_N = 2 ** 14
 const MAX_SCRYPT_N = 2 ** 22
+const MAX_SCRYPT_MEMORY = 2 ** 30
 
 function assertScryptParams(N: unknown, r: unknown, p: unknown, make: (why: string) => Error): void {
   const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v)
@@ -68,6 +69,8 @@ function assertScryptParams(N: unknown, r: unknown, p: unknown, make: (why: stri
   }
   if (!isInt(r) || r < 1 || r > 32) throw make('scrypt r must be an integer from 1 to 32')
   if (!isInt(p) || p < 1 || p > 16) throw make('scrypt p must be an integer from 1 to 16')
+  // scrypt needs 128·N·r bytes; a stored header must not be able to demand more than 1 GiB.
+  if (128 * N * r > MAX_SCRYPT_MEMORY) throw make('scrypt parameters need more than 1 GiB of memory (128·N·r)')
 }
 
 /**

@@ -1,2 +1,5 @@
 export type { CryptoProvider, ScryptParams } from './provider.js'
 export { GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from './provider.js'
+export { defaultCryptoProvider } from './default.js'
+export type { RandomSource } from './random.js'
+export { pooledRandom, seededRandom } from './random.js'

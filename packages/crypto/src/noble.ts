@@ -1,1 +1,139 @@
-export {}
+/**
+ * The pure-JS provider on @noble/ciphers and @noble/hashes (audited, dependency-free),
+ * for runtimes without `node:crypto`: browsers, workers, React Native. It never imports
+ * `node:crypto`; randomness comes from Web Crypto's `getRandomValues`.
+ *
+ * ```ts
+ * import { nobleCryptoProvider } from '@strongroom/crypto/noble'
+ * const crypto = nobleCryptoProvider()
+ * const opened = crypto.aesGcmDecrypt(key, nonce, sealed, aad) // undefined if not authentic
+ * ```
+ *
+ * Standards: AES-GCM NIST SP 800-38D, SHA-256 FIPS 180-4, HMAC RFC 2104, HKDF RFC 5869,
+ * scrypt RFC 7914. Same validation and same bytes as the node provider (test/crosstest).
+ */
+import { gcm } from '@noble/ciphers/aes.js'
+import { hkdf } from '@noble/hashes/hkdf.js'
+import { hmac } from '@noble/hashes/hmac.js'
+import { scryptAsync } from '@noble/hashes/scrypt.js'
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import {
+  assertAesKey,
+  assertBytes,
+  assertHkdf,
+  assertNonce,
+  assertOptionalBytes,
+  assertOutput,
+  assertScrypt,
+  scryptMaxmem,
+} from './assert.js'
+import { GCM_TAG_LENGTH, type CryptoProvider, type ScryptParams } from './provider.js'
+
+/** Web Crypto refuses to fill more than 65536 bytes per getRandomValues call (QuotaExceededError). */
+const GET_RANDOM_VALUES_MAX = 65536
+
+interface WebCryptoRandom {
+  getRandomValues(target: Uint8Array): Uint8Array
+}
+
+function aesGcmEncrypt(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad?: Uint8Array,
+  output?: Uint8Array,
+): Uint8Array {
+  assertAesKey(key)
+  assertNonce(nonce)
+  assertBytes(plaintext, 'plaintext')
+  assertOptionalBytes(aad, 'aad')
+  assertOutput(output, plaintext.length + GCM_TAG_LENGTH)
+  // noble's GCM has no output parameter; it returns a fresh ciphertext ‖ tag we copy once.
+  const sealed = gcm(key, nonce, aad).encrypt(plaintext)
+  if (output === undefined) return sealed
+  output.set(sealed)
+  return output
+}
+
+function aesGcmDecrypt(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  aad?: Uint8Array,
+): Uint8Array | undefined {
+  assertAesKey(key)
+  assertNonce(nonce)
+  assertBytes(sealed, 'sealed')
+  assertOptionalBytes(aad, 'aad')
+  if (sealed.length < GCM_TAG_LENGTH) return undefined
+  try {
+    // noble verifies the tag before decrypting, so nothing unauthenticated is produced.
+    return gcm(key, nonce, aad).decrypt(sealed)
+  } catch {
+    // Every argument was validated above, so the only failure left is a bad tag.
+    return undefined
+  }
+}
+
+function sha256(data: Uint8Array): Uint8Array {
+  assertBytes(data, 'data')
+  return nobleSha256(data)
+}
+
+function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  assertBytes(key, 'key')
+  assertBytes(data, 'data')
+  return hmac(nobleSha256, key, data)
+}
+
+function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  assertHkdf(ikm, salt, info, length)
+  return hkdf(nobleSha256, ikm, salt, info, length)
+}
+
+async function scrypt(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {
+  assertScrypt(password, salt, params)
+  const { N, r, p, dkLen } = params
+  // scryptAsync yields to the event loop every few ms instead of freezing the page.
+  return scryptAsync(password, salt, { N, r, p, dkLen, maxmem: scryptMaxmem(params) })
+}
+
+function randomFill(target: Uint8Array): Uint8Array {
+  assertBytes(target, 'target')
+  const webCrypto = (globalThis as { crypto?: Partial<WebCryptoRandom> }).crypto
+  // Fail closed: there is no acceptable fallback for a missing CSPRNG.
+  if (typeof webCrypto?.getRandomValues !== 'function') {
+    throw new Error('no CSPRNG: globalThis.crypto.getRandomValues is unavailable')
+  }
+  for (let offset = 0; offset < target.length; offset += GET_RANDOM_VALUES_MAX) {
+    webCrypto.getRandomValues(target.subarray(offset, offset + GET_RANDOM_VALUES_MAX))
+  }
+  return target
+}
+
+function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  assertBytes(a, 'a')
+  assertBytes(b, 'b')
+  if (a.length !== b.length) return false
+  // Accumulate every difference; no early exit, so time depends only on the length.
+  let difference = 0
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!
+  return difference === 0
+}
+
+const provider: CryptoProvider = Object.freeze({
+  name: 'noble',
+  aesGcmEncrypt,
+  aesGcmDecrypt,
+  sha256,
+  hmacSha256,
+  hkdfSha256,
+  scrypt,
+  randomFill,
+  timingSafeEqual,
+})
+
+/** The pure-JS provider. Stateless, so every call returns the same frozen instance. */
+export function nobleCryptoProvider(): CryptoProvider {
+  return provider
+}

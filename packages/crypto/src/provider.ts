@@ -31,6 +31,13 @@ export interface ScryptParams {
   readonly dkLen: number
 }
 
+/**
+ * Rules every implementation follows (the conformance suite in test/provider-suite.ts checks them):
+ * - results are plain `Uint8Array`s (not Buffers), freshly allocated unless `output` is given;
+ * - a wrong argument type throws TypeError, a wrong size or count throws RangeError,
+ *   and messages never contain input bytes;
+ * - a failed authentication is `undefined`, never an exception.
+ */
 export interface CryptoProvider {
   /** A short stable name, e.g. `node` or `noble`. */
   readonly name: string
@@ -39,7 +46,8 @@ export interface CryptoProvider {
    * AES-GCM encryption with a 16- or 32-byte key and a 12-byte nonce.
    * Returns `ciphertext ‖ tag` (plaintext.length + 16 bytes). When `output` is given it
    * must be exactly that long; the result is written into it and it is returned, which
-   * lets the caller build a blob without an extra copy.
+   * lets the caller build a blob without an extra copy. `output` may overlap `plaintext`
+   * (encrypt in place). An empty `aad` is the same as none (SP 800-38D).
    */
   aesGcmEncrypt(
     key: Uint8Array,
@@ -67,13 +75,21 @@ export interface CryptoProvider {
   /** HMAC-SHA-256 (RFC 2104). */
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array
 
-  /** HKDF-SHA-256 extract-and-expand (RFC 5869). `length` ≤ 255 × 32. */
+  /**
+   * HKDF-SHA-256 extract-and-expand (RFC 5869). `length` is an integer in 1…255 × 32;
+   * `info` is at most 1024 bytes (OpenSSL's limit, enforced by every provider). An empty
+   * salt means HashLen zero bytes, as the RFC specifies.
+   */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array
 
-  /** scrypt (RFC 7914), asynchronous so a provider may run it off the main thread. */
+  /**
+   * scrypt (RFC 7914), asynchronous so a provider may run it off the main thread.
+   * Invalid parameters (N not a power of two > 1, N ≥ 2^(16·r), r·p ≥ 2^30, dkLen < 1)
+   * reject the promise with RangeError. How costly N may be is the caller's policy.
+   */
   scrypt(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array>
 
-  /** Fills `target` from the platform CSPRNG and returns it. */
+  /** Fills `target` from the platform CSPRNG and returns it (any length). */
   randomFill(target: Uint8Array): Uint8Array
 
   /** Constant-time equality; false for different lengths. */
