@@ -46,6 +46,7 @@ const OFFSET_KEY_ID = 2
 const OFFSET_VERSION_ID = 18
 const OFFSET_EPOCH = 34
 const OFFSET_NONCE = 50
+export const BLOB_NONCE_OFFSET = OFFSET_NONCE
 
 const SUBKEY_INFO_LABEL = utf8Encode('strongroom/blob/v1')
 
@@ -82,10 +83,7 @@ export function algorithmForMaterial(material: Uint8Array): number {
   return material.length === 16 ? BLOB_ALGORITHM_AES_128_GCM : BLOB_ALGORITHM_AES_256_GCM
 }
 
-/**
- * Writes the 62-byte header into `blob`; the nonce is drawn by the caller straight into
- * `blob.subarray(50, 62)` so it is never copied.
- */
+/** Writes the 62-byte header's fields except the nonce, which the caller draws per message. */
 export function writeBlobHeader(
   blob: Uint8Array,
   algorithm: number,
@@ -98,16 +96,6 @@ export function writeBlobHeader(
   blob.set(keyIdBytes, OFFSET_KEY_ID)
   blob.set(versionIdBytes, OFFSET_VERSION_ID)
   blob.set(epoch, OFFSET_EPOCH)
-}
-
-/** The nonce field of a blob being built, for the random source to fill in place. */
-export function blobNonceField(blob: Uint8Array): Uint8Array {
-  return blob.subarray(OFFSET_NONCE, BLOB_HEADER_LENGTH)
-}
-
-/** Header ‖ context; the header alone when the context is empty (no copy). */
-export function blobAad(header: Uint8Array, encodedContext: Uint8Array): Uint8Array {
-  return encodedContext.length === 0 ? header : concatBytes(header, encodedContext)
 }
 
 /** The per-epoch GCM subkey; same length as the material (16 or 32 bytes). */

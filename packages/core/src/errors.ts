@@ -36,7 +36,7 @@ export const ERROR_CODES = {
   'Rejected.InvalidState': { kind: 'caller', httpStatus: 409, description: 'The key state does not allow this operation (PendingDeletion, PendingImport, …).' },
   'Rejected.UnsupportedOperation': { kind: 'caller', httpStatus: 400, description: 'The operation is not supported for this key spec, usage or origin.' },
   AlreadyExists: { kind: 'caller', httpStatus: 409, description: 'A resource with this name already exists (alias, key id).' },
-  LimitExceeded: { kind: 'caller', httpStatus: 400, description: 'A quota was reached (tags per key, aliases per key, versions per key, plaintext size).' },
+  LimitExceeded: { kind: 'caller', httpStatus: 400, description: 'A quota was reached (tags, aliases or versions per key).' },
   Conflict: { kind: 'caller', httpStatus: 409, description: 'Another writer changed the record concurrently and retries were exhausted; repeat the call.' },
   RootKeyMismatch: { kind: 'caller', httpStatus: 403, description: 'The root key (passphrase, raw key, provider) does not open this keystore. Nothing was written.' },
   Closed: { kind: 'caller', httpStatus: 400, description: 'The engine or storage was closed.' },

@@ -13,10 +13,11 @@
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
 import {
-  BLOB_EPOCH_LENGTH, BLOB_HEADER_LENGTH, BLOB_OVERHEAD, MESSAGES_PER_EPOCH, algorithmForMaterial, blobAad,
-  blobNonceField, deriveEpochSubkey, writeBlobHeader, type ParsedBlob,
+  BLOB_EPOCH_LENGTH, BLOB_HEADER_LENGTH, BLOB_NONCE_LENGTH, BLOB_NONCE_OFFSET, BLOB_OVERHEAD, MESSAGES_PER_EPOCH,
+  algorithmForMaterial, deriveEpochSubkey, writeBlobHeader, type ParsedBlob,
 } from './blob.js'
-import { toHex, uuidToBytes, wipe } from './bytes.js'
+import { ByteSlab, uuidToBytes, wipe } from './bytes.js'
+import { MAX_ENCRYPTION_CONTEXT_BYTES } from './context.js'
 import { KmsError } from './errors.js'
 import { primaryVersion, type KeyRecord, type KeyVersionRecord } from './key-record.js'
 import type { RootKeyring } from './root-key.js'
@@ -25,26 +26,50 @@ export interface MaterialContext {
   readonly crypto: CryptoProvider
   readonly random: RandomSource
   readonly keyring: RootKeyring
+  readonly scratch: SealScratch
+}
+
+/**
+ * Per-engine buffers reused by every seal/open, which are synchronous, so no call can
+ * observe another's contents. They hold only headers, nonces and contexts (no secrets).
+ */
+export class SealScratch {
+  readonly aad = new Uint8Array(BLOB_HEADER_LENGTH + MAX_ENCRYPTION_CONTEXT_BYTES)
+  readonly nonce = new Uint8Array(BLOB_NONCE_LENGTH)
+  readonly blobs = new ByteSlab()
+
+  /** header ‖ context as one contiguous view, without allocating. */
+  aadFor(header: Uint8Array, encodedContext: Uint8Array): Uint8Array {
+    if (encodedContext.length === 0) return header
+    this.aad.set(header, 0)
+    this.aad.set(encodedContext, BLOB_HEADER_LENGTH)
+    return this.aad.subarray(0, BLOB_HEADER_LENGTH + encodedContext.length)
+  }
 }
 
 interface EncryptEpoch {
   readonly keyVersionId: string
-  readonly versionIdBytes: Uint8Array
-  readonly algorithm: number
-  readonly epoch: Uint8Array
+  /** The blob header for this epoch, nonce field zero. */
+  readonly header: Uint8Array
   readonly subkey: Uint8Array
   remaining: number
 }
 
-/** Decryption subkeys kept per key: enough for many epochs, bounded against hostile blobs. */
-const MAX_DECRYPT_SUBKEYS = 64
+interface DecryptSubkey {
+  readonly epoch: Uint8Array
+  readonly subkey: Uint8Array
+}
+
+/** Decryption subkeys kept per key version: enough for many epochs, bounded against hostile blobs. */
+const MAX_DECRYPT_SUBKEYS = 16
 
 export class KeyEntry {
   readonly record: KeyRecord
   readonly revision: number
   readonly keyIdBytes: Uint8Array
   #materials: Map<string, Uint8Array>
-  #subkeys: Map<string, Uint8Array>
+  /** Per version, most recently used first. */
+  #subkeys: Map<string, DecryptSubkey[]>
   #epoch: EncryptEpoch | undefined
 
   constructor(record: KeyRecord, revision: number, previous?: KeyEntry) {
@@ -91,13 +116,12 @@ export class KeyEntry {
     const versionIdBytes = uuidToBytes(version.keyVersionId)
     const salt = context.random.fill(new Uint8Array(BLOB_EPOCH_LENGTH))
     const subkey = deriveEpochSubkey(context.crypto, material, salt, this.keyIdBytes, versionIdBytes)
+    const header = new Uint8Array(BLOB_HEADER_LENGTH)
+    writeBlobHeader(header, algorithmForMaterial(material), this.keyIdBytes, versionIdBytes, salt)
     if (epoch !== undefined) wipe(epoch.subkey)
     // Blobs of this epoch usually come back to this engine: let decrypt find the subkey.
-    this.#cacheSubkey(version.keyVersionId + toHex(salt), subkey.slice())
-    this.#epoch = {
-      keyVersionId: version.keyVersionId, versionIdBytes, algorithm: algorithmForMaterial(material),
-      epoch: salt, subkey, remaining: MESSAGES_PER_EPOCH,
-    }
+    this.#cacheSubkey(version.keyVersionId, salt, subkey.slice())
+    this.#epoch = { keyVersionId: version.keyVersionId, header, subkey, remaining: MESSAGES_PER_EPOCH }
     return this.#epoch
   }
 
@@ -105,12 +129,13 @@ export class KeyEntry {
   seal(plaintext: Uint8Array, encodedContext: Uint8Array, context: MaterialContext): { blob: Uint8Array; keyVersionId: string } {
     const epoch = this.#currentEpoch(context)
     epoch.remaining--
-    const blob = new Uint8Array(plaintext.length + BLOB_OVERHEAD)
-    writeBlobHeader(blob, epoch.algorithm, this.keyIdBytes, epoch.versionIdBytes, epoch.epoch)
-    const nonce = blobNonceField(blob)
-    context.random.fill(nonce)
+    const { scratch } = context
+    const blob = scratch.blobs.alloc(plaintext.length + BLOB_OVERHEAD)
+    blob.set(epoch.header, 0)
+    const nonce = context.random.fill(scratch.nonce)
+    blob.set(nonce, BLOB_NONCE_OFFSET)
     const header = blob.subarray(0, BLOB_HEADER_LENGTH)
-    context.crypto.aesGcmEncrypt(epoch.subkey, nonce, plaintext, blobAad(header, encodedContext), blob.subarray(BLOB_HEADER_LENGTH))
+    context.crypto.aesGcmEncrypt(epoch.subkey, nonce, plaintext, scratch.aadFor(header, encodedContext), blob.subarray(BLOB_HEADER_LENGTH))
     return { blob, keyVersionId: epoch.keyVersionId }
   }
 
@@ -120,28 +145,35 @@ export class KeyEntry {
     if (version === undefined) return undefined
     const material = this.#material(version, context)
     if (algorithmForMaterial(material) !== parsed.algorithm) return undefined
-    const cacheKey = parsed.keyVersionId + toHex(parsed.epoch)
-    let subkey = this.#subkeys.get(cacheKey)
+    let subkey = this.#findSubkey(parsed.keyVersionId, parsed.epoch)
     if (subkey === undefined) {
       subkey = deriveEpochSubkey(context.crypto, material, parsed.epoch, this.keyIdBytes, uuidToBytes(parsed.keyVersionId))
-      this.#cacheSubkey(cacheKey, subkey)
+      this.#cacheSubkey(parsed.keyVersionId, parsed.epoch.slice(), subkey)
     }
-    return context.crypto.aesGcmDecrypt(subkey, parsed.nonce, parsed.sealed, blobAad(parsed.header, encodedContext))
+    return context.crypto.aesGcmDecrypt(subkey, parsed.nonce, parsed.sealed, context.scratch.aadFor(parsed.header, encodedContext))
   }
 
-  #cacheSubkey(cacheKey: string, subkey: Uint8Array): void {
-    if (this.#subkeys.size >= MAX_DECRYPT_SUBKEYS) {
-      const oldest = this.#subkeys.keys().next().value as string
-      wipe(this.#subkeys.get(oldest))
-      this.#subkeys.delete(oldest)
+  #findSubkey(keyVersionId: string, epoch: Uint8Array): Uint8Array | undefined {
+    const list = this.#subkeys.get(keyVersionId)
+    if (list === undefined) return undefined
+    outer: for (const candidate of list) {
+      for (let i = 0; i < BLOB_EPOCH_LENGTH; i++) if (candidate.epoch[i] !== epoch[i]) continue outer
+      return candidate.subkey
     }
-    this.#subkeys.set(cacheKey, subkey)
+    return undefined
+  }
+
+  #cacheSubkey(keyVersionId: string, epoch: Uint8Array, subkey: Uint8Array): void {
+    let list = this.#subkeys.get(keyVersionId)
+    if (list === undefined) this.#subkeys.set(keyVersionId, (list = []))
+    list.unshift({ epoch, subkey })
+    if (list.length > MAX_DECRYPT_SUBKEYS) wipe(list.pop()?.subkey)
   }
 
   /** Overwrites every unwrapped secret this entry holds. */
   wipe(): void {
     for (const m of this.#materials.values()) wipe(m)
-    for (const s of this.#subkeys.values()) wipe(s)
+    for (const list of this.#subkeys.values()) for (const s of list) wipe(s.subkey)
     wipe(this.#epoch?.subkey)
     this.#materials.clear()
     this.#subkeys.clear()

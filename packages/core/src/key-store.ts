@@ -121,6 +121,11 @@ export class KeyStore {
     }
   }
 
+  /** A cached entry that can be trusted without reading storage, or `undefined`. */
+  cachedKey(keyId: string): KeyEntry | undefined {
+    return this.watching ? this.#keys.get(keyId) : undefined
+  }
+
   /** The key's entry, from cache unless `fresh`; `undefined` when no such key exists. */
   async loadKey(keyId: string, fresh = false): Promise<KeyEntry | undefined> {
     const cached = this.#keys.get(keyId)

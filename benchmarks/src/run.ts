@@ -1,0 +1,86 @@
+/**
+ * Engine hot paths against the raw `node:crypto` AES-256-GCM call, in the same run, on
+ * memory storage and on LevelDB (classic-level, fsync'd commits).
+ *
+ * Run: `npx -y pnpm@12.21.0 bench` (from the repository root). Options:
+ * `--quick` for fewer rounds (CI smoke), `--json` to print machine-readable results.
+ */
+import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import { Kms, passphraseRootKey, type StorageAdapter } from '@strongroom/core'
+import { levelStorage } from '@strongroom/storage-level'
+import { memoryStorage } from '@strongroom/storage-memory'
+import { compare, formatTable, type Comparison } from './harness.js'
+
+const quick = process.argv.includes('--quick')
+const json = process.argv.includes('--json')
+const rounds = quick ? 5 : 15
+const batch = quick ? 500 : 2000
+
+const key = randomFillSync(new Uint8Array(32))
+const nonce = randomFillSync(new Uint8Array(12))
+const aad = new TextEncoder().encode('tenant=acme')
+const kib = randomFillSync(new Uint8Array(1024))
+const dataKeySized = randomFillSync(new Uint8Array(32))
+
+/** One raw AES-256-GCM encryption, the primitive every engine call is measured against. */
+function rawEncrypt(plaintext: Uint8Array): Uint8Array {
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  cipher.setAAD(aad)
+  const out = cipher.update(plaintext)
+  cipher.final()
+  cipher.getAuthTag()
+  return out
+}
+
+const rawSealed = (() => {
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  cipher.setAAD(aad)
+  const ct = cipher.update(kib)
+  cipher.final()
+  return { ct, tag: cipher.getAuthTag() }
+})()
+
+function rawDecrypt(): Uint8Array {
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce)
+  decipher.setAAD(aad)
+  decipher.setAuthTag(rawSealed.tag)
+  const out = decipher.update(rawSealed.ct)
+  decipher.final()
+  return out
+}
+
+async function benchStorage(label: string, storage: StorageAdapter, rootKey?: ReturnType<typeof passphraseRootKey>) {
+  const kms = await Kms.open({ storage, ...(rootKey === undefined ? {} : { rootKey }) })
+  const { keyMetadata } = await kms.createKey({ description: 'bench' })
+  const keyId = keyMetadata.keyId
+  const encryptionContext = { tenant: 'acme' }
+  const { ciphertextBlob } = await kms.encrypt({ keyId, plaintext: kib, encryptionContext })
+  const rows: (Comparison & { target: number })[] = []
+  const run = async (name: string, baseline: () => unknown, candidate: () => unknown, target: number) => {
+    rows.push({ ...(await compare({ name: `${name} (${label})`, baseline, candidate, batch, rounds })), target })
+  }
+  await run('encrypt 1 KiB', () => rawEncrypt(kib), () => kms.encrypt({ keyId, plaintext: kib, encryptionContext }), 2)
+  await run('decrypt 1 KiB', rawDecrypt, () => kms.decrypt({ ciphertextBlob, encryptionContext }), 2)
+  await run('generateDataKey AES_256', () => rawEncrypt(dataKeySized), () => kms.generateDataKey({ keyId, keySpec: 'AES_256', encryptionContext }), 2)
+  await kms.close()
+  return rows
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'strongroom-bench-'))
+try {
+  const rows = [
+    ...(await benchStorage('memory', memoryStorage())),
+    ...(await benchStorage('LevelDB', levelStorage(new ClassicLevel(dir)), passphraseRootKey('benchmark passphrase', { N: 2 ** 14 }))),
+  ]
+  if (json) console.log(JSON.stringify(rows, null, 2))
+  else {
+    console.log(`Strongroom engine vs raw node:crypto AES-256-GCM (Node ${process.version}, ${rounds} rounds × ${batch} ops, median ratio)\n`)
+    console.log(formatTable(rows))
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
