@@ -32,7 +32,8 @@ import {
 import { KeyStore, type Transaction } from './key-store.js'
 import { aliasArn, assertAliasName, isValidAccount, isValidRegion, keyArn, parseKeyReference } from './names.js'
 import {
-  KEYSTORE_HEADER_KEY, RootKeyring, decodeKeystoreHeader, encodeKeystoreHeader, ephemeralRootKey, type RootKeyProvider,
+  KEYSTORE_HEADER_KEY, RootKeyring, decodeKeystoreHeader, encodeKeystoreHeader, ephemeralRootKey, type RootKeyContext,
+  type RootKeyProvider,
 } from './root-key.js'
 import type { StorageAdapter } from './storage.js'
 import * as transitions from './transitions.js'
@@ -172,6 +173,17 @@ export class Kms {
     if (storage === null || typeof storage !== 'object' || typeof storage.commit !== 'function') {
       throw new TypeError('Kms.open needs a storage adapter (e.g. memoryStorage())')
     }
+    try {
+      return await Kms.#openOn(storage, options)
+    } catch (error) {
+      // The engine was handed the storage: a failed open must not leave it (and a LevelDB
+      // lock) held. The open error is the one the caller needs; a close error would hide it.
+      if (options.closeStorage ?? true) await storage.close().catch(() => undefined)
+      throw error
+    }
+  }
+
+  static async #openOn(storage: StorageAdapter, options: KmsOptions): Promise<Kms> {
     const region = options.region ?? 'local'
     const accountId = options.accountId ?? '000000000000'
     if (!isValidRegion(region)) throw new KmsError('InvalidParameter', 'region must be lower-case letters, digits and dashes')
@@ -188,7 +200,12 @@ export class Kms {
     if (!rootKey.persistent && storage.manifest.durable) {
       throw new KmsError('InvalidParameter', 'an ephemeral root key on durable storage would make every key unrecoverable after close')
     }
-    const context = { crypto, random }
+    const keyring = await Kms.#unlock(storage, rootKey, { crypto, random }, clock)
+    return new Kms(options, keyring, crypto, random, clock, region, accountId)
+  }
+
+  /** Reads the keystore header and unlocks it, or initialises a new keystore. */
+  static async #unlock(storage: StorageAdapter, rootKey: RootKeyProvider, context: RootKeyContext, clock: Clock): Promise<RootKeyring> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const stored = await storage.get(KEYSTORE_HEADER_KEY)
       const header = stored === undefined ? undefined : decodeKeystoreHeader(stored.value)
@@ -203,7 +220,7 @@ export class Kms {
           throw error
         }
       }
-      return new Kms(options, keyring, crypto, random, clock, region, accountId)
+      return keyring
     }
     throw new KmsError('Conflict', 'the keystore header kept changing while opening')
   }
