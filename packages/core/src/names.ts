@@ -52,6 +52,8 @@ export function assertAliasName(aliasName: unknown): asserts aliasName is string
 export function parseKeyReference(ref: unknown, region: string, account: string): KeyReference {
   if (typeof ref !== 'string') throw new TypeError('keyId must be a string')
   if (isUuid(ref)) return { kind: 'id', keyId: ref }
+  // Ids are stored lower-case; accept the upper-case spelling some tools print.
+  if (ref.length === 36 && isUuid(ref.toLowerCase())) return { kind: 'id', keyId: ref.toLowerCase() }
   if (ref.startsWith('alias/')) {
     if (!ALIAS_PATTERN.test(ref)) throw new KmsError('InvalidParameter', 'keyId is not a valid alias name')
     return { kind: 'alias', aliasName: ref }
