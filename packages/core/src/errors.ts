@@ -37,7 +37,7 @@ export const ERROR_CODES = {
   'Rejected.UnsupportedOperation': { kind: 'caller', httpStatus: 400, description: 'The operation is not supported for this key spec, usage or origin.' },
   AlreadyExists: { kind: 'caller', httpStatus: 409, description: 'A resource with this name already exists (alias, key id).' },
   LimitExceeded: { kind: 'caller', httpStatus: 400, description: 'A quota was reached (tags, aliases or versions per key).' },
-  Conflict: { kind: 'caller', httpStatus: 409, description: 'Another writer changed the record concurrently and retries were exhausted; repeat the call.' },
+  Conflict: { kind: 'caller', httpStatus: 409, description: 'Another writer changed the same record first (from storage: an expected revision did not match; from the engine: its retries were exhausted). Repeat the call.' },
   RootKeyMismatch: { kind: 'caller', httpStatus: 403, description: 'The root key (passphrase, raw key, provider) does not open this keystore. Nothing was written.' },
   Closed: { kind: 'caller', httpStatus: 400, description: 'The engine or storage was closed.' },
   StorageFailure: { kind: 'internal', httpStatus: 500, description: 'The storage backend failed; the operation did not complete and nothing was acknowledged.' },

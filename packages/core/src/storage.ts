@@ -8,9 +8,16 @@
  * - `watch` (optional) announces every committed change to the backing store, whichever
  *   adapter instance or engine made it, so engines sharing a store drop stale caches.
  *
- * Keys are strings (compared by their UTF-8 bytes); values are opaque bytes. Core
- * validates everything; adapters only store. Storage never receives plaintext key
- * material: the engine wraps it under the root key first.
+ * Keys are well-formed strings (no lone surrogates: they must have a lossless UTF-8 form),
+ * compared by their UTF-8 bytes; values are opaque bytes. An adapter copies the bytes it is
+ * given when `commit` is called, and the caller owns the bytes it gets back. Core validates
+ * everything; adapters only store. Storage never receives plaintext key material: the
+ * engine wraps it under the root key first.
+ *
+ * Edge cases every adapter handles the same way (the conformance suite checks them): an
+ * empty commit writes nothing, notifies nobody and resolves with no revisions; `after`
+ * may lie outside the prefix; `close` waits for commits in flight; a listener that throws
+ * does not fail the commit or stop other listeners (its error is re-thrown asynchronously).
  *
  * ```ts
  * const rec = await storage.get('key/1234')
@@ -86,7 +93,8 @@ export interface StorageAdapter {
   scan(options: ScanOptions): Promise<ScanPage>
   /**
    * Applies every mutation or none. Throws `KmsError('Conflict')` when an expectation
-   * fails, `KmsError('InvalidParameter')` for two mutations on one key, and
+   * fails, `KmsError('InvalidParameter')` for any malformed mutation (two on one key, a
+   * bad key, a non-byte value), and
    * `KmsError('StorageFailure')` when the backend fails. Resolves only once the commit is
    * as durable as the manifest promises.
    */

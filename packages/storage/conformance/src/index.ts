@@ -1,1 +1,2 @@
-export {}
+export { storageConformanceSuite } from './suite.js'
+export type { StorageConformanceOptions } from './suite.js'

@@ -1,1 +1,3 @@
-export {}
+export { levelStorage } from './level-storage.js'
+export type { LevelStorageOptions } from './level-storage.js'
+export type { AnyAbstractLevel } from './abstract-level-storage.js'

@@ -1,0 +1,5 @@
+import { storageConformanceSuite } from '@strongroom/storage-conformance'
+import { mapStorage } from './map-storage.js'
+
+// The suite against the minimal reference adapter: no abstract-level, no watch, not durable.
+storageConformanceSuite({ name: 'map (reference adapter)', factory: async () => mapStorage() })
