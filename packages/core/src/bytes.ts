@@ -150,37 +150,6 @@ export function uuidV4FromRandom(random16: Uint8Array): string {
   return uuidFromBytes(random16)
 }
 
-/**
- * Hands out byte arrays carved from shared slabs, as Node's Buffer pool does: allocating
- * a typed array over 64 bytes costs about 1 µs in V8, a view on a slab a few dozen ns.
- * Only for ciphertext: arrays from one slab share an ArrayBuffer, so `.buffer` of one
- * reaches its neighbours — never use it for plaintext or keys.
- */
-export class ByteSlab {
-  readonly #slabSize: number
-  readonly #maxPooled: number
-  #slab: Uint8Array
-  #offset = 0
-
-  constructor(slabSize = 64 * 1024, maxPooled = 8 * 1024) {
-    this.#slabSize = slabSize
-    this.#maxPooled = maxPooled
-    this.#slab = new Uint8Array(slabSize)
-  }
-
-  alloc(length: number): Uint8Array {
-    if (length > this.#maxPooled) return new Uint8Array(length)
-    if (this.#offset + length > this.#slabSize) {
-      this.#slab = new Uint8Array(this.#slabSize)
-      this.#offset = 0
-    }
-    const out = this.#slab.subarray(this.#offset, this.#offset + length)
-    // Keep views 8-byte aligned, as Node does, so DataView and typed views stay cheap.
-    this.#offset = (this.#offset + length + 7) & ~7
-    return out
-  }
-}
-
 export function writeUint16(target: Uint8Array, offset: number, value: number): void {
   target[offset] = value >>> 8
   target[offset + 1] = value & 255

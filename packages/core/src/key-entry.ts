@@ -16,7 +16,7 @@ import {
   BLOB_EPOCH_LENGTH, BLOB_HEADER_LENGTH, BLOB_NONCE_LENGTH, BLOB_NONCE_OFFSET, BLOB_OVERHEAD, MESSAGES_PER_EPOCH,
   algorithmForMaterial, deriveEpochSubkey, writeBlobHeader, type ParsedBlob,
 } from './blob.js'
-import { ByteSlab, uuidToBytes, wipe } from './bytes.js'
+import { uuidToBytes, wipe } from './bytes.js'
 import { MAX_ENCRYPTION_CONTEXT_BYTES } from './context.js'
 import { KmsError } from './errors.js'
 import { primaryVersion, type KeyRecord, type KeyVersionRecord } from './key-record.js'
@@ -36,7 +36,6 @@ export interface MaterialContext {
 export class SealScratch {
   readonly aad = new Uint8Array(BLOB_HEADER_LENGTH + MAX_ENCRYPTION_CONTEXT_BYTES)
   readonly nonce = new Uint8Array(BLOB_NONCE_LENGTH)
-  readonly blobs = new ByteSlab()
 
   /** header ‖ context as one contiguous view, without allocating. */
   aadFor(header: Uint8Array, encodedContext: Uint8Array): Uint8Array {
@@ -130,7 +129,8 @@ export class KeyEntry {
     const epoch = this.#currentEpoch(context)
     epoch.remaining--
     const { scratch } = context
-    const blob = scratch.blobs.alloc(plaintext.length + BLOB_OVERHEAD)
+    // Each blob owns its ArrayBuffer: callers may transfer it (postMessage, Electron IPC).
+    const blob = new Uint8Array(plaintext.length + BLOB_OVERHEAD)
     blob.set(epoch.header, 0)
     const nonce = context.random.fill(scratch.nonce)
     blob.set(nonce, BLOB_NONCE_OFFSET)

@@ -205,8 +205,11 @@ export class KeyStore {
         this.#applyCommitted(tx, revisions)
         return { result, events: tx.events }
       } catch (error) {
-        if (!KmsError.is(error, 'Conflict')) throw storageFailure(error)
+        // Whatever the failure, drop the cached records this commit touched: while it was in
+        // flight #onChanges ignored their notifications (taking them for this commit's own),
+        // and a commit whose acknowledgement was lost may even have been applied.
         for (const m of mutations) this.#forget(m.key)
+        if (!KmsError.is(error, 'Conflict')) throw storageFailure(error)
         if (attempt + 1 >= MAX_ATTEMPTS) {
           throw new KmsError('Conflict', 'another writer kept changing the same records; the change was not made', { cause: error })
         }

@@ -319,6 +319,15 @@ export class Kms {
     })
   }
 
+  /** Purges the key if its window has ended; true when it is gone (or never existed). */
+  async #purgeIfDue(keyId: string): Promise<boolean> {
+    const entry = await this.#keys.loadKey(keyId)
+    if (entry === undefined) return true
+    if (!transitions.isPurgeDue(entry.record, this.#clock.now())) return false
+    await this.#purge(keyId)
+    return true
+  }
+
   async #purge(keyId: string): Promise<boolean> {
     return this.#transact(async (tx, now) => {
       const entry = await tx.key(keyId)
@@ -683,6 +692,9 @@ export class Kms {
     const aliasName = request.aliasName
     const keyId = this.#aliasTarget(request.keyId)
     await this.#use(keyId, 'createAlias')
+    // An alias whose key's window has ended is freed by the purge that is due.
+    const existing = await this.#keys.loadAlias(aliasName)
+    if (existing !== undefined) await this.#purgeIfDue(existing.record.keyId)
     await this.#transact(async (tx, now) => {
       if ((await tx.alias(aliasName)) !== undefined) throw new KmsError('AlreadyExists', `alias ${aliasName} already exists`)
       const entry = await this.#txKey(tx, keyId, now)
@@ -737,7 +749,12 @@ export class Kms {
     this.#assertOpen()
     requestObject(request, 'listAliases')
     const page = pageParams(request)
-    const aliases = await this.#keys.scanAliases()
+    // Aliases of keys whose window has ended go with the purge that is due.
+    const gone = new Set<string>()
+    for (const keyId of new Set((await this.#keys.scanAliases()).map((a) => a.keyId))) {
+      if (await this.#purgeIfDue(keyId)) gone.add(keyId)
+    }
+    const aliases = (await this.#keys.scanAliases()).filter((a) => !gone.has(a.keyId))
     return {
       requestId: this.#requestId(), totalCount: aliases.length, ...page,
       aliases: pageOf(aliases, page).map((a) => this.#alias(a.aliasName, a.keyId)),

@@ -50,6 +50,7 @@ export function assertAliasName(aliasName: unknown): asserts aliasName is string
  * reference to another region or account names nothing here (Forbidden.KeyNotFound).
  */
 export function parseKeyReference(ref: unknown, region: string, account: string): KeyReference {
+  if (ref === undefined) throw new KmsError('InvalidParameter', 'keyId is required')
   if (typeof ref !== 'string') throw new TypeError('keyId must be a string')
   if (isUuid(ref)) return { kind: 'id', keyId: ref }
   // Ids are stored lower-case; accept the upper-case spelling some tools print.

@@ -168,6 +168,8 @@ export class RootKeyring {
   readonly #secret: Uint8Array
   readonly #salt: Uint8Array
   readonly #kek: Uint8Array
+  /** Set by `wipe()`: from then on the zeroed KEK must never wrap or unwrap anything. */
+  #wiped = false
 
   private constructor(crypto: CryptoProvider, random: RandomSource, secret: Uint8Array, salt: Uint8Array) {
     this.#crypto = crypto
@@ -219,10 +221,12 @@ export class RootKeyring {
 
   /** A 32-byte key for an engine purpose, independent of the KEK (HKDF with its own label). */
   deriveKey(label: string): Uint8Array {
+    this.#assertLive()
     return this.#crypto.hkdfSha256(this.#secret, this.#salt, utf8Encode(`strongroom/root/${label}`), 32)
   }
 
   wrapMaterial(keyId: string, keyVersionId: string, material: Uint8Array): string {
+    this.#assertLive()
     const out = new Uint8Array(1 + GCM_NONCE_LENGTH + material.length + 16)
     out[0] = WRAP_FORMAT
     const nonce = out.subarray(1, 1 + GCM_NONCE_LENGTH)
@@ -233,6 +237,7 @@ export class RootKeyring {
 
   /** Throws CorruptRecord when the wrapped value was modified or moved to another key or version. */
   unwrapMaterial(keyId: string, keyVersionId: string, wrapped: string): Uint8Array {
+    this.#assertLive()
     const bytes = fromBase64(wrapped)
     if (bytes === undefined || bytes.length < 1 + GCM_NONCE_LENGTH + 16 || bytes[0] !== WRAP_FORMAT) {
       throw new KmsError('CorruptRecord', `wrapped material of key ${keyId} is unreadable`)
@@ -243,7 +248,17 @@ export class RootKeyring {
     return material
   }
 
+  /**
+   * Precondition: the keyring was not wiped. An operation that was already under way when
+   * the engine closed must fail with Closed, not wrap new material under an all-zero KEK
+   * (which would store it effectively in the clear and make it unrecoverable).
+   */
+  #assertLive(): void {
+    if (this.#wiped) throw new KmsError('Closed', 'the engine is closed')
+  }
+
   wipe(): void {
+    this.#wiped = true
     wipe(this.#secret, this.#kek)
   }
 }

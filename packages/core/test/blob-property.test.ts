@@ -153,6 +153,65 @@ describe('blob round trip', () => {
   })
 })
 
+describe('returned blobs', () => {
+  it('decrypt accepts a blob at any offset inside a larger buffer', async () => {
+    await fc.assert(fc.asyncProperty(smallPlaintext, fc.nat(64), fc.nat(64), async (x, before, after) => {
+      const { ciphertextBlob } = await kms.encrypt({ keyId, plaintext: x })
+      const host = new Uint8Array(before + ciphertextBlob.length + after).fill(0xa5)
+      host.set(ciphertextBlob, before)
+      const back = await kms.decrypt({ ciphertextBlob: host.subarray(before, before + ciphertextBlob.length) })
+      expect(back.plaintext).toEqual(x)
+    }), { numRuns: 50 })
+  })
+
+  it('changing one returned blob in place does not change another', async () => {
+    const a = (await kms.encrypt({ keyId, plaintext: bytes('a') })).ciphertextBlob
+    const b = (await kms.encrypt({ keyId, plaintext: bytes('b') })).ciphertextBlob
+    const bBefore = b.slice()
+    a.fill(0)
+    expect(b).toEqual(bBefore)
+    expect((await kms.decrypt({ ciphertextBlob: b })).plaintext).toEqual(bytes('b'))
+  })
+
+  // BUG (bytes.ts ByteSlab, used by key-entry.ts seal): returned blobs are views on one
+  // shared 64 KiB slab. Transferring one blob's ArrayBuffer (postMessage / structuredClone
+  // with a transfer list, Electron IPC) detaches the slab: every other blob the caller
+  // holds from that slab silently becomes empty (length 0) — acknowledged ciphertext lost.
+  // Remove `.fails` once returned blobs own their buffers.
+  it('transferring one blob\'s buffer leaves the caller\'s other blobs intact', async () => {
+    const own = await Kms.open({ storage: memoryStorage() })
+    const key = (await own.createKey()).keyMetadata.keyId
+    const a = (await own.encrypt({ keyId: key, plaintext: bytes('a') })).ciphertextBlob
+    const b = (await own.encrypt({ keyId: key, plaintext: bytes('b') })).ciphertextBlob
+    const bBefore = b.slice()
+    structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] })
+    try {
+      expect(b.byteLength).toBe(bBefore.length) // today: 0, b's bytes are gone
+      expect(b).toEqual(bBefore)
+    } finally {
+      await own.close()
+    }
+  })
+
+  // BUG (same cause): after the transfer above, ByteSlab.alloc keeps carving views from the
+  // detached slab and every later encrypt / generateDataKey of ≤ 8 KiB throws
+  // "TypeError: Cannot perform Construct on a detached ArrayBuffer" for the engine's
+  // lifetime. One-line fix in ByteSlab.alloc: also start a new slab when
+  // `this.#slab.byteLength === 0` (a detached slab's view has length 0).
+  it('transferring one blob\'s buffer does not break later encryption', async () => {
+    const own = await Kms.open({ storage: memoryStorage() })
+    const key = (await own.createKey()).keyMetadata.keyId
+    const a = (await own.encrypt({ keyId: key, plaintext: bytes('a') })).ciphertextBlob
+    structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] })
+    try {
+      const c = await own.encrypt({ keyId: key, plaintext: bytes('c') })
+      expect((await own.decrypt({ ciphertextBlob: c.ciphertextBlob })).plaintext).toEqual(bytes('c'))
+    } finally {
+      await own.close()
+    }
+  })
+})
+
 describe('damaged blobs fail as InvalidCiphertext, nothing else', () => {
   it('flipping any single bit anywhere in the blob', async () => {
     await fc.assert(fc.asyncProperty(fc.constantFrom(0, 1), smallPlaintext, optionalContext, fc.nat(), async (which, x, context, at) => {

@@ -21,13 +21,18 @@
  *   InvalidCiphertext.
  * - reEncrypt checks both keys against the same rule; it is run once with the key under
  *   test as the source and once as the destination.
+ *
+ * Every cell runs twice: on the engine that set the key up (the key is cached, so
+ * encrypt/decrypt take the no-await hot path) and on a second engine over the same store
+ * that has never loaded the key (the slow path through storage). Both must obey the rule.
  */
 import { describe, expect, it } from 'vitest'
 import {
-  DAY_MS, ERROR_CODES, KEY_OPERATION_RULES, KEY_STATES, Kms, KmsError, ManualClock,
+  DAY_MS, ERROR_CODES, KEY_OPERATION_RULES, KEY_STATES, Kms, KmsError, ManualClock, rawRootKey,
   type KeyOperation, type KeyState, type KmsErrorCode, type StateRule,
 } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
+import { MemoryLevel } from 'memory-level'
 
 /** Every public method of Kms that takes a key (by id, resource name, alias, or inside a blob). */
 const KEY_TAKING_METHODS = [
@@ -50,7 +55,10 @@ const FRESH_ALIAS = 'alias/fresh'
 const ABSENT_VERSION_ID = '00000000-0000-4000-8000-000000000000'
 
 interface Fixture {
+  /** The engine the call under test runs on. */
   readonly kms: Kms
+  /** The engine that set the key up; snapshots are read through it. */
+  readonly setup: Kms
   readonly clock: ManualClock
   /** The key under test, in the requested state. */
   readonly keyId: string
@@ -68,9 +76,13 @@ function uuidBytes(uuid: string): Uint8Array {
   return Uint8Array.from(Buffer.from(uuid.replaceAll('-', ''), 'hex'))
 }
 
-async function fixture(state: KeyState): Promise<Fixture> {
+const ROOT_KEY = Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i)
+
+/** `cold`: the call runs on a second engine over the same store, which has not loaded the key. */
+async function fixture(state: KeyState, cold: boolean): Promise<Fixture> {
   const clock = new ManualClock(START)
-  const kms = await Kms.open({ storage: memoryStorage(), clock })
+  const db = new MemoryLevel()
+  const kms = await Kms.open({ storage: memoryStorage(db), clock, rootKey: rawRootKey(ROOT_KEY) })
   const other = (await kms.createKey({ description: 'helper' })).keyMetadata.keyId
   await kms.createAlias({ aliasName: OTHER_ALIAS, keyId: other })
   const otherBlob = (await kms.encrypt({ keyId: other, plaintext: PLAINTEXT, encryptionContext: CONTEXT })).ciphertextBlob
@@ -97,7 +109,15 @@ async function fixture(state: KeyState): Promise<Fixture> {
   }
   // Precondition: the key really is in the state under test.
   expect((await kms.describeKey({ keyId })).keyMetadata.keyState).toBe(state)
-  return { kms, clock, keyId, state, keyVersionId, blob, otherKeyId: other, otherBlob }
+  const caller = cold
+    ? await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), clock, rootKey: rawRootKey(ROOT_KEY) })
+    : kms
+  return { kms: caller, setup: kms, clock, keyId, state, keyVersionId, blob, otherKeyId: other, otherBlob }
+}
+
+async function closeFixture(f: Fixture): Promise<void> {
+  if (f.kms !== f.setup) await f.kms.close()
+  await f.setup.close()
 }
 
 type Call = (f: Fixture) => Promise<unknown>
@@ -161,11 +181,12 @@ async function outcomeOf(call: Promise<unknown>): Promise<Outcome> {
 
 /** Everything a rejected call must leave unchanged. */
 async function snapshot(f: Fixture): Promise<unknown> {
-  const { requestId: _r1, ...key } = await f.kms.describeKey({ keyId: f.keyId })
-  const versions = (await f.kms.listKeyVersions({ keyId: f.keyId, pageSize: 100 })).keyVersions
-  const tags = (await f.kms.listResourceTags({ keyId: f.keyId })).tags
-  const aliases = (await f.kms.listAliases({ pageSize: 100 })).aliases
-  const other = (await f.kms.describeKey({ keyId: f.otherKeyId })).keyMetadata
+  const kms = f.setup
+  const key = (await kms.describeKey({ keyId: f.keyId })).keyMetadata
+  const versions = (await kms.listKeyVersions({ keyId: f.keyId, pageSize: 100 })).keyVersions
+  const tags = (await kms.listResourceTags({ keyId: f.keyId })).tags
+  const aliases = (await kms.listAliases({ pageSize: 100 })).aliases
+  const other = (await kms.describeKey({ keyId: f.otherKeyId })).keyMetadata
   return { key, versions, tags, aliases, other }
 }
 
@@ -249,21 +270,25 @@ describe('every operation in every state', () => {
   }
   rows.push({ name: 'reEncrypt (key as destination)', operation: 'reEncrypt', call: reEncryptAsDestination, role: 'destination' })
 
-  for (const state of KEY_STATES) {
-    describe(state, () => {
-      for (const { name, operation, call, role } of rows) {
-        const rule: StateRule = KEY_OPERATION_RULES[operation][state]
-        const expected: Outcome = rule === 'allowed' ? allowedOutcome(operation, state, role) : rule
-        it(title(name, state, rule, expected), async () => {
-          const f = await fixture(state)
-          const before = await snapshot(f)
-          let result: unknown
-          const outcome = await outcomeOf(call(f).then((r) => { result = r }))
-          expect(outcome).toBe(expected)
-          if (expected === 'allowed') await checkEffect(operation, f, result, role)
-          // No partial writes: a rejected call changes nothing.
-          else expect(await snapshot(f)).toEqual(before)
-          await f.kms.close()
+  for (const cold of [false, true]) {
+    describe(cold ? 'cold engine (key not cached: slow path)' : 'warm engine (key cached: hot path)', () => {
+      for (const state of KEY_STATES) {
+        describe(state, () => {
+          for (const { name, operation, call, role } of rows) {
+            const rule: StateRule = KEY_OPERATION_RULES[operation][state]
+            const expected: Outcome = rule === 'allowed' ? allowedOutcome(operation, state, role) : rule
+            it(title(name, state, rule, expected), async () => {
+              const f = await fixture(state, cold)
+              const before = await snapshot(f)
+              let result: unknown
+              const outcome = await outcomeOf(call(f).then((r) => { result = r }))
+              expect(outcome).toBe(expected)
+              if (expected === 'allowed') await checkEffect(operation, f, result, role)
+              // No partial writes: a rejected call changes nothing.
+              else expect(await snapshot(f)).toEqual(before)
+              await closeFixture(f)
+            })
+          }
         })
       }
     })
@@ -339,7 +364,7 @@ describe('purge', () => {
   // BUG (kms.ts `listAliases`): it lists alias records without settling due purges, so an
   // alias of a key whose window has ended is still listed until something touches the key
   // (listKeys, in contrast, purges first). Remove `.fails` once listAliases purges due keys.
-  it.fails('listAliases does not list the alias of a key whose window has ended, even before anything touches the key', async () => {
+  it('listAliases does not list the alias of a key whose window has ended, even before anything touches the key', async () => {
     const { kms, clock } = await engine()
     const keyId = (await kms.createKey()).keyMetadata.keyId
     await kms.createAlias({ aliasName: 'alias/doomed', keyId })
@@ -347,6 +372,23 @@ describe('purge', () => {
     clock.advance(7 * DAY_MS + 1)
     expect((await kms.listAliases()).aliases).toEqual([])
     await kms.close()
+  })
+
+  // BUG (kms.ts `createAlias`): same cause — the alias record of a key whose window has
+  // ended still blocks its name (AlreadyExists) until something touches the key, although
+  // updateAlias can already move it and describeKey through it says Forbidden.KeyNotFound.
+  it('the alias name of a key whose window has ended is free for createAlias', async () => {
+    const { kms, clock } = await engine()
+    const doomed = (await kms.createKey()).keyMetadata.keyId
+    const keep = (await kms.createKey()).keyMetadata.keyId
+    await kms.createAlias({ aliasName: 'alias/doomed', keyId: doomed })
+    await kms.scheduleKeyDeletion({ keyId: doomed, pendingWindowInDays: 7 })
+    clock.advance(7 * DAY_MS + 1)
+    try {
+      await kms.createAlias({ aliasName: 'alias/doomed', keyId: keep })
+    } finally {
+      await kms.close()
+    }
   })
 })
 
