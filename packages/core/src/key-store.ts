@@ -15,6 +15,7 @@
  * adapter's `watch` and evict the stale entry at once. With an adapter that cannot watch,
  * every use re-reads the record's revision (unwrapped material is still reused).
  */
+import type { AuditCommit, AuditEntry } from './audit.js'
 import { utf8Decode, utf8Encode } from './bytes.js'
 import { KmsError } from './errors.js'
 import type { PendingEvent } from './events.js'
@@ -39,11 +40,18 @@ export interface AliasEntry {
   readonly revision: number
 }
 
+/** Something that adds its own records to every commit: the audit trail. */
+export interface CommitParticipant {
+  /** `own`: entries of the transaction being committed; `fresh`: a previous attempt conflicted. */
+  prepare(own: readonly AuditEntry[], fresh: boolean): Promise<AuditCommit | undefined>
+}
+
 /** How many times a transaction is re-run against fresh records when another writer got there first. */
 const MAX_ATTEMPTS = 8
 const SCAN_PAGE = 500
 
-function storageFailure(error: unknown): KmsError {
+/** A backend error as the engine reports it: KmsErrors pass through, anything else is StorageFailure. */
+export function storageFailure(error: unknown): KmsError {
   return KmsError.is(error) ? error : new KmsError('StorageFailure', 'the storage backend failed', { cause: error })
 }
 
@@ -69,11 +77,17 @@ export class KeyStore {
   /** Storage keys of the commit this engine has in flight: their notifications are its own. */
   readonly #committing = new Set<string>()
   #writeQueue: Promise<unknown> = Promise.resolve()
+  #participant: CommitParticipant | undefined
 
   constructor(storage: StorageAdapter, options: { readonly cacheSize: number }) {
     this.#storage = storage
     this.#cacheSize = options.cacheSize
     this.#unwatch = storage.watch?.((changes) => this.#onChanges(changes))
+  }
+
+  /** The audit trail joins every commit from now on, so state changes and their records land together. */
+  setParticipant(participant: CommitParticipant): void {
+    this.#participant = participant
   }
 
   /** True when the adapter announces changes, so cached entries are trusted until told otherwise. */
@@ -170,6 +184,16 @@ export class KeyStore {
     }
   }
 
+  /** A record outside the key and alias caches (policies, attachments, audit), straight from storage. */
+  readRecord(key: string): Promise<StoredRecord | undefined> {
+    return this.#get(key)
+  }
+
+  /** Every record under a prefix, in key order. */
+  scanRecords(prefix: string): Promise<StoredRecord[]> {
+    return this.#scanAll(prefix)
+  }
+
   /** Every key record in id order (decoded, not cached: listing must not flush hot keys). */
   async scanKeys(): Promise<KeyRecord[]> {
     const records = await this.#scanAll(KEY_RECORD_PREFIX)
@@ -187,24 +211,34 @@ export class KeyStore {
    * MAX_ATTEMPTS times, then fails with Conflict. Returns `work`'s result and the events
    * it staged, to emit once committed.
    */
-  transact<T>(work: (tx: Transaction) => Promise<T>): Promise<{ result: T; events: readonly PendingEvent[] }> {
+  transact<T>(work: (tx: Transaction) => Promise<T>): Promise<{ result: T; events: readonly PendingEvent[]; audited: boolean }> {
     const run = this.#writeQueue.then(() => this.#runTransaction(work))
     this.#writeQueue = run.catch(() => undefined)
     return run
   }
 
-  async #runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<{ result: T; events: readonly PendingEvent[] }> {
+  /** Commits what the participant has waiting (the audit trail's group commit), in turn with transactions. */
+  flushParticipant(): Promise<void> {
+    const run = this.#writeQueue.then(() => this.#runTransaction(async () => undefined))
+    this.#writeQueue = run.catch(() => undefined)
+    return run.then(() => undefined)
+  }
+
+  async #runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<{ result: T; events: readonly PendingEvent[]; audited: boolean }> {
     for (let attempt = 0; ; attempt++) {
       const tx = new Transaction(this, attempt > 0)
       const result = await work(tx)
-      if (tx.staged.size === 0) return { result, events: tx.events }
-      const mutations = [...tx.staged.values()].map((s) => s.mutation)
+      const extra = await this.#participant?.prepare(tx.audit, attempt > 0)
+      if (tx.staged.size === 0 && extra === undefined) return { result, events: tx.events, audited: false }
+      const mutations = [...[...tx.staged.values()].map((s) => s.mutation), ...(extra?.mutations ?? [])]
       for (const m of mutations) this.#committing.add(m.key)
       try {
         const { revisions } = await this.#storage.commit(mutations)
         this.#applyCommitted(tx, revisions)
-        return { result, events: tx.events }
+        extra?.committed(revisions)
+        return { result, events: tx.events, audited: tx.audit.length > 0 }
       } catch (error) {
+        extra?.aborted()
         // Whatever the failure, drop the cached records this commit touched: while it was in
         // flight #onChanges ignored their notifications (taking them for this commit's own),
         // and a commit whose acknowledgement was lost may even have been applied.
@@ -223,7 +257,7 @@ export class KeyStore {
 
   #forget(storageKey: string): void {
     if (storageKey.startsWith(KEY_RECORD_PREFIX)) this.#evictKey(storageKey.slice(KEY_RECORD_PREFIX.length))
-    else this.#aliases.delete(storageKey)
+    else if (storageKey.startsWith(ALIAS_RECORD_PREFIX)) this.#aliases.delete(storageKey)
   }
 
   #applyCommitted(tx: Transaction, revisions: ReadonlyMap<string, number>): void {
@@ -256,6 +290,7 @@ export class KeyStore {
 type Staged =
   | { readonly kind: 'key'; readonly mutation: Mutation; readonly record: KeyRecord | null; readonly before: KeyEntry | undefined }
   | { readonly kind: 'alias'; readonly mutation: Mutation; readonly record: AliasRecord | null }
+  | { readonly kind: 'other'; readonly mutation: Mutation }
 
 /** What one attempt of a transaction reads and stages. */
 export class Transaction {
@@ -263,6 +298,8 @@ export class Transaction {
   readonly #fresh: boolean
   readonly staged = new Map<string, Staged>()
   readonly events: PendingEvent[] = []
+  /** Audit entries that must commit together with what is staged. */
+  readonly audit: AuditEntry[] = []
 
   constructor(store: KeyStore, fresh: boolean) {
     this.#store = store
@@ -310,6 +347,19 @@ export class Transaction {
       kind: 'alias', record: null,
       mutation: { type: 'delete', key: before.record.aliasName, expectedRevision: before.revision },
     })
+  }
+
+  /** Any other record (policies, attachments), read from storage every time. */
+  record(key: string): Promise<StoredRecord | undefined> {
+    return this.#store.readRecord(key)
+  }
+
+  putRecord(key: string, value: Uint8Array, expectedRevision: number | null): void {
+    this.staged.set(key, { kind: 'other', mutation: { type: 'put', key, value, expectedRevision } })
+  }
+
+  deleteRecord(key: string, expectedRevision: number): void {
+    this.staged.set(key, { kind: 'other', mutation: { type: 'delete', key, expectedRevision } })
   }
 
   emit(event: PendingEvent): void {

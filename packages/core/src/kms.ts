@@ -29,7 +29,7 @@ import {
   MAX_ROTATION_INTERVAL_MS, MAX_TAGS_PER_KEY, MIN_PENDING_WINDOW_DAYS, MIN_ROTATION_INTERVAL_MS, nextRotationDate,
   primaryVersion, type KeyRecord, type KeyVersionRecord,
 } from './key-record.js'
-import { KeyStore, type Transaction } from './key-store.js'
+import { KeyStore, storageFailure, type Transaction } from './key-store.js'
 import { aliasArn, assertAliasName, isValidAccount, isValidRegion, keyArn, parseKeyReference } from './names.js'
 import {
   KEYSTORE_HEADER_KEY, RootKeyring, decodeKeystoreHeader, encodeKeystoreHeader, ephemeralRootKey, type RootKeyContext,
@@ -155,8 +155,14 @@ export class Kms {
     this.#closeStorage = options.closeStorage ?? true
     if (options.maintenanceIntervalMs !== undefined) {
       const onError = options.onMaintenanceError
+      let running = false
       this.#timer = setInterval(() => {
-        this.maintenance().catch((error: unknown) => onError?.(error))
+        // One run at a time: with slow storage, runs would otherwise pile up (each scanning every key).
+        if (running) return
+        running = true
+        this.maintenance().catch((error: unknown) => onError?.(error)).finally(() => {
+          running = false
+        })
       }, options.maintenanceIntervalMs)
       // An embedded engine must never be the reason a process stays alive.
       ;(this.#timer as { unref?: () => void }).unref?.()
@@ -207,7 +213,9 @@ export class Kms {
   /** Reads the keystore header and unlocks it, or initialises a new keystore. */
   static async #unlock(storage: StorageAdapter, rootKey: RootKeyProvider, context: RootKeyContext, clock: Clock): Promise<RootKeyring> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = await storage.get(KEYSTORE_HEADER_KEY)
+      const stored = await storage.get(KEYSTORE_HEADER_KEY).catch((error: unknown) => {
+        throw storageFailure(error)
+      })
       const header = stored === undefined ? undefined : decodeKeystoreHeader(stored.value)
       const { keyring, newHeader } = await RootKeyring.open(rootKey, header, context, clock.now())
       if (newHeader !== undefined) {
@@ -217,7 +225,7 @@ export class Kms {
           keyring.wipe()
           // Another engine initialised the store at the same moment: unlock its header instead.
           if (KmsError.is(error, 'Conflict')) continue
-          throw error
+          throw storageFailure(error)
         }
       }
       return keyring
@@ -245,6 +253,9 @@ export class Kms {
   }
 
   async #transact<T>(work: (tx: Transaction, now: number) => Promise<T>): Promise<T> {
+    // A call that passed its open-check before close() began must not start writing after
+    // close() drained the queue: it would commit (and emit) after close() resolved.
+    this.#assertOpen()
     const { result, events } = await this.#keys.transact((tx) => work(tx, this.#clock.now()))
     emitCommitted(this.events, events)
     return result

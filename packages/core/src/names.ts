@@ -64,9 +64,10 @@ export function parseKeyReference(ref: unknown, region: string, account: string)
     if (parts.length >= 5) {
       const [, , refRegion, refAccount, ...restParts] = parts
       const rest = restParts.join(':')
-      if (rest.startsWith('key/') && isUuid(rest.slice(4))) {
+      const id = rest.slice(4).toLowerCase()
+      if (rest.startsWith('key/') && isUuid(id)) {
         if (refRegion !== region || refAccount !== account) throw new KmsError('Forbidden.KeyNotFound', 'the key belongs to another region or account')
-        return { kind: 'id', keyId: rest.slice(4) }
+        return { kind: 'id', keyId: id }
       }
       if (ALIAS_PATTERN.test(rest)) {
         if (refRegion !== region || refAccount !== account) throw new KmsError('Forbidden.AliasNotFound', 'the alias belongs to another region or account')

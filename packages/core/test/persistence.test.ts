@@ -47,14 +47,14 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-/** Opens an engine on the LevelDB directory of this test; closing the engine closes the database. */
+/**
+ * Opens an engine on the LevelDB directory of this test. Closing the engine closes the
+ * database, and so does a failed open (the tests below re-open the directory right after
+ * one, which LevelDB's LOCK would refuse otherwise).
+ */
 function openAt(rootKey: RootKeyProvider | undefined, extra: { crypto?: CryptoProvider } = {}): Promise<Kms> {
   const storage = levelStorage(new ClassicLevel(dir))
-  return Kms.open({ storage, ...(rootKey === undefined ? {} : { rootKey }), ...extra }).catch(async (error: unknown) => {
-    // A failed open leaves the storage with its owner, the caller: release the LOCK.
-    await storage.close()
-    throw error
-  })
+  return Kms.open({ storage, ...(rootKey === undefined ? {} : { rootKey }), ...extra })
 }
 
 /** Every raw entry of the database, internal keys included, read with a fresh ClassicLevel. */

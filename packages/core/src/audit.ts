@@ -1,0 +1,483 @@
+/**
+ * The audit trail: one record for every call — allowed or denied, succeeded or failed —
+ * hash-chained and anchored by a MAC under a key derived from the root key, so that
+ * `verify()` detects any modified, deleted, inserted, reordered or truncated record.
+ *
+ * ```ts
+ * const { records } = await kms.audit.query({ keyId, action: 'Encrypt', limit: 50 })
+ * const report = await kms.audit.verify()   // { ok: true, records: 1234 } or { ok: false, seq, problem }
+ * ```
+ *
+ * Records follow the reference model's ActionTrail events (event id, time, action name,
+ * principal, region, request id, key, key version, alias, result or error code). They never
+ * hold plaintext, data keys, key material, passphrases or ciphertext; encryption-context
+ * values are kept `plain`, as an `hmac` under the audit key (default), or `omit`ted.
+ *
+ * Storage layout (all through the storage contract):
+ * - `audit/seg/<first seq, 16 hex digits>`: a segment, the records of one commit as JSON lines;
+ * - `audit/head`: first and last sequence number and hash of the chain, with their MAC;
+ * - `audit/used/<keyId>`: when a key was last used (derived from the trail, for describeKey).
+ *
+ * Chain: `hash(n) = SHA-256(hash(n-1) ‖ UTF-8 JSON of record n without its hash)`, starting
+ * from 32 zero bytes; the head's MAC is HMAC-SHA-256 under `HKDF(root, "audit/mac/v1")`.
+ * Whoever can write the store but does not hold the root key cannot forge a head, so
+ * rewriting, dropping or reordering records — even all of them — is detected.
+ *
+ * Commit rules: a state change's record is committed atomically with the change (the
+ * engine's transaction includes it). Records of other calls (crypto operations, reads,
+ * failures) are group-committed: at most `flushIntervalMs` later or once
+ * `maxPendingRecords` are waiting. A crash can lose at most those pending records; a clean
+ * `close()` loses nothing. If a flush fails, the engine fails closed: every later call is
+ * refused with `AuditFailure` until a flush succeeds. With `durability: 'sync'` every call
+ * waits for its own record to be committed (concurrent calls share one commit).
+ */
+import type { CryptoProvider } from '@strongroom/crypto'
+import { concatBytes, fromHex, toBase64, toHex, utf8Decode, utf8Encode } from './bytes.js'
+import { formatDate } from './clock.js'
+import type { EncryptionContext } from './context.js'
+import { KmsError } from './errors.js'
+import type { Mutation, StorageAdapter, StoredRecord } from './storage.js'
+
+export type AuditContextMode = 'plain' | 'hmac' | 'omit'
+
+export interface AuditOptions {
+  /** How encryption-context values are recorded. Default `hmac`. */
+  readonly encryptionContext?: AuditContextMode
+  /** Group commit: pending records are committed at most this long after their call. Default 100 ms. */
+  readonly flushIntervalMs?: number
+  /** Group commit: a commit starts as soon as this many records are pending. Default 1024. */
+  readonly maxPendingRecords?: number
+  /** `group` (default): calls return before their record is committed. `sync`: each call waits for it. */
+  readonly durability?: 'group' | 'sync'
+}
+
+/** One audit record, as stored, queried, exported and emitted. */
+export interface AuditRecord {
+  /** Position in the chain, from 1. */
+  readonly seq: number
+  readonly eventId: string
+  /** ISO 8601 UTC with milliseconds. */
+  readonly eventTime: string
+  /** The action, e.g. `Encrypt` (the reference model's API name). */
+  readonly eventName: string
+  /** Who called: `root` for the engine owner, the principal name for `kms.as(principal)`, `system` for the engine itself. */
+  readonly principal: string
+  readonly accountId: string
+  readonly region: string
+  readonly requestId: string
+  readonly keyId?: string
+  readonly keyVersionId?: string
+  readonly aliasName?: string
+  /** Per the `encryptionContext` setting: plain values, `hmac-sha256:<base64>` values, or absent. */
+  readonly encryptionContext?: Readonly<Record<string, string>>
+  readonly result: 'Success' | 'Failure'
+  readonly errorCode?: string
+  /** Hex SHA-256 of the previous record (32 zero bytes before the first). */
+  readonly prevHash: string
+  readonly hash: string
+}
+
+/** What the engine hands over per call; turned into a record (and hashed) at commit time. */
+export interface AuditEntry {
+  readonly time: number
+  readonly eventName: string
+  readonly principal: string
+  readonly requestId: string
+  readonly keyId?: string | undefined
+  readonly keyVersionId?: string | undefined
+  readonly aliasName?: string | undefined
+  readonly encryptionContext?: EncryptionContext | undefined
+  readonly errorCode?: string | undefined
+  /** Key use (crypto operations) updates the key's last-used date. */
+  readonly keyUse?: boolean | undefined
+}
+
+export interface AuditQuery {
+  readonly keyId?: string
+  readonly principal?: string
+  readonly action?: string
+  /** Inclusive, epoch ms or a date string. */
+  readonly from?: number | string | Date
+  /** Exclusive, epoch ms or a date string. */
+  readonly to?: number | string | Date
+  /** 1-1000, default 100. */
+  readonly limit?: number
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string
+}
+
+export interface AuditPage {
+  readonly records: readonly AuditRecord[]
+  readonly nextCursor?: string
+}
+
+export type AuditVerification =
+  | { readonly ok: true; readonly records: number; readonly firstSeq: number; readonly lastSeq: number }
+  | { readonly ok: false; readonly seq: number; readonly problem: string }
+
+export const AUDIT_SEGMENT_PREFIX = 'audit/seg/'
+export const AUDIT_HEAD_KEY = 'audit/head'
+export const AUDIT_USED_PREFIX = 'audit/used/'
+
+const GENESIS = '0'.repeat(64)
+const SCAN_PAGE = 200
+
+interface Head {
+  readonly schema: 1
+  /** First retained record (retention moves it forward). */
+  readonly firstSeq: number
+  /** prevHash of the first retained record. */
+  readonly anchorHash: string
+  readonly lastSeq: number
+  readonly lastHash: string
+  readonly mac: string
+}
+
+function segmentKey(firstSeq: number): string {
+  return AUDIT_SEGMENT_PREFIX + firstSeq.toString(16).padStart(16, '0')
+}
+
+function toTime(value: number | string | Date | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  const t = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value)
+  if (!Number.isFinite(t)) throw new KmsError('InvalidParameter', `${name} is not a valid time`)
+  return t
+}
+
+/** The bytes a record's hash covers: its fields in a fixed order, without `hash`. */
+function hashedForm(record: Omit<AuditRecord, 'hash'>): string {
+  return JSON.stringify([
+    record.seq, record.eventId, record.eventTime, record.eventName, record.principal, record.accountId, record.region,
+    record.requestId, record.keyId ?? null, record.keyVersionId ?? null, record.aliasName ?? null,
+    record.encryptionContext ?? null, record.result, record.errorCode ?? null, record.prevHash,
+  ])
+}
+
+/** What a commit that carries audit records must also write, and what to do after it. */
+export interface AuditCommit {
+  readonly mutations: readonly Mutation[]
+  /** The commit succeeded (with these new revisions): advance the chain, emit the records. */
+  committed(revisions: ReadonlyMap<string, number>): void
+  /** The commit failed: the records go back to waiting (their own call's entry is dropped). */
+  aborted(): void
+}
+
+export interface AuditTrailOptions {
+  readonly storage: StorageAdapter
+  readonly crypto: CryptoProvider
+  readonly macKey: Uint8Array
+  readonly contextKey: Uint8Array
+  readonly region: string
+  readonly accountId: string
+  readonly newEventId: () => string
+  readonly settings: AuditOptions
+  readonly emit: (record: AuditRecord) => void
+}
+
+export class AuditTrail {
+  readonly #o: AuditTrailOptions
+  readonly #mode: AuditContextMode
+  /** Entries waiting for a commit, oldest first. */
+  #pending: AuditEntry[] = []
+  #head: { value: Head | undefined; revision: number | null } | undefined
+  readonly #lastUsed = new Map<string, number>()
+
+  constructor(options: AuditTrailOptions) {
+    this.#o = options
+    this.#mode = options.settings.encryptionContext ?? 'hmac'
+  }
+
+  get pendingCount(): number {
+    return this.#pending.length
+  }
+
+  /** Queues a call's record for the next commit. Never fails: the call has happened. */
+  append(entry: AuditEntry): void {
+    this.#pending.push(entry)
+    if (entry.keyUse === true && entry.keyId !== undefined && entry.errorCode === undefined) this.#lastUsed.set(entry.keyId, entry.time)
+  }
+
+  /** When a key was last used, from this engine's memory or the trail's index. */
+  async lastUsed(keyId: string): Promise<number | undefined> {
+    const known = this.#lastUsed.get(keyId)
+    if (known !== undefined) return known
+    const stored = await this.#o.storage.get(AUDIT_USED_PREFIX + keyId)
+    if (stored === undefined) return undefined
+    const time = Number(utf8Decode(stored.value))
+    return Number.isFinite(time) ? time : undefined
+  }
+
+  async #loadHead(fresh: boolean): Promise<{ value: Head | undefined; revision: number | null }> {
+    if (this.#head !== undefined && !fresh) return this.#head
+    const stored = await this.#o.storage.get(AUDIT_HEAD_KEY)
+    this.#head = stored === undefined ? { value: undefined, revision: null } : { value: this.#decodeHead(stored), revision: stored.revision }
+    return this.#head
+  }
+
+  #decodeHead(stored: StoredRecord): Head {
+    try {
+      const head = JSON.parse(utf8Decode(stored.value)) as Head
+      if (head.schema === 1 && Number.isInteger(head.lastSeq) && typeof head.mac === 'string') return head
+    } catch {
+      // fall through to the CorruptRecord below
+    }
+    throw new KmsError('CorruptRecord', 'the audit head is unreadable')
+  }
+
+  #headMac(firstSeq: number, anchorHash: string, lastSeq: number, lastHash: string): string {
+    const message = utf8Encode(`strongroom/audit/head/v1|${firstSeq}|${anchorHash}|${lastSeq}|${lastHash}`)
+    return toBase64(this.#o.crypto.hmacSha256(this.#o.macKey, message))
+  }
+
+  #recordContext(context: EncryptionContext | undefined): Record<string, string> | undefined {
+    if (context === undefined || this.#mode === 'omit') return undefined
+    const keys = Object.keys(context)
+    if (keys.length === 0) return undefined
+    const out: Record<string, string> = {}
+    for (const k of keys.sort()) {
+      const v = context[k]!
+      out[k] = this.#mode === 'plain'
+        ? v
+        : 'hmac-sha256:' + toBase64(this.#o.crypto.hmacSha256(this.#o.contextKey, utf8Encode(`${k}\u0000${v}`)).subarray(0, 16))
+    }
+    return out
+  }
+
+  /**
+   * Builds the mutations that commit every pending entry plus `own` (the entries of the
+   * transaction being committed), chained after the stored head. `fresh` re-reads the
+   * head, after another writer's commit got in first.
+   */
+  async prepare(own: readonly AuditEntry[], fresh: boolean): Promise<AuditCommit | undefined> {
+    const taken = this.#pending
+    const entries = own.length === 0 ? taken : [...taken, ...own]
+    if (entries.length === 0) return undefined
+    this.#pending = []
+    let head: { value: Head | undefined; revision: number | null }
+    try {
+      head = await this.#loadHead(fresh)
+    } catch (error) {
+      this.#pending = [...taken, ...this.#pending]
+      throw error
+    }
+    const first = (head.value?.lastSeq ?? 0) + 1
+    let prevHash = head.value?.lastHash ?? GENESIS
+    const records: AuditRecord[] = []
+    const used = new Map<string, number>()
+    for (const [i, e] of entries.entries()) {
+      const body: Omit<AuditRecord, 'hash'> = {
+        seq: first + i, eventId: this.#o.newEventId(), eventTime: new Date(e.time).toISOString(), eventName: e.eventName,
+        principal: e.principal, accountId: this.#o.accountId, region: this.#o.region, requestId: e.requestId,
+        ...(e.keyId === undefined ? {} : { keyId: e.keyId }),
+        ...(e.keyVersionId === undefined ? {} : { keyVersionId: e.keyVersionId }),
+        ...(e.aliasName === undefined ? {} : { aliasName: e.aliasName }),
+        ...(e.encryptionContext === undefined ? {} : this.#contextField(e.encryptionContext)),
+        result: e.errorCode === undefined ? 'Success' : 'Failure',
+        ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
+        prevHash,
+      }
+      const hash = toHex(this.#o.crypto.sha256(concatBytes(fromHex(prevHash), utf8Encode(hashedForm(body)))))
+      records.push({ ...body, hash })
+      prevHash = hash
+      if (e.keyUse === true && e.keyId !== undefined && e.errorCode === undefined) used.set(e.keyId, Math.max(used.get(e.keyId) ?? 0, e.time))
+    }
+    const last = records[records.length - 1]!
+    const firstSeq = head.value?.firstSeq ?? 1
+    const anchorHash = head.value?.anchorHash ?? GENESIS
+    const newHead: Head = {
+      schema: 1, firstSeq, anchorHash, lastSeq: last.seq, lastHash: last.hash,
+      mac: this.#headMac(firstSeq, anchorHash, last.seq, last.hash),
+    }
+    const mutations: Mutation[] = [
+      { type: 'put', key: segmentKey(first), value: utf8Encode(records.map((r) => JSON.stringify(r)).join('\n')), expectedRevision: null },
+      { type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(newHead)), expectedRevision: head.revision },
+    ]
+    try {
+      for (const [keyId, time] of used) {
+        const current = await this.#o.storage.get(AUDIT_USED_PREFIX + keyId)
+        mutations.push({ type: 'put', key: AUDIT_USED_PREFIX + keyId, value: utf8Encode(String(time)), expectedRevision: current?.revision ?? null })
+      }
+    } catch (error) {
+      this.#pending = [...taken, ...this.#pending]
+      throw error
+    }
+    return {
+      mutations,
+      committed: (revisions) => {
+        const revision = revisions.get(AUDIT_HEAD_KEY)
+        this.#head = revision === undefined ? undefined : { value: newHead, revision }
+        for (const r of records) this.#o.emit(r)
+      },
+      aborted: () => {
+        this.#head = undefined
+        this.#pending = [...taken, ...this.#pending]
+      },
+    }
+  }
+
+  #contextField(context: EncryptionContext): { encryptionContext?: Record<string, string> } {
+    const recorded = this.#recordContext(context)
+    return recorded === undefined ? {} : { encryptionContext: recorded }
+  }
+
+  async *#scanSegments(after?: string): AsyncGenerator<AuditRecord[]> {
+    let cursor = after
+    for (;;) {
+      const page = await this.#o.storage.scan({ prefix: AUDIT_SEGMENT_PREFIX, limit: SCAN_PAGE, ...(cursor === undefined ? {} : { after: cursor }) })
+      for (const stored of page.records) yield this.#parseSegment(stored)
+      if (page.cursor === undefined || page.records.length === 0) return
+      cursor = page.cursor
+    }
+  }
+
+  #parseSegment(stored: StoredRecord): AuditRecord[] {
+    try {
+      return utf8Decode(stored.value).split('\n').map((line) => JSON.parse(line) as AuditRecord)
+    } catch {
+      // An unreadable segment is reported by verify(); queries show what can be read.
+      return []
+    }
+  }
+
+  /** Records matching the filter, oldest first, a page at a time. */
+  async query(q: AuditQuery, flush: () => Promise<void>): Promise<AuditPage> {
+    await flush()
+    const limit = q.limit ?? 100
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new KmsError('InvalidParameter', 'limit must be an integer from 1 to 1000')
+    const from = toTime(q.from, 'from')
+    const to = toTime(q.to, 'to')
+    let afterSeq = 0
+    if (q.cursor !== undefined) {
+      if (!/^[0-9]{1,16}$/.test(q.cursor)) throw new KmsError('InvalidParameter', 'cursor is not a cursor from a previous page')
+      afterSeq = Number(q.cursor)
+    }
+    const records: AuditRecord[] = []
+    for await (const segment of this.#scanSegments()) {
+      for (const r of segment) {
+        if (r.seq <= afterSeq) continue
+        if (q.keyId !== undefined && r.keyId !== q.keyId) continue
+        if (q.principal !== undefined && r.principal !== q.principal) continue
+        if (q.action !== undefined && r.eventName !== q.action) continue
+        const t = Date.parse(r.eventTime)
+        if (from !== undefined && t < from) continue
+        if (to !== undefined && t >= to) continue
+        if (records.length === limit) return { records, nextCursor: String(records[records.length - 1]!.seq) }
+        records.push(r)
+      }
+    }
+    return { records }
+  }
+
+  /** Every record matching the filter as JSON lines, oldest first. */
+  async *export(q: Omit<AuditQuery, 'limit' | 'cursor'>, flush: () => Promise<void>): AsyncGenerator<string> {
+    let cursor: string | undefined
+    do {
+      const page = await this.query({ ...q, limit: 1000, ...(cursor === undefined ? {} : { cursor }) }, flush)
+      for (const r of page.records) yield JSON.stringify(r) + '\n'
+      cursor = page.nextCursor
+    } while (cursor !== undefined)
+  }
+
+  /** Recomputes the whole chain and checks it against the MAC'd head; reports the first problem. */
+  async verify(flush: () => Promise<void>): Promise<AuditVerification> {
+    await flush()
+    const stored = await this.#o.storage.get(AUDIT_HEAD_KEY)
+    let expectedSeq = 1
+    let prevHash = GENESIS
+    let lastSeq = 0
+    let firstSeq = 1
+    let head: Head | undefined
+    if (stored !== undefined) {
+      try {
+        head = this.#decodeHead(stored)
+      } catch {
+        return { ok: false, seq: 0, problem: 'the audit head is unreadable' }
+      }
+      const mac = this.#headMac(head.firstSeq, head.anchorHash, head.lastSeq, head.lastHash)
+      if (!this.#o.crypto.timingSafeEqual(utf8Encode(mac), utf8Encode(head.mac))) {
+        return { ok: false, seq: head.lastSeq, problem: 'the audit head was modified (its MAC does not match)' }
+      }
+      expectedSeq = head.firstSeq
+      firstSeq = head.firstSeq
+      prevHash = head.anchorHash
+    }
+    let count = 0
+    for await (const { key, records } of this.#rawSegments()) {
+      if (records === undefined) return { ok: false, seq: expectedSeq, problem: `segment ${key} is unreadable` }
+      if (key !== segmentKey(records[0]?.seq ?? -1)) return { ok: false, seq: expectedSeq, problem: `segment ${key} does not start where its name says` }
+      for (const r of records) {
+        if (r.seq < expectedSeq) return { ok: false, seq: r.seq, problem: `record ${r.seq} appears again or out of order (expected ${expectedSeq})` }
+        if (r.seq > expectedSeq) return { ok: false, seq: expectedSeq, problem: `records ${expectedSeq}-${r.seq - 1} are missing` }
+        if (r.prevHash !== prevHash) return { ok: false, seq: r.seq, problem: `record ${r.seq} does not follow record ${r.seq - 1} (chain broken: inserted, reordered or modified)` }
+        const { hash, ...body } = r
+        const computed = toHex(this.#o.crypto.sha256(concatBytes(fromHex(prevHash), utf8Encode(hashedForm(body)))))
+        if (computed !== hash) return { ok: false, seq: r.seq, problem: `record ${r.seq} was modified (its hash does not match its content)` }
+        prevHash = hash
+        lastSeq = r.seq
+        expectedSeq++
+        count++
+      }
+    }
+    if (head === undefined) {
+      return count === 0 ? { ok: true, records: 0, firstSeq: 1, lastSeq: 0 } : { ok: false, seq: 1, problem: 'records exist but the audit head is missing' }
+    }
+    if (lastSeq !== head.lastSeq || prevHash !== head.lastHash) {
+      return lastSeq < head.lastSeq
+        ? { ok: false, seq: lastSeq + 1, problem: `the trail is truncated: records ${lastSeq + 1}-${head.lastSeq} are missing` }
+        : { ok: false, seq: head.lastSeq, problem: 'the trail does not end where its head says' }
+    }
+    return { ok: true, records: count, firstSeq, lastSeq }
+  }
+
+  async *#rawSegments(): AsyncGenerator<{ key: string; records: AuditRecord[] | undefined }> {
+    let cursor: string | undefined
+    for (;;) {
+      const page = await this.#o.storage.scan({ prefix: AUDIT_SEGMENT_PREFIX, limit: SCAN_PAGE, ...(cursor === undefined ? {} : { after: cursor }) })
+      for (const stored of page.records) {
+        let records: AuditRecord[] | undefined
+        try {
+          records = utf8Decode(stored.value).split('\n').map((line) => JSON.parse(line) as AuditRecord)
+        } catch {
+          records = undefined
+        }
+        yield { key: stored.key, records }
+      }
+      if (page.cursor === undefined || page.records.length === 0) return
+      cursor = page.cursor
+    }
+  }
+
+  /**
+   * Deletes whole segments whose records are all older than `before`, and moves the
+   * head's anchor to the first kept record, so the rest of the chain still verifies.
+   */
+  async prepareRetention(before: number): Promise<{ mutations: Mutation[]; removed: number } | undefined> {
+    const head = await this.#loadHead(true)
+    if (head.value === undefined) return undefined
+    const mutations: Mutation[] = []
+    let removed = 0
+    let anchor: { seq: number; prevHash: string } | undefined
+    for await (const { key, records } of this.#rawSegments()) {
+      const last = records?.[records.length - 1]
+      if (records !== undefined && last !== undefined && Date.parse(last.eventTime) < before && last.seq < head.value.lastSeq) {
+        const stored = await this.#o.storage.get(key)
+        if (stored !== undefined) mutations.push({ type: 'delete', key, expectedRevision: stored.revision })
+        removed += records.length
+        continue
+      }
+      if (records?.[0] !== undefined) anchor = { seq: records[0].seq, prevHash: records[0].prevHash }
+      break
+    }
+    if (mutations.length === 0 || anchor === undefined) return undefined
+    const h = head.value
+    const newHead: Head = { ...h, firstSeq: anchor.seq, anchorHash: anchor.prevHash, mac: this.#headMac(anchor.seq, anchor.prevHash, h.lastSeq, h.lastHash) }
+    mutations.push({ type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(newHead)), expectedRevision: head.revision })
+    this.#head = undefined
+    return { mutations, removed }
+  }
+
+  /** Formats a record's time for describeKey's `lastUsedDate`. */
+  static formatLastUsed(time: number): string {
+    return formatDate(time)
+  }
+}
