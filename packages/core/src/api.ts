@@ -6,6 +6,7 @@
  * (`acs:kms:<region>:<account>:key/<id>`) or an alias (`alias/<name>`).
  */
 import type { EncryptionContext } from './context.js'
+import type { PolicyDocument } from './policy.js'
 import type { KeyOrigin, KeySpec, KeyState, KeyUsage } from './key-record.js'
 
 export interface KmsResponse {
@@ -40,6 +41,8 @@ export interface KeyMetadata {
   readonly nextRotationDate?: string
   readonly deletionProtection: 'Enabled' | 'Disabled'
   readonly deletionProtectionDescription?: string
+  /** When the key last encrypted, decrypted or made a data key (from the audit trail; describeKey only). */
+  readonly lastUsedDate?: string
 }
 
 export interface KeyVersion {
@@ -212,3 +215,46 @@ export interface MaintenanceResult {
   /** Keys that received a new version because automatic rotation was due. */
   readonly rotated: readonly string[]
 }
+
+export interface SetKeyPolicyRequest extends KeyRequest {
+  /** A policy document (object or JSON string) with `Principal` in every statement. */
+  readonly policy: unknown
+}
+
+export interface GetKeyPolicyResponse extends KmsResponse {
+  /** The normalised key policy; absent when none is set. */
+  readonly policy?: PolicyDocument
+}
+
+export interface PolicyNameRequest {
+  readonly policyName: string
+}
+
+export interface PutPolicyRequest extends PolicyNameRequest {
+  /** A policy document (object or JSON string) without `Principal`. */
+  readonly policyDocument: unknown
+  readonly description?: string
+}
+
+export interface PolicyInfo {
+  readonly policyName: string
+  readonly description: string
+  readonly createDate: string
+  readonly updateDate: string
+  /** getPolicy only: the normalised document. */
+  readonly policyDocument?: PolicyDocument
+}
+
+export interface PolicyResponse extends KmsResponse {
+  readonly policy: PolicyInfo
+}
+
+export interface ListPoliciesResponse extends PagedResponse {
+  readonly policies: readonly PolicyInfo[]
+}
+
+export interface PrincipalRequest {
+  readonly principal: string
+}
+
+export interface PolicyAttachmentRequest extends PolicyNameRequest, PrincipalRequest {}

@@ -67,6 +67,8 @@ export interface AuditRecord {
   readonly requestId: string
   readonly keyId?: string
   readonly keyVersionId?: string
+  /** reEncrypt: the key the ciphertext came from (`keyId` is the destination). */
+  readonly sourceKeyId?: string
   readonly aliasName?: string
   /** Per the `encryptionContext` setting: plain values, `hmac-sha256:<base64>` values, or absent. */
   readonly encryptionContext?: Readonly<Record<string, string>>
@@ -85,6 +87,8 @@ export interface AuditEntry {
   readonly requestId: string
   readonly keyId?: string | undefined
   readonly keyVersionId?: string | undefined
+  /** reEncrypt: the key the ciphertext came from (`keyId` is the destination). */
+  readonly sourceKeyId?: string | undefined
   readonly aliasName?: string | undefined
   readonly encryptionContext?: EncryptionContext | undefined
   readonly errorCode?: string | undefined
@@ -148,7 +152,7 @@ function toTime(value: number | string | Date | undefined, name: string): number
 function hashedForm(record: Omit<AuditRecord, 'hash'>): string {
   return JSON.stringify([
     record.seq, record.eventId, record.eventTime, record.eventName, record.principal, record.accountId, record.region,
-    record.requestId, record.keyId ?? null, record.keyVersionId ?? null, record.aliasName ?? null,
+    record.requestId, record.keyId ?? null, record.keyVersionId ?? null, record.sourceKeyId ?? null, record.aliasName ?? null,
     record.encryptionContext ?? null, record.result, record.errorCode ?? null, record.prevHash,
   ])
 }
@@ -270,6 +274,7 @@ export class AuditTrail {
         principal: e.principal, accountId: this.#o.accountId, region: this.#o.region, requestId: e.requestId,
         ...(e.keyId === undefined ? {} : { keyId: e.keyId }),
         ...(e.keyVersionId === undefined ? {} : { keyVersionId: e.keyVersionId }),
+        ...(e.sourceKeyId === undefined ? {} : { sourceKeyId: e.sourceKeyId }),
         ...(e.aliasName === undefined ? {} : { aliasName: e.aliasName }),
         ...(e.encryptionContext === undefined ? {} : this.#contextField(e.encryptionContext)),
         result: e.errorCode === undefined ? 'Success' : 'Failure',
@@ -355,7 +360,7 @@ export class AuditTrail {
     for await (const segment of this.#scanSegments()) {
       for (const r of segment) {
         if (r.seq <= afterSeq) continue
-        if (q.keyId !== undefined && r.keyId !== q.keyId) continue
+        if (q.keyId !== undefined && r.keyId !== q.keyId && r.sourceKeyId !== q.keyId) continue
         if (q.principal !== undefined && r.principal !== q.principal) continue
         if (q.action !== undefined && r.eventName !== q.action) continue
         const t = Date.parse(r.eventTime)

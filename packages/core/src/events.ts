@@ -12,6 +12,7 @@
 import { EventEmitter } from 'events'
 // typed-emitter is a CommonJS types-only package; under NodeNext its default export sits on the namespace.
 import type * as TypedEmitterTypes from 'typed-emitter'
+import type { AuditRecord } from './audit.js'
 import type { KeyState } from './key-record.js'
 
 export interface KeyCreatedEvent { readonly keyId: string; readonly keyVersionId?: string; readonly keyState: KeyState; readonly time: number }
@@ -32,7 +33,7 @@ export interface KeyVersionCreatedEvent {
 }
 export interface KeyUpdatedEvent {
   readonly keyId: string
-  readonly change: 'description' | 'tags' | 'deletionProtection' | 'rotationPolicy'
+  readonly change: 'description' | 'tags' | 'deletionProtection' | 'rotationPolicy' | 'keyPolicy'
   readonly time: number
 }
 export interface KeyPurgedEvent { readonly keyId: string; readonly time: number }
@@ -51,6 +52,8 @@ export type KmsEvents = {
   keyUpdated: (event: KeyUpdatedEvent) => void
   keyPurged: (event: KeyPurgedEvent) => void
   aliasChanged: (event: AliasChangedEvent) => void
+  /** Every audit record, once committed: for live sinks (a logger, a SIEM). */
+  audit: (record: AuditRecord) => void
 }
 
 export type KmsEventEmitter = TypedEmitterTypes.default<KmsEvents>
@@ -63,13 +66,15 @@ export function createEventEmitter(): KmsEventEmitter {
 
 /** Emits committed events; a throwing listener cannot turn an acknowledged change into a failure. */
 export function emitCommitted(emitter: KmsEventEmitter, events: readonly PendingEvent[]): void {
-  for (const event of events) {
-    try {
-      ;(emitter.emit as (name: string, payload: unknown) => boolean)(event.name, event.payload)
-    } catch (error) {
-      setTimeout(() => {
-        throw error
-      }, 0)
-    }
+  for (const event of events) emitSafely(emitter, event.name, event.payload)
+}
+
+export function emitSafely(emitter: KmsEventEmitter, name: keyof KmsEvents, payload: unknown): void {
+  try {
+    ;(emitter.emit as (name: string, payload: unknown) => boolean)(name, payload)
+  } catch (error) {
+    setTimeout(() => {
+      throw error
+    }, 0)
   }
 }

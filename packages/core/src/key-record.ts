@@ -14,6 +14,7 @@
 import { utf8Decode, utf8Encode } from './bytes.js'
 import { DAY_MS } from './clock.js'
 import { KmsError } from './errors.js'
+import type { PolicyDocument } from './policy.js'
 
 export const KEY_RECORD_SCHEMA = 1
 
@@ -72,6 +73,8 @@ export interface KeyRecord {
   readonly aliases: readonly string[]
   /** Oldest first; the last one is the primary version. Empty only in PendingImport. */
   readonly versions: readonly KeyVersionRecord[]
+  /** The key policy (validated when set), evaluated with the caller's identity policies. */
+  readonly keyPolicy?: PolicyDocument
 }
 
 export function primaryVersion(record: KeyRecord): KeyVersionRecord | undefined {

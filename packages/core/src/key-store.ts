@@ -217,6 +217,22 @@ export class KeyStore {
     return run
   }
 
+  /** Runs `fn` in turn with transactions (nothing else writes meanwhile through this engine). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#writeQueue.then(fn)
+    this.#writeQueue = run.catch(() => undefined)
+    return run
+  }
+
+  /** Commits mutations as they are, without a participant: only inside `exclusive`. */
+  async commitDirect(mutations: readonly Mutation[]): Promise<void> {
+    try {
+      await this.#storage.commit(mutations)
+    } catch (error) {
+      throw storageFailure(error)
+    }
+  }
+
   /** Commits what the participant has waiting (the audit trail's group commit), in turn with transactions. */
   flushParticipant(): Promise<void> {
     const run = this.#writeQueue.then(() => this.#runTransaction(async () => undefined))

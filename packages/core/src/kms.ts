@@ -17,12 +17,14 @@
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
 import { defaultCryptoProvider, pooledRandom } from '@strongroom/crypto'
 import type * as api from './api.js'
+import { AuditTrail, type AuditOptions, type AuditPage, type AuditQuery, type AuditVerification } from './audit.js'
 import { parseBlob } from './blob.js'
+import { Call, OPERATIONS, type OperationName } from './call.js'
 import { isUuid, uuidV4FromRandom, wipe } from './bytes.js'
 import { DAY_MS, SECOND_MS, formatDate, systemClock, type Clock } from './clock.js'
 import { encodeEncryptionContext } from './context.js'
 import { KmsError } from './errors.js'
-import { createEventEmitter, emitCommitted, type KmsEventEmitter, type PendingEvent } from './events.js'
+import { createEventEmitter, emitCommitted, emitSafely, type KmsEventEmitter, type PendingEvent } from './events.js'
 import { SealScratch, type KeyEntry, type MaterialContext } from './key-entry.js'
 import {
   KEY_ORIGINS, KEY_RECORD_SCHEMA, KEY_SPECS, KEY_SPEC_MATERIAL_BYTES, KEY_USAGES, MAX_PENDING_WINDOW_DAYS,
@@ -31,6 +33,11 @@ import {
 } from './key-record.js'
 import { KeyStore, storageFailure, type Transaction } from './key-store.js'
 import { aliasArn, assertAliasName, isValidAccount, isValidRegion, keyArn, parseKeyReference } from './names.js'
+import { evaluate, type PolicyAttachment } from './policy.js'
+import {
+  MAX_POLICIES_PER_PRINCIPAL, POLICY_PREFIX, PRINCIPAL_PREFIX, PolicyStore, ROOT_PRINCIPAL, SYSTEM_PRINCIPAL, assertPolicyName,
+  assertPrincipalName, encodeRecord, type PolicyRecord,
+} from './policy-store.js'
 import {
   KEYSTORE_HEADER_KEY, RootKeyring, decodeKeystoreHeader, encodeKeystoreHeader, ephemeralRootKey, type RootKeyContext,
   type RootKeyProvider,
@@ -70,6 +77,30 @@ export interface KmsOptions {
   readonly onMaintenanceError?: (error: unknown) => void
   /** Default true: `close()` also closes the storage. */
   readonly closeStorage?: boolean
+  /**
+   * The audit trail (on by default): how encryption contexts are recorded, group-commit
+   * limits, durability. `false` turns auditing off entirely (no records, no last-used dates).
+   */
+  readonly audit?: AuditOptions | false
+}
+
+type Handlers = { readonly [N in OperationName]: (call: Call, request: never) => Promise<unknown> }
+
+/** The same operations as `Kms`, bound to one principal: what `kms.as(principal)` returns. */
+export type KmsClient = Pick<Kms, OperationName> & { readonly principal: string }
+
+/** The trail's administration, for the engine owner only. */
+export interface KmsAudit {
+  /** Records matching the filter, oldest first, a page at a time. */
+  query(query?: AuditQuery): Promise<AuditPage>
+  /** Every matching record as JSON lines (each ending in a newline), oldest first. */
+  export(query?: Omit<AuditQuery, 'limit' | 'cursor'>): AsyncIterable<string>
+  /** Recomputes the chain against its MAC'd head and reports the first problem and where. */
+  verify(): Promise<AuditVerification>
+  /** Deletes records older than `before` (whole commits at a time); the rest still verifies. */
+  prune(options: { readonly before: number | string | Date }): Promise<{ readonly removed: number }>
+  /** Commits every pending record now. */
+  flush(): Promise<void>
 }
 
 function keyNotFound(keyId: string): KmsError {
@@ -139,6 +170,17 @@ export class Kms {
   #requestCounter = 0
   #timer: ReturnType<typeof setInterval> | undefined
   #closed = false
+  readonly #policies: PolicyStore
+  readonly #handlers: Handlers
+  readonly #audit: AuditTrail | undefined
+  readonly #auditSync: boolean
+  readonly #auditMaxPending: number
+  readonly #auditIntervalMs: number
+  #auditTimer: ReturnType<typeof setTimeout> | undefined
+  /** Set when a flush failed: the engine refuses calls until a flush succeeds (fail closed). */
+  #auditFailure: unknown
+  /** The trail's administration (query, export, verify, prune, flush); owner only. */
+  readonly audit: KmsAudit
 
   private constructor(
     options: KmsOptions, keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource, clock: Clock, region: string, accountId: string,
@@ -153,6 +195,32 @@ export class Kms {
     this.#random = random
     this.#clock = clock
     this.#closeStorage = options.closeStorage ?? true
+    this.#policies = new PolicyStore(options.storage, this.#keys)
+    this.#handlers = this.#operationHandlers()
+    const auditOptions = options.audit === false ? undefined : options.audit ?? {}
+    this.#auditSync = auditOptions?.durability === 'sync'
+    this.#auditMaxPending = auditOptions?.maxPendingRecords ?? 1024
+    this.#auditIntervalMs = auditOptions?.flushIntervalMs ?? 100
+    if (auditOptions !== undefined) {
+      const eventIdPrefix = uuidV4FromRandom(random.fill(new Uint8Array(16))).slice(0, 24)
+      let eventCounter = 0
+      const audit = new AuditTrail({
+        storage: options.storage, crypto,
+        macKey: keyring.deriveKey('audit/mac/v1'), contextKey: keyring.deriveKey('audit/context/v1'),
+        region, accountId, settings: auditOptions,
+        newEventId: () => eventIdPrefix + (eventCounter = (eventCounter + 1) % 2 ** 48).toString(16).padStart(12, '0'),
+        emit: (record) => emitSafely(this.events, 'audit', record),
+      })
+      this.#audit = audit
+      this.#keys.setParticipant(audit)
+    }
+    this.audit = {
+      query: (query = {}) => this.#auditAdmin().query(query, () => this.#flushAudit()),
+      export: (query = {}) => this.#auditAdmin().export(query, () => this.#flushAudit()),
+      verify: () => this.#auditAdmin().verify(() => this.#flushAudit()),
+      prune: (options) => this.#pruneAudit(options),
+      flush: () => this.#flushAudit(),
+    }
     if (options.maintenanceIntervalMs !== undefined) {
       const onError = options.onMaintenanceError
       let running = false
@@ -196,6 +264,13 @@ export class Kms {
     if (!isValidAccount(accountId)) throw new KmsError('InvalidParameter', 'accountId must be 1-64 letters, digits, _ or -')
     if (options.keyCacheSize !== undefined) integerParam(options.keyCacheSize, 'keyCacheSize', 1, 10_000_000)
     if (options.maintenanceIntervalMs !== undefined) integerParam(options.maintenanceIntervalMs, 'maintenanceIntervalMs', 1, 2 ** 31 - 1)
+    if (options.audit !== undefined && options.audit !== false) {
+      const a = requestObject(options.audit, 'audit options')
+      if (a.encryptionContext !== undefined) oneOf(a.encryptionContext, 'audit.encryptionContext', ['plain', 'hmac', 'omit'])
+      if (a.durability !== undefined) oneOf(a.durability, 'audit.durability', ['group', 'sync'])
+      if (a.flushIntervalMs !== undefined) integerParam(a.flushIntervalMs, 'audit.flushIntervalMs', 1, 60_000)
+      if (a.maxPendingRecords !== undefined) integerParam(a.maxPendingRecords, 'audit.maxPendingRecords', 1, 1_000_000)
+    }
     const crypto = options.crypto ?? defaultCryptoProvider()
     const random = options.random ?? pooledRandom(crypto)
     const clock = options.clock ?? systemClock
@@ -233,7 +308,186 @@ export class Kms {
     throw new KmsError('Conflict', 'the keystore header kept changing while opening')
   }
 
-  // ---------------------------------------------------------------- plumbing
+  // ---------------------------------------------------------------- the API (as the owner, root)
+
+  /** Creates a customer master key (CMK); `origin: 'EXTERNAL'` makes one awaiting imported material. */
+  createKey(request: api.CreateKeyRequest = {}): Promise<api.KeyMetadataResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'createKey', request)
+  }
+
+  /** The key's metadata, with `lastUsedDate` from the audit trail. */
+  describeKey(request: api.KeyRequest): Promise<api.KeyMetadataResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'describeKey', request)
+  }
+
+  /** Keys in id order; keys whose pending window has ended are purged, not listed. */
+  listKeys(request: api.Paging = {}): Promise<api.ListKeysResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'listKeys', request)
+  }
+
+  updateKeyDescription(request: api.UpdateKeyDescriptionRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'updateKeyDescription', request)
+  }
+
+  enableKey(request: api.KeyRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'enableKey', request)
+  }
+
+  /** Disabled keys refuse every cryptographic operation until enabled again. */
+  disableKey(request: api.KeyRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'disableKey', request)
+  }
+
+  /** Purges the key after `pendingWindowInDays` (7-366) unless cancelled; until then it cannot be used. */
+  scheduleKeyDeletion(request: api.ScheduleKeyDeletionRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'scheduleKeyDeletion', request)
+  }
+
+  cancelKeyDeletion(request: api.KeyRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'cancelKeyDeletion', request)
+  }
+
+  setDeletionProtection(request: api.SetDeletionProtectionRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'setDeletionProtection', request)
+  }
+
+  /** Needs no permission, as in the reference model. */
+  describeRegions(): Promise<api.DescribeRegionsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'describeRegions', undefined)
+  }
+
+  /** Encrypts up to 6 KiB under the key's primary version, bound to the encryption context. */
+  encrypt(request: api.EncryptRequest): Promise<api.EncryptResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'encrypt', request)
+  }
+
+  /** Needs only the blob and the same encryption context; any mismatch is InvalidCiphertext. */
+  decrypt(request: api.DecryptRequest): Promise<api.DecryptResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'decrypt', request)
+  }
+
+  /** Moves a ciphertext to another key (or context) without the plaintext leaving the engine. */
+  reEncrypt(request: api.ReEncryptRequest): Promise<api.ReEncryptResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'reEncrypt', request)
+  }
+
+  /** A data key in the clear and wrapped under the key, for envelope encryption. */
+  generateDataKey(request: api.GenerateDataKeyRequest): Promise<api.GenerateDataKeyResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'generateDataKey', request)
+  }
+
+  generateDataKeyWithoutPlaintext(request: api.GenerateDataKeyRequest): Promise<api.EncryptResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'generateDataKeyWithoutPlaintext', request)
+  }
+
+  /** Rotates now: a new primary version; older versions still decrypt. */
+  createKeyVersion(request: api.KeyRequest): Promise<api.KeyVersionResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'createKeyVersion', request)
+  }
+
+  listKeyVersions(request: api.ListKeyVersionsRequest): Promise<api.ListKeyVersionsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'listKeyVersions', request)
+  }
+
+  describeKeyVersion(request: api.DescribeKeyVersionRequest): Promise<api.KeyVersionResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'describeKeyVersion', request)
+  }
+
+  updateRotationPolicy(request: api.UpdateRotationPolicyRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'updateRotationPolicy', request)
+  }
+
+  createAlias(request: api.AliasTargetRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'createAlias', request)
+  }
+
+  updateAlias(request: api.AliasTargetRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'updateAlias', request)
+  }
+
+  deleteAlias(request: api.AliasRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'deleteAlias', request)
+  }
+
+  listAliases(request: api.Paging = {}): Promise<api.ListAliasesResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'listAliases', request)
+  }
+
+  listAliasesByKeyId(request: api.ListAliasesByKeyIdRequest): Promise<api.ListAliasesResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'listAliasesByKeyId', request)
+  }
+
+  tagResource(request: api.TagResourceRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'tagResource', request)
+  }
+
+  untagResource(request: api.UntagResourceRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'untagResource', request)
+  }
+
+  listResourceTags(request: api.KeyRequest): Promise<api.ListResourceTagsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'listResourceTags', request)
+  }
+
+  /** Sets the key policy, evaluated together with the caller's identity policies. */
+  setKeyPolicy(request: api.SetKeyPolicyRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'setKeyPolicy', request)
+  }
+
+  getKeyPolicy(request: api.KeyRequest): Promise<api.GetKeyPolicyResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'getKeyPolicy', request)
+  }
+
+  /** Stores an identity policy (validated; a malformed one is refused and nothing is stored). */
+  createPolicy(request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'createPolicy', request)
+  }
+
+  updatePolicy(request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'updatePolicy', request)
+  }
+
+  getPolicy(request: api.PolicyNameRequest): Promise<api.PolicyResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'getPolicy', request)
+  }
+
+  deletePolicy(request: api.PolicyNameRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'deletePolicy', request)
+  }
+
+  listPolicies(request: api.Paging = {}): Promise<api.ListPoliciesResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'listPolicies', request)
+  }
+
+  /** Grants a principal what the policy allows (and denies what it denies). */
+  attachPolicy(request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'attachPolicy', request)
+  }
+
+  detachPolicy(request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'detachPolicy', request)
+  }
+
+  listPoliciesForPrincipal(request: api.PrincipalRequest): Promise<api.ListPoliciesResponse> {
+    return this.#invoke(ROOT_PRINCIPAL, 'listPoliciesForPrincipal', request)
+  }
+
+  /**
+   * A client with this engine's API, bound to `principal`: every call is authorized against
+   * the principal's identity policies and the key's policy (least privilege), and audited
+   * under its name. The owner (calls on `kms` itself) is never restricted.
+   */
+  as(principal: string): KmsClient {
+    this.#assertOpen()
+    assertPrincipalName(principal)
+    const client: Record<string, unknown> = { principal }
+    for (const name of Object.keys(OPERATIONS) as OperationName[]) {
+      client[name] = (request?: unknown) => this.#invoke(principal, name, request)
+    }
+    return Object.freeze(client) as KmsClient
+  }
+
+  // ---------------------------------------------------------------- calls, authorization, audit
 
   #assertOpen(): void {
     if (this.#closed) throw new KmsError('Closed', 'the engine is closed')
@@ -252,54 +506,227 @@ export class Kms {
     return uuidV4FromRandom(this.#random.fill(new Uint8Array(16)))
   }
 
-  async #transact<T>(work: (tx: Transaction, now: number) => Promise<T>): Promise<T> {
+  /** Every operation's handler, by name; `Kms` methods and `as()` clients both dispatch through it. */
+  #operationHandlers(): Handlers {
+    return {
+      createKey: (c, r) => this.#createKey(c, r), describeKey: (c, r) => this.#describeKey(c, r),
+      listKeys: (c, r) => this.#listKeys(c, r), updateKeyDescription: (c, r) => this.#updateKeyDescription(c, r),
+      enableKey: (c, r) => this.#enableKey(c, r), disableKey: (c, r) => this.#disableKey(c, r),
+      scheduleKeyDeletion: (c, r) => this.#scheduleKeyDeletion(c, r), cancelKeyDeletion: (c, r) => this.#cancelKeyDeletion(c, r),
+      setDeletionProtection: (c, r) => this.#setDeletionProtection(c, r), describeRegions: (c) => this.#describeRegions(c),
+      encrypt: (c, r) => this.#encrypt(c, r), decrypt: (c, r) => this.#decrypt(c, r), reEncrypt: (c, r) => this.#reEncrypt(c, r),
+      generateDataKey: (c, r) => this.#generateDataKey(c, r),
+      generateDataKeyWithoutPlaintext: (c, r) => this.#generateDataKeyWithoutPlaintext(c, r),
+      createKeyVersion: (c, r) => this.#createKeyVersion(c, r), listKeyVersions: (c, r) => this.#listKeyVersions(c, r),
+      describeKeyVersion: (c, r) => this.#describeKeyVersion(c, r), updateRotationPolicy: (c, r) => this.#updateRotationPolicy(c, r),
+      createAlias: (c, r) => this.#createAlias(c, r), updateAlias: (c, r) => this.#updateAlias(c, r),
+      deleteAlias: (c, r) => this.#deleteAlias(c, r), listAliases: (c, r) => this.#listAliases(c, r),
+      listAliasesByKeyId: (c, r) => this.#listAliasesByKeyId(c, r), tagResource: (c, r) => this.#tagResource(c, r),
+      untagResource: (c, r) => this.#untagResource(c, r), listResourceTags: (c, r) => this.#listResourceTags(c, r),
+      setKeyPolicy: (c, r) => this.#setKeyPolicy(c, r), getKeyPolicy: (c, r) => this.#getKeyPolicy(c, r),
+      createPolicy: (c, r) => this.#createPolicy(c, r), updatePolicy: (c, r) => this.#updatePolicy(c, r),
+      getPolicy: (c, r) => this.#getPolicy(c, r), deletePolicy: (c, r) => this.#deletePolicy(c, r),
+      listPolicies: (c, r) => this.#listPolicies(c, r), attachPolicy: (c, r) => this.#attachPolicy(c, r),
+      detachPolicy: (c, r) => this.#detachPolicy(c, r), listPoliciesForPrincipal: (c, r) => this.#listPoliciesForPrincipal(c, r),
+    }
+  }
+
+  /** Runs one operation as `principal`: the single door every call goes through, so every call is audited. */
+  #invoke<R>(principal: string, name: OperationName, request: unknown): Promise<R> {
+    if (this.#closed) return Promise.reject(new KmsError('Closed', 'the engine is closed'))
+    const call = new Call(OPERATIONS[name], principal, this.#requestId(), this.#clock.now())
+    return this.#run(call, this.#handlers[name] as (call: Call, request: unknown) => Promise<R>, request)
+  }
+
+  async #run<R>(call: Call, handler: (call: Call, request: unknown) => Promise<R>, request: unknown): Promise<R> {
+    if (this.#auditFailure !== undefined) await this.#flushAudit()
+    let result: R
+    try {
+      result = await handler(call, request)
+    } catch (error) {
+      call.errorCode = KmsError.is(error) ? error.code : error instanceof Error ? error.name : 'InternalFailure'
+      this.#record(call)
+      throw error
+    }
+    this.#record(call)
+    if (this.#auditSync) await this.#flushAudit()
+    return result
+  }
+
+  /** Queues the call's audit record (unless it was committed with the call's state change). */
+  #record(call: Call): void {
+    const audit = this.#audit
+    if (audit === undefined || call.audited) return
+    audit.append(call)
+    if (audit.pendingCount >= this.#auditMaxPending) {
+      this.#flushAudit().catch(() => undefined) // a failure is kept in #auditFailure and refuses later calls
+    } else if (this.#auditTimer === undefined && !this.#auditSync) {
+      this.#auditTimer = setTimeout(() => {
+        this.#auditTimer = undefined
+        this.#flushAudit().catch(() => undefined)
+      }, this.#auditIntervalMs)
+      ;(this.#auditTimer as { unref?: () => void }).unref?.()
+    }
+  }
+
+  /** Commits every pending audit record. A failure makes the engine fail closed until a flush succeeds. */
+  async #flushAudit(): Promise<void> {
+    if (this.#audit === undefined) return
+    try {
+      await this.#keys.flushParticipant()
+      this.#auditFailure = undefined
+    } catch (error) {
+      this.#auditFailure = error
+      throw new KmsError('AuditFailure', 'the audit trail could not be written; calls are refused until it can', { cause: error })
+    }
+  }
+
+  #auditAdmin(): AuditTrail {
+    this.#assertOpen()
+    if (this.#audit === undefined) throw new KmsError('Rejected.UnsupportedOperation', 'auditing is turned off for this engine (audit: false)')
+    return this.#audit
+  }
+
+  async #pruneAudit(options: { readonly before: number | string | Date }): Promise<{ removed: number }> {
+    const audit = this.#auditAdmin()
+    requestObject(options, 'audit.prune')
+    const before = options.before instanceof Date ? options.before.getTime() : typeof options.before === 'string' ? Date.parse(options.before) : options.before
+    if (typeof before !== 'number' || !Number.isFinite(before)) throw new KmsError('InvalidParameter', 'before must be a time')
+    await this.#flushAudit()
+    const call = new Call('PruneAuditTrail', ROOT_PRINCIPAL, this.#requestId(), this.#clock.now())
+    const removed = await this.#keys.exclusive(async () => {
+      const retention = await audit.prepareRetention(before)
+      if (retention === undefined) return 0
+      await this.#keys.commitDirect(retention.mutations)
+      return retention.removed
+    })
+    this.#record(call)
+    await this.#flushAudit()
+    return { removed }
+  }
+
+  /** A change the engine makes by itself (purge, automatic rotation), audited as `system`. */
+  #systemCall(action: string, keyId: string): Call {
+    const call = new Call(action, SYSTEM_PRINCIPAL, this.#requestId(), this.#clock.now())
+    call.keyId = keyId
+    return call
+  }
+
+  /** Runs a transaction; its call's audit record commits atomically with whatever it changes. */
+  async #transact<T>(call: Call, work: (tx: Transaction, now: number) => Promise<T>): Promise<T> {
     // A call that passed its open-check before close() began must not start writing after
     // close() drained the queue: it would commit (and emit) after close() resolved.
     this.#assertOpen()
-    const { result, events } = await this.#keys.transact((tx) => work(tx, this.#clock.now()))
+    const audit = this.#audit
+    const { result, events, audited } = await this.#keys.transact(async (tx) => {
+      const value = await work(tx, this.#clock.now())
+      if (audit !== undefined && tx.staged.size > 0) tx.audit.push(call)
+      return value
+    })
+    if (audited) call.audited = true
     emitCommitted(this.events, events)
     return result
   }
 
-  /** Resolves any key reference (id, resource name, alias) to a key id. */
-  async #resolveKeyId(ref: unknown): Promise<string> {
+  #policyArn(policyName: string): string {
+    return `acs:kms:${this.region}:${this.accountId}:policy/${policyName}`
+  }
+
+  /** Condition keys a policy can test, from the call, the key and anything operation-specific. */
+  #conditions(call: Call, record: KeyRecord | undefined, extra: Readonly<Record<string, string>> = {}): Record<string, string | readonly string[]> {
+    const context: Record<string, string | readonly string[]> = {
+      'acs:CurrentTime': new Date(call.time).toISOString(),
+      'acs:PrincipalName': call.principal,
+      ...extra,
+    }
+    if (call.aliasName !== undefined) context['kms:RequestAlias'] = call.aliasName
+    const ec = call.encryptionContext
+    if (ec !== undefined) {
+      const keys = Object.keys(ec)
+      context['kms:EncryptionContextKeys'] = keys
+      for (const k of keys) context[`kms:EncryptionContext:${k}`] = ec[k]!
+    }
+    if (record !== undefined) {
+      context['kms:KeySpec'] = record.keySpec
+      context['kms:KeyUsage'] = record.keyUsage
+      context['kms:KeyOrigin'] = record.origin
+      context['kms:KeyState'] = record.keyState
+      for (const [k, v] of Object.entries(record.tags)) context[`kms:tag/${k}`] = v
+    }
+    return context
+  }
+
+  /**
+   * Least privilege: the owner (root) and the engine itself are never restricted; any other
+   * principal needs an Allow from its identity policies or the key's policy, and no Deny.
+   * The message names the action and the resource the caller referred to, nothing more.
+   */
+  async #authorize(call: Call, action: string, resource: string, reported: string, record?: KeyRecord, extra?: Readonly<Record<string, string>>): Promise<void> {
+    if (call.principal === ROOT_PRINCIPAL || call.principal === SYSTEM_PRINCIPAL) return
+    const policies: PolicyAttachment[] = await this.#policies.forPrincipal(call.principal)
+    if (record?.keyPolicy !== undefined) policies.push({ name: `key-policy:${record.keyId}`, kind: 'key', document: record.keyPolicy })
+    const decision = evaluate({ principal: call.principal, action: `kms:${action}`, resource, context: this.#conditions(call, record, extra) }, policies)
+    if (!decision.allowed) {
+      throw new KmsError('Forbidden.NoPermission', `${call.principal} is not allowed to perform kms:${action} on ${reported}`)
+    }
+  }
+
+  /** Resolves any key reference (id, resource name, alias) to a key id; notes an alias on the call. */
+  async #resolveKeyId(call: Call, ref: unknown, action = call.eventName): Promise<string> {
     const parsed = parseKeyReference(ref, this.region, this.accountId)
     if (parsed.kind === 'id') return parsed.keyId
+    call.aliasName ??= parsed.aliasName
     const alias = await this.#keys.loadAlias(parsed.aliasName)
-    if (alias === undefined) throw new KmsError('Forbidden.AliasNotFound', `alias ${parsed.aliasName} does not exist`)
+    if (alias === undefined) {
+      const arn = aliasArn(this.region, this.accountId, parsed.aliasName)
+      // Whether an alias exists is only told to those who may act on it.
+      await this.#authorize(call, action, arn, parsed.aliasName)
+      throw new KmsError('Forbidden.AliasNotFound', `alias ${parsed.aliasName} does not exist`)
+    }
     return alias.record.keyId
   }
 
   /**
-   * The hot path of #use: a cached key that needs no purge or rotation, without any
-   * await (each await costs about as much as a tenth of a 1 KiB encryption).
+   * The hot path of #use: the owner's call on a cached key that needs no purge or rotation,
+   * without any await (each await costs about as much as a tenth of a 1 KiB encryption).
    * `undefined` means "take the slow path", never "no such key".
    */
-  #useCached(ref: unknown, operation: KeyOperation, refIsKeyId = false): KeyEntry | undefined {
+  #useCached(call: Call, ref: unknown, operation: KeyOperation, refIsKeyId = false): KeyEntry | undefined {
+    if (call.principal !== ROOT_PRINCIPAL) return undefined
     if (!refIsKeyId && (typeof ref !== 'string' || !isUuid(ref))) return undefined
     const entry = this.#keys.cachedKey(ref as string)
     if (entry === undefined) return undefined
     const record = entry.record
     const now = this.#clock.now()
     if (transitions.isPurgeDue(record, now) || transitions.isRotationDue(record, now)) return undefined
+    call.keyId = record.keyId
     transitions.requireState(operation, record)
     return entry
   }
 
   /**
    * The loaded key for an operation: purged first if its pending window has ended,
-   * rotated first if automatic rotation is due, then checked against the state rules.
+   * authorized, rotated first if automatic rotation is due, then checked against the state
+   * rules (authorization comes before state, so state is not revealed to the unauthorized).
    */
-  async #use(ref: unknown, operation: KeyOperation): Promise<KeyEntry> {
-    const keyId = typeof ref === 'string' && isUuid(ref) ? ref : await this.#resolveKeyId(ref)
+  async #use(call: Call, ref: unknown, operation: KeyOperation, action = call.eventName, extra?: Readonly<Record<string, string>>): Promise<KeyEntry> {
+    const aliasBefore = call.aliasName
+    const keyId = typeof ref === 'string' && isUuid(ref) ? ref : await this.#resolveKeyId(call, ref, action)
+    const arn = keyArn(this.region, this.accountId, keyId)
+    const reported = call.aliasName !== aliasBefore && call.aliasName !== undefined ? call.aliasName : arn
+    call.keyId = keyId
     let entry = await this.#keys.loadKey(keyId)
-    if (entry === undefined) throw keyNotFound(keyId)
     const now = this.#clock.now()
-    if (transitions.isPurgeDue(entry.record, now)) {
+    if (entry !== undefined && transitions.isPurgeDue(entry.record, now)) {
       await this.#purge(keyId)
+      entry = undefined
+    }
+    if (entry === undefined) {
+      await this.#authorize(call, action, arn, reported, undefined, extra)
       throw keyNotFound(keyId)
     }
-    if (transitions.isRotationDue(entry.record, now)) entry = await this.#rotate(keyId, 'automatic')
+    await this.#authorize(call, action, arn, reported, entry.record, extra)
+    if (transitions.isRotationDue(entry.record, now)) entry = await this.#rotate(this.#systemCall('CreateKeyVersion', keyId), keyId, 'automatic')
     transitions.requireState(operation, entry.record)
     return entry
   }
@@ -313,13 +740,14 @@ export class Kms {
 
   /** Applies one pure transition to one key; returns the key's record after the change. */
   async #changeKey(
+    call: Call,
     ref: unknown,
     change: (record: KeyRecord, now: number) => KeyRecord,
     describe: (before: KeyRecord, after: KeyRecord, now: number) => PendingEvent | undefined,
   ): Promise<KeyRecord> {
-    // Resolve the reference and settle due purges/rotations; the transition checks the state rules.
-    const keyId = (await this.#use(ref, 'describeKey')).record.keyId
-    return this.#transact(async (tx, now) => {
+    // Resolve, authorize and settle due purges/rotations; the transition checks the state rules.
+    const keyId = (await this.#use(call, ref, 'describeKey')).record.keyId
+    return this.#transact(call, async (tx, now) => {
       const entry = await this.#txKey(tx, keyId, now)
       const next = change(entry.record, now)
       if (next === entry.record) return next
@@ -340,7 +768,7 @@ export class Kms {
   }
 
   async #purge(keyId: string): Promise<boolean> {
-    return this.#transact(async (tx, now) => {
+    return this.#transact(this.#systemCall('PurgeKey', keyId), async (tx, now) => {
       const entry = await tx.key(keyId)
       if (entry === undefined || !transitions.isPurgeDue(entry.record, now)) return false
       for (const aliasName of entry.record.aliases) {
@@ -365,13 +793,14 @@ export class Kms {
     }
   }
 
-  async #rotate(keyId: string, trigger: 'manual' | 'automatic'): Promise<KeyEntry> {
-    await this.#transact(async (tx, now) => {
+  async #rotate(call: Call, keyId: string, trigger: 'manual' | 'automatic'): Promise<KeyEntry> {
+    await this.#transact(call, async (tx, now) => {
       const entry = await this.#txKey(tx, keyId, now)
       // Automatic rotation re-checks under the lock: another call may have rotated already.
       if (trigger === 'automatic' && !transitions.isRotationDue(entry.record, now)) return
       const version = this.#newVersion(keyId, entry.record, now)
       tx.putKey(entry, transitions.addKeyVersion(entry.record, version, trigger === 'manual' ? 'createKeyVersion' : 'rotate'))
+      call.keyVersionId = version.keyVersionId
       tx.emit({ name: 'keyVersionCreated', payload: { keyId, keyVersionId: version.keyVersionId, trigger, time: now } })
     })
     const entry = await this.#keys.loadKey(keyId)
@@ -414,8 +843,7 @@ export class Kms {
 
   // ---------------------------------------------------------------- keys
 
-  async createKey(request: api.CreateKeyRequest = {}): Promise<api.KeyMetadataResponse> {
-    this.#assertOpen()
+  async #createKey(call: Call, request: api.CreateKeyRequest = {}): Promise<api.KeyMetadataResponse> {
     requestObject(request, 'createKey')
     const description = optionalString(request.description, 'description', 0, MAX_DESCRIPTION_LENGTH) ?? ''
     const keySpec = request.keySpec === undefined ? 'Aliyun_AES_256' : oneOf(request.keySpec, 'keySpec', KEY_SPECS)
@@ -431,7 +859,9 @@ export class Kms {
       throw new KmsError('Rejected.UnsupportedOperation', 'keys with imported material do not rotate automatically')
     }
     const tags = request.tags === undefined ? {} : tagsParam(request.tags)
-    const record = await this.#transact(async (tx, now) => {
+    const requestTags = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`kms:RequestTag/${k}`, v]))
+    await this.#authorize(call, 'CreateKey', '*', '*', undefined, { 'kms:KeySpec': keySpec, 'kms:KeyUsage': keyUsage, 'kms:KeyOrigin': origin, ...requestTags })
+    const record = await this.#transact(call, async (tx, now) => {
       const keyId = this.#newId()
       const versions = origin === 'EXTERNAL' ? [] : [this.#newVersion(keyId, { keySpec }, now)]
       const created: KeyRecord = {
@@ -441,27 +871,29 @@ export class Kms {
         tags, aliases: [], versions,
       }
       tx.putKey(undefined, created)
+      call.keyId = keyId
       tx.emit({
         name: 'keyCreated',
         payload: { keyId, keyState: created.keyState, time: now, ...(versions[0] ? { keyVersionId: versions[0].keyVersionId } : {}) },
       })
       return created
     })
-    return { requestId: this.#requestId(), keyMetadata: this.#metadata(record) }
+    return { requestId: call.requestId, keyMetadata: this.#metadata(record) }
   }
 
-  async describeKey(request: api.KeyRequest): Promise<api.KeyMetadataResponse> {
-    this.#assertOpen()
+  async #describeKey(call: Call, request: api.KeyRequest): Promise<api.KeyMetadataResponse> {
     requestObject(request, 'describeKey')
-    const entry = await this.#use(request.keyId, 'describeKey')
-    return { requestId: this.#requestId(), keyMetadata: this.#metadata(entry.record) }
+    const entry = await this.#use(call, request.keyId, 'describeKey')
+    const lastUsed = await this.#audit?.lastUsed(entry.record.keyId)
+    const keyMetadata = this.#metadata(entry.record)
+    return { requestId: call.requestId, keyMetadata: lastUsed === undefined ? keyMetadata : { ...keyMetadata, lastUsedDate: formatDate(lastUsed) } }
   }
 
   /** Keys in id order; keys whose pending window has ended are purged, not listed. */
-  async listKeys(request: api.Paging = {}): Promise<api.ListKeysResponse> {
-    this.#assertOpen()
+  async #listKeys(call: Call, request: api.Paging = {}): Promise<api.ListKeysResponse> {
     requestObject(request, 'listKeys')
     const page = pageParams(request)
+    await this.#authorize(call, 'ListKeys', '*', '*')
     const now = this.#clock.now()
     const live: KeyRecord[] = []
     for (const record of await this.#keys.scanKeys()) {
@@ -469,18 +901,17 @@ export class Kms {
       else live.push(record)
     }
     return {
-      requestId: this.#requestId(), totalCount: live.length, ...page,
+      requestId: call.requestId, totalCount: live.length, ...page,
       keys: pageOf(live, page).map((r) => ({ keyId: r.keyId, keyArn: keyArn(r.region, r.account, r.keyId) })),
     }
   }
 
-  async updateKeyDescription(request: api.UpdateKeyDescriptionRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #updateKeyDescription(call: Call, request: api.UpdateKeyDescriptionRequest): Promise<api.KmsResponse> {
     requestObject(request, 'updateKeyDescription')
     const description = stringParam(request.description, 'description', 0, MAX_DESCRIPTION_LENGTH)
-    await this.#changeKey(request.keyId, (r) => transitions.updateKeyDescription(r, description),
+    await this.#changeKey(call, request.keyId, (r) => transitions.updateKeyDescription(r, description),
       (r, _next, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'description', time } }))
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
   #stateEvent(before: KeyRecord, after: KeyRecord, time: number): PendingEvent | undefined {
@@ -494,67 +925,63 @@ export class Kms {
     }
   }
 
-  async enableKey(request: api.KeyRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #enableKey(call: Call, request: api.KeyRequest): Promise<api.KmsResponse> {
     requestObject(request, 'enableKey')
-    await this.#changeKey(request.keyId, transitions.enableKey, (b, a, t) => this.#stateEvent(b, a, t))
-    return { requestId: this.#requestId() }
+    await this.#changeKey(call, request.keyId, transitions.enableKey, (b, a, t) => this.#stateEvent(b, a, t))
+    return { requestId: call.requestId }
   }
 
-  async disableKey(request: api.KeyRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #disableKey(call: Call, request: api.KeyRequest): Promise<api.KmsResponse> {
     requestObject(request, 'disableKey')
-    await this.#changeKey(request.keyId, transitions.disableKey, (b, a, t) => this.#stateEvent(b, a, t))
-    return { requestId: this.#requestId() }
+    await this.#changeKey(call, request.keyId, transitions.disableKey, (b, a, t) => this.#stateEvent(b, a, t))
+    return { requestId: call.requestId }
   }
 
   /** Purges the key after `pendingWindowInDays` (7-366) unless cancelled; until then it cannot be used. */
-  async scheduleKeyDeletion(request: api.ScheduleKeyDeletionRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #scheduleKeyDeletion(call: Call, request: api.ScheduleKeyDeletionRequest): Promise<api.KmsResponse> {
     requestObject(request, 'scheduleKeyDeletion')
     const days = integerParam(request.pendingWindowInDays, 'pendingWindowInDays', MIN_PENDING_WINDOW_DAYS, MAX_PENDING_WINDOW_DAYS)
-    await this.#changeKey(request.keyId, (r, now) => transitions.scheduleKeyDeletion(r, days, now),
+    await this.#changeKey(call, request.keyId, (r, now) => transitions.scheduleKeyDeletion(r, days, now),
       (b, a, t) => this.#stateEvent(b, a, t))
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
-  async cancelKeyDeletion(request: api.KeyRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #cancelKeyDeletion(call: Call, request: api.KeyRequest): Promise<api.KmsResponse> {
     requestObject(request, 'cancelKeyDeletion')
-    await this.#changeKey(request.keyId, transitions.cancelKeyDeletion, (b, a, t) => this.#stateEvent(b, a, t))
-    return { requestId: this.#requestId() }
+    await this.#changeKey(call, request.keyId, transitions.cancelKeyDeletion, (b, a, t) => this.#stateEvent(b, a, t))
+    return { requestId: call.requestId }
   }
 
-  async setDeletionProtection(request: api.SetDeletionProtectionRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #setDeletionProtection(call: Call, request: api.SetDeletionProtectionRequest): Promise<api.KmsResponse> {
     requestObject(request, 'setDeletionProtection')
     const enabled = booleanParam(request.enableDeletionProtection, 'enableDeletionProtection')
     const description = optionalString(request.deletionProtectionDescription, 'deletionProtectionDescription', 0, 1024)
-    await this.#changeKey(request.keyId, (r) => transitions.setDeletionProtection(r, enabled, description),
+    await this.#changeKey(call, request.keyId, (r) => transitions.setDeletionProtection(r, enabled, description),
       (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'deletionProtection', time } }))
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
-  async describeRegions(): Promise<api.DescribeRegionsResponse> {
-    this.#assertOpen()
-    return { requestId: this.#requestId(), regions: [{ regionId: this.region }] }
+  async #describeRegions(call: Call): Promise<api.DescribeRegionsResponse> {
+    return { requestId: call.requestId, regions: [{ regionId: this.region }] }
   }
 
   // ---------------------------------------------------------------- cryptography
 
-  async encrypt(request: api.EncryptRequest): Promise<api.EncryptResponse> {
-    this.#assertOpen()
+  async #encrypt(call: Call, request: api.EncryptRequest): Promise<api.EncryptResponse> {
     requestObject(request, 'encrypt')
     const plaintext = bytesParam(request.plaintext, 'plaintext', 1, MAX_ENCRYPT_PLAINTEXT_BYTES,
       '; for larger data use envelope encryption: generateDataKey, encrypt locally, keep only the wrapped data key')
     const context = encodeEncryptionContext(request.encryptionContext)
-    const entry = this.#useCached(request.keyId, 'encrypt') ?? await this.#use(request.keyId, 'encrypt')
+    if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
+    const entry = this.#useCached(call, request.keyId, 'encrypt') ?? await this.#use(call, request.keyId, 'encrypt')
     const { blob, keyVersionId } = entry.seal(plaintext, context, this.#material)
-    return { requestId: this.#requestId(), keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
+    call.keyVersionId = keyVersionId
+    call.keyUse = true
+    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
   }
 
   /** Opens a blob and returns the key it belongs to; every failure to authenticate is InvalidCiphertext. */
-  async #open(blob: Uint8Array, context: Uint8Array, operation: 'decrypt' | 'reEncrypt', expectedKeyId?: string) {
+  async #open(call: Call, blob: Uint8Array, context: Uint8Array, operation: 'decrypt' | 'reEncrypt', action: string, expectedKeyId?: string) {
     const parsed = parseBlob(blob)
     if (parsed === undefined) throw invalidCiphertext()
     if (expectedKeyId !== undefined && expectedKeyId !== parsed.keyId) {
@@ -562,7 +989,7 @@ export class Kms {
     }
     let entry: KeyEntry
     try {
-      entry = this.#useCached(parsed.keyId, operation, true) ?? await this.#use(parsed.keyId, operation)
+      entry = this.#useCached(call, parsed.keyId, operation, true) ?? await this.#use(call, parsed.keyId, operation, action)
     } catch (error) {
       // A blob naming no key here (foreign, mangled, or purged) is simply not a valid ciphertext.
       if (KmsError.is(error, 'Forbidden.KeyNotFound')) throw invalidCiphertext()
@@ -573,31 +1000,42 @@ export class Kms {
     return { entry, keyVersionId: parsed.keyVersionId, plaintext }
   }
 
-  async decrypt(request: api.DecryptRequest): Promise<api.DecryptResponse> {
-    this.#assertOpen()
+  async #decrypt(call: Call, request: api.DecryptRequest): Promise<api.DecryptResponse> {
     requestObject(request, 'decrypt')
     const blob = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 0, Number.MAX_SAFE_INTEGER)
     const context = encodeEncryptionContext(request.encryptionContext)
-    const { entry, keyVersionId, plaintext } = await this.#open(blob, context, 'decrypt')
-    return { requestId: this.#requestId(), keyId: entry.record.keyId, keyVersionId, plaintext }
+    if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
+    const { entry, keyVersionId, plaintext } = await this.#open(call, blob, context, 'decrypt', 'Decrypt')
+    call.keyVersionId = keyVersionId
+    call.keyUse = true
+    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, plaintext }
   }
 
-  /** Decrypts and re-encrypts under `destinationKeyId` inside the engine; the plaintext never reaches the caller. */
-  async reEncrypt(request: api.ReEncryptRequest): Promise<api.ReEncryptResponse> {
-    this.#assertOpen()
+  /**
+   * Decrypts and re-encrypts under `destinationKeyId` inside the engine; the plaintext never
+   * reaches the caller. Authorized as `kms:ReEncryptFrom` on the source key and
+   * `kms:ReEncryptTo` on the destination, so each side can be granted on its own.
+   */
+  async #reEncrypt(call: Call, request: api.ReEncryptRequest): Promise<api.ReEncryptResponse> {
     requestObject(request, 'reEncrypt')
     const blob = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 0, Number.MAX_SAFE_INTEGER)
     const sourceContext = encodeEncryptionContext(request.sourceEncryptionContext)
     const destinationContext = encodeEncryptionContext(request.destinationEncryptionContext)
-    const sourceKeyId = request.sourceKeyId === undefined ? undefined : await this.#resolveKeyId(request.sourceKeyId)
     const destinationRef = request.destinationKeyId
     if (destinationRef === undefined) throw new KmsError('InvalidParameter', 'destinationKeyId is required')
-    const source = await this.#open(blob, sourceContext, 'reEncrypt', sourceKeyId)
+    const sourceKeyId = request.sourceKeyId === undefined ? undefined : await this.#resolveKeyId(call, request.sourceKeyId, 'ReEncryptFrom')
+    if (request.sourceEncryptionContext !== undefined) call.encryptionContext = request.sourceEncryptionContext
+    const source = await this.#open(call, blob, sourceContext, 'reEncrypt', 'ReEncryptFrom', sourceKeyId)
     try {
-      const destination = await this.#use(destinationRef, 'reEncrypt')
+      call.sourceKeyId = source.entry.record.keyId
+      if (request.destinationEncryptionContext !== undefined) call.encryptionContext = request.destinationEncryptionContext
+      else delete call.encryptionContext
+      const destination = await this.#use(call, destinationRef, 'reEncrypt', 'ReEncryptTo')
       const sealed = destination.seal(source.plaintext, destinationContext, this.#material)
+      call.keyVersionId = sealed.keyVersionId
+      call.keyUse = true
       return {
-        requestId: this.#requestId(), keyId: destination.record.keyId, keyVersionId: sealed.keyVersionId, ciphertextBlob: sealed.blob,
+        requestId: call.requestId, keyId: destination.record.keyId, keyVersionId: sealed.keyVersionId, ciphertextBlob: sealed.blob,
         sourceKeyId: source.entry.record.keyId, sourceKeyVersionId: source.keyVersionId,
       }
     } finally {
@@ -605,35 +1043,44 @@ export class Kms {
     }
   }
 
-  #dataKeyLength(request: api.GenerateDataKeyRequest): number {
-    if (request.numberOfBytes !== undefined) return integerParam(request.numberOfBytes, 'numberOfBytes', 1, MAX_DATA_KEY_BYTES)
+  /** Data key length and the condition keys a policy can test about it. */
+  #dataKeyRequest(call: Call, request: api.GenerateDataKeyRequest): { length: number; conditions: Record<string, string> } {
+    if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
+    if (request.numberOfBytes !== undefined) {
+      const length = integerParam(request.numberOfBytes, 'numberOfBytes', 1, MAX_DATA_KEY_BYTES)
+      return { length, conditions: { 'kms:NumberOfBytes': String(length) } }
+    }
     const spec = request.keySpec === undefined ? 'AES_256' : oneOf(request.keySpec, 'keySpec', ['AES_256', 'AES_128'])
-    return spec === 'AES_128' ? 16 : 32
+    const length = spec === 'AES_128' ? 16 : 32
+    return { length, conditions: { 'kms:DataKeySpec': spec, 'kms:NumberOfBytes': String(length) } }
   }
 
   /** A fresh data key, in the clear and wrapped under the CMK, for envelope encryption of large data. */
-  async generateDataKey(request: api.GenerateDataKeyRequest): Promise<api.GenerateDataKeyResponse> {
-    this.#assertOpen()
+  async #generateDataKey(call: Call, request: api.GenerateDataKeyRequest): Promise<api.GenerateDataKeyResponse> {
     requestObject(request, 'generateDataKey')
-    const length = this.#dataKeyLength(request)
+    const { length, conditions } = this.#dataKeyRequest(call, request)
     const context = encodeEncryptionContext(request.encryptionContext)
-    const entry = this.#useCached(request.keyId, 'generateDataKey') ?? await this.#use(request.keyId, 'generateDataKey')
+    const entry = this.#useCached(call, request.keyId, 'generateDataKey') ?? await this.#use(call, request.keyId, 'generateDataKey', call.eventName, conditions)
     const plaintext = this.#random.fill(new Uint8Array(length))
     const { blob, keyVersionId } = entry.seal(plaintext, context, this.#material)
-    return { requestId: this.#requestId(), keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob, plaintext }
+    call.keyVersionId = keyVersionId
+    call.keyUse = true
+    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob, plaintext }
   }
 
   /** Like generateDataKey, but only the wrapped data key is returned (decrypt it later, where it is used). */
-  async generateDataKeyWithoutPlaintext(request: api.GenerateDataKeyRequest): Promise<api.EncryptResponse> {
-    this.#assertOpen()
+  async #generateDataKeyWithoutPlaintext(call: Call, request: api.GenerateDataKeyRequest): Promise<api.EncryptResponse> {
     requestObject(request, 'generateDataKeyWithoutPlaintext')
-    const length = this.#dataKeyLength(request)
+    const { length, conditions } = this.#dataKeyRequest(call, request)
     const context = encodeEncryptionContext(request.encryptionContext)
-    const entry = this.#useCached(request.keyId, 'generateDataKeyWithoutPlaintext') ?? await this.#use(request.keyId, 'generateDataKeyWithoutPlaintext')
+    const entry = this.#useCached(call, request.keyId, 'generateDataKeyWithoutPlaintext')
+      ?? await this.#use(call, request.keyId, 'generateDataKeyWithoutPlaintext', call.eventName, conditions)
     const dataKey = this.#random.fill(new Uint8Array(length))
     try {
       const { blob, keyVersionId } = entry.seal(dataKey, context, this.#material)
-      return { requestId: this.#requestId(), keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
+      call.keyVersionId = keyVersionId
+      call.keyUse = true
+      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
     } finally {
       wipe(dataKey)
     }
@@ -642,52 +1089,55 @@ export class Kms {
   // ---------------------------------------------------------------- versions and rotation
 
   /** Rotates now: a new version becomes primary; older versions still decrypt. */
-  async createKeyVersion(request: api.KeyRequest): Promise<api.KeyVersionResponse> {
-    this.#assertOpen()
+  async #createKeyVersion(call: Call, request: api.KeyRequest): Promise<api.KeyVersionResponse> {
     requestObject(request, 'createKeyVersion')
-    const keyId = (await this.#use(request.keyId, 'createKeyVersion')).record.keyId
-    const entry = await this.#rotate(keyId, 'manual')
-    return { requestId: this.#requestId(), keyVersion: this.#keyVersion(keyId, primaryVersion(entry.record)!) }
+    const keyId = (await this.#use(call, request.keyId, 'createKeyVersion')).record.keyId
+    const entry = await this.#rotate(call, keyId, 'manual')
+    return { requestId: call.requestId, keyVersion: this.#keyVersion(keyId, primaryVersion(entry.record)!) }
   }
 
   /** Versions oldest first; the last is the primary version. */
-  async listKeyVersions(request: api.ListKeyVersionsRequest): Promise<api.ListKeyVersionsResponse> {
-    this.#assertOpen()
+  async #listKeyVersions(call: Call, request: api.ListKeyVersionsRequest): Promise<api.ListKeyVersionsResponse> {
     requestObject(request, 'listKeyVersions')
     const page = pageParams(request)
-    const { record } = await this.#use(request.keyId, 'listKeyVersions')
+    const { record } = await this.#use(call, request.keyId, 'listKeyVersions')
     return {
-      requestId: this.#requestId(), totalCount: record.versions.length, ...page,
+      requestId: call.requestId, totalCount: record.versions.length, ...page,
       keyVersions: pageOf(record.versions, page).map((v) => this.#keyVersion(record.keyId, v)),
     }
   }
 
-  async describeKeyVersion(request: api.DescribeKeyVersionRequest): Promise<api.KeyVersionResponse> {
-    this.#assertOpen()
+  async #describeKeyVersion(call: Call, request: api.DescribeKeyVersionRequest): Promise<api.KeyVersionResponse> {
     requestObject(request, 'describeKeyVersion')
     const keyVersionId = stringParam(request.keyVersionId, 'keyVersionId', 1, 64)
     if (!isUuid(keyVersionId)) throw new KmsError('InvalidParameter', 'keyVersionId must be a version id (UUID)')
-    const entry = await this.#use(request.keyId, 'describeKeyVersion')
+    const entry = await this.#use(call, request.keyId, 'describeKeyVersion')
     const version = entry.version(keyVersionId)
     if (version === undefined) throw new KmsError('Forbidden.ResourceNotFound', `key ${entry.record.keyId} has no version ${keyVersionId}`)
-    return { requestId: this.#requestId(), keyVersion: this.#keyVersion(entry.record.keyId, version) }
+    return { requestId: call.requestId, keyVersion: this.#keyVersion(entry.record.keyId, version) }
   }
 
   /** Turns automatic rotation on (interval 7-365 days, due by the engine's clock) or off. */
-  async updateRotationPolicy(request: api.UpdateRotationPolicyRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #updateRotationPolicy(call: Call, request: api.UpdateRotationPolicyRequest): Promise<api.KmsResponse> {
     requestObject(request, 'updateRotationPolicy')
     const enable = booleanParam(request.enableAutomaticRotation, 'enableAutomaticRotation')
     if (!enable && request.rotationInterval !== undefined) {
       throw new KmsError('InvalidParameter', 'rotationInterval needs enableAutomaticRotation: true')
     }
     const intervalMs = enable ? rotationIntervalParam(request.rotationInterval) : undefined
-    await this.#changeKey(request.keyId, (r) => transitions.updateRotationPolicy(r, intervalMs),
+    await this.#changeKey(call, request.keyId, (r) => transitions.updateRotationPolicy(r, intervalMs),
       (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'rotationPolicy', time } }))
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
   // ---------------------------------------------------------------- aliases
+
+  /** The alias resource itself must be granted for alias changes. */
+  async #authorizeAlias(call: Call, aliasName: string): Promise<void> {
+    call.aliasName = aliasName
+    const arn = aliasArn(this.region, this.accountId, aliasName)
+    await this.#authorize(call, call.eventName, arn, aliasName)
+  }
 
   /** The key an alias may point at: a key id or resource name, never another alias. */
   #aliasTarget(ref: unknown): string {
@@ -696,35 +1146,43 @@ export class Kms {
     return parsed.keyId
   }
 
-  async createAlias(request: api.AliasTargetRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #createAlias(call: Call, request: api.AliasTargetRequest): Promise<api.KmsResponse> {
     requestObject(request, 'createAlias')
     assertAliasName(request.aliasName)
     const aliasName = request.aliasName
     const keyId = this.#aliasTarget(request.keyId)
-    await this.#use(keyId, 'createAlias')
+    // Both the alias and the key it will name must be granted (as in AWS KMS).
+    await this.#authorizeAlias(call, aliasName)
+    await this.#use(call, keyId, 'createAlias')
     // An alias whose key's window has ended is freed by the purge that is due.
     const existing = await this.#keys.loadAlias(aliasName)
     if (existing !== undefined) await this.#purgeIfDue(existing.record.keyId)
-    await this.#transact(async (tx, now) => {
+    await this.#transact(call, async (tx, now) => {
       if ((await tx.alias(aliasName)) !== undefined) throw new KmsError('AlreadyExists', `alias ${aliasName} already exists`)
       const entry = await this.#txKey(tx, keyId, now)
       tx.putKey(entry, transitions.addAlias(entry.record, aliasName, 'createAlias'))
       tx.putAlias(undefined, { schema: 1, aliasName, keyId, creationDate: now, updateDate: now })
       tx.emit({ name: 'aliasChanged', payload: { aliasName, keyId, time: now } })
     })
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
   /** Points an existing alias at another key. */
-  async updateAlias(request: api.AliasTargetRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #updateAlias(call: Call, request: api.AliasTargetRequest): Promise<api.KmsResponse> {
     requestObject(request, 'updateAlias')
     assertAliasName(request.aliasName)
     const aliasName = request.aliasName
     const keyId = this.#aliasTarget(request.keyId)
-    await this.#use(keyId, 'updateAlias')
-    await this.#transact(async (tx, now) => {
+    await this.#authorizeAlias(call, aliasName)
+    const current = await this.#keys.loadAlias(aliasName)
+    if (current !== undefined) {
+      // Moving an alias away from a key is a change to that key too.
+      const previous = await this.#keys.loadKey(current.record.keyId)
+      const arn = keyArn(this.region, this.accountId, current.record.keyId)
+      await this.#authorize(call, 'UpdateAlias', arn, arn, previous?.record)
+    }
+    await this.#use(call, keyId, 'updateAlias')
+    await this.#transact(call, async (tx, now) => {
       const alias = await tx.alias(aliasName)
       if (alias === undefined) throw new KmsError('Forbidden.AliasNotFound', `alias ${aliasName} does not exist`)
       const previousKeyId = alias.record.keyId
@@ -736,15 +1194,22 @@ export class Kms {
       tx.putAlias(alias, { ...alias.record, keyId, updateDate: now })
       tx.emit({ name: 'aliasChanged', payload: { aliasName, keyId, previousKeyId, time: now } })
     })
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
-  async deleteAlias(request: api.AliasRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #deleteAlias(call: Call, request: api.AliasRequest): Promise<api.KmsResponse> {
     requestObject(request, 'deleteAlias')
     assertAliasName(request.aliasName)
     const aliasName = request.aliasName
-    await this.#transact(async (tx, now) => {
+    await this.#authorizeAlias(call, aliasName)
+    const current = await this.#keys.loadAlias(aliasName)
+    if (current !== undefined) {
+      call.keyId = current.record.keyId
+      const entry = await this.#keys.loadKey(current.record.keyId)
+      const arn = keyArn(this.region, this.accountId, current.record.keyId)
+      await this.#authorize(call, 'DeleteAlias', arn, aliasName, entry?.record)
+    }
+    await this.#transact(call, async (tx, now) => {
       const alias = await tx.alias(aliasName)
       if (alias === undefined) throw new KmsError('Forbidden.AliasNotFound', `alias ${aliasName} does not exist`)
       const entry = await tx.key(alias.record.keyId)
@@ -752,14 +1217,14 @@ export class Kms {
       tx.deleteAlias(alias)
       tx.emit({ name: 'aliasChanged', payload: { aliasName, previousKeyId: alias.record.keyId, time: now } })
     })
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
   /** Aliases in name order. */
-  async listAliases(request: api.Paging = {}): Promise<api.ListAliasesResponse> {
-    this.#assertOpen()
+  async #listAliases(call: Call, request: api.Paging = {}): Promise<api.ListAliasesResponse> {
     requestObject(request, 'listAliases')
     const page = pageParams(request)
+    await this.#authorize(call, 'ListAliases', '*', '*')
     // Aliases of keys whose window has ended go with the purge that is due.
     const gone = new Set<string>()
     for (const keyId of new Set((await this.#keys.scanAliases()).map((a) => a.keyId))) {
@@ -767,18 +1232,17 @@ export class Kms {
     }
     const aliases = (await this.#keys.scanAliases()).filter((a) => !gone.has(a.keyId))
     return {
-      requestId: this.#requestId(), totalCount: aliases.length, ...page,
+      requestId: call.requestId, totalCount: aliases.length, ...page,
       aliases: pageOf(aliases, page).map((a) => this.#alias(a.aliasName, a.keyId)),
     }
   }
 
-  async listAliasesByKeyId(request: api.ListAliasesByKeyIdRequest): Promise<api.ListAliasesResponse> {
-    this.#assertOpen()
+  async #listAliasesByKeyId(call: Call, request: api.ListAliasesByKeyIdRequest): Promise<api.ListAliasesResponse> {
     requestObject(request, 'listAliasesByKeyId')
     const page = pageParams(request)
-    const { record } = await this.#use(request.keyId, 'listAliasesByKeyId')
+    const { record } = await this.#use(call, request.keyId, 'listAliasesByKeyId')
     return {
-      requestId: this.#requestId(), totalCount: record.aliases.length, ...page,
+      requestId: call.requestId, totalCount: record.aliases.length, ...page,
       aliases: pageOf(record.aliases, page).map((name) => this.#alias(name, record.keyId)),
     }
   }
@@ -786,36 +1250,179 @@ export class Kms {
   // ---------------------------------------------------------------- tags
 
   /** Adds or overwrites tags (at most 20 per key). */
-  async tagResource(request: api.TagResourceRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #tagResource(call: Call, request: api.TagResourceRequest): Promise<api.KmsResponse> {
     requestObject(request, 'tagResource')
     const tags = tagsParam(request.tags)
-    await this.#changeKey(request.keyId, (r) => transitions.tagKey(r, tags),
+    await this.#changeKey(call, request.keyId, (r) => transitions.tagKey(r, tags),
       (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'tags', time } }))
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
-  async untagResource(request: api.UntagResourceRequest): Promise<api.KmsResponse> {
-    this.#assertOpen()
+  async #untagResource(call: Call, request: api.UntagResourceRequest): Promise<api.KmsResponse> {
     requestObject(request, 'untagResource')
     if (!Array.isArray(request.tagKeys)) throw new TypeError('tagKeys must be an array of strings')
     if (request.tagKeys.length === 0 || request.tagKeys.length > MAX_TAGS_PER_KEY) {
       throw new KmsError('InvalidParameter', `tagKeys must hold 1-${MAX_TAGS_PER_KEY} entries`)
     }
     const tagKeys = request.tagKeys.map((k) => stringParam(k, 'tagKey', 1, 128))
-    await this.#changeKey(request.keyId, (r) => transitions.untagKey(r, tagKeys),
+    await this.#changeKey(call, request.keyId, (r) => transitions.untagKey(r, tagKeys),
       (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'tags', time } }))
-    return { requestId: this.#requestId() }
+    return { requestId: call.requestId }
   }
 
-  async listResourceTags(request: api.KeyRequest): Promise<api.ListResourceTagsResponse> {
-    this.#assertOpen()
+  async #listResourceTags(call: Call, request: api.KeyRequest): Promise<api.ListResourceTagsResponse> {
     requestObject(request, 'listResourceTags')
-    const { record } = await this.#use(request.keyId, 'listResourceTags')
+    const { record } = await this.#use(call, request.keyId, 'listResourceTags')
     return {
-      requestId: this.#requestId(),
+      requestId: call.requestId,
       tags: Object.entries(record.tags).map(([tagKey, tagValue]) => ({ keyId: record.keyId, tagKey, tagValue })),
     }
+  }
+
+  // ---------------------------------------------------------------- authorization policies
+
+  /** Sets the key's policy (validated first; a malformed policy is refused and nothing is stored). */
+  async #setKeyPolicy(call: Call, request: api.SetKeyPolicyRequest): Promise<api.KmsResponse> {
+    requestObject(request, 'setKeyPolicy')
+    const policy = PolicyStore.parse(request.policy, 'key')
+    await this.#changeKey(call, request.keyId, (r) => transitions.setKeyPolicy(r, policy),
+      (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'keyPolicy', time } }))
+    return { requestId: call.requestId }
+  }
+
+  async #getKeyPolicy(call: Call, request: api.KeyRequest): Promise<api.GetKeyPolicyResponse> {
+    requestObject(request, 'getKeyPolicy')
+    const { record } = await this.#use(call, request.keyId, 'getKeyPolicy')
+    return { requestId: call.requestId, ...(record.keyPolicy === undefined ? {} : { policy: record.keyPolicy }) }
+  }
+
+  #policyInfo(p: PolicyRecord, withDocument: boolean): api.PolicyInfo {
+    return {
+      policyName: p.policyName, description: p.description, createDate: formatDate(p.createDate), updateDate: formatDate(p.updateDate),
+      ...(withDocument ? { policyDocument: p.document } : {}),
+    }
+  }
+
+  async #authorizePolicy(call: Call, policyName: string): Promise<void> {
+    const arn = this.#policyArn(policyName)
+    await this.#authorize(call, call.eventName, arn, arn)
+  }
+
+  async #createPolicy(call: Call, request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
+    requestObject(request, 'createPolicy')
+    assertPolicyName(request.policyName)
+    const { policyName } = request
+    const description = optionalString(request.description, 'description', 0, 1024) ?? ''
+    const document = PolicyStore.parse(request.policyDocument, 'identity')
+    await this.#authorizePolicy(call, policyName)
+    const record = await this.#transact(call, async (tx, now) => {
+      if ((await this.#policies.policyInTx(tx, policyName)) !== undefined) throw new KmsError('AlreadyExists', `policy ${policyName} already exists`)
+      const created: PolicyRecord = { schema: 1, policyName, description, document, createDate: now, updateDate: now }
+      tx.putRecord(POLICY_PREFIX + policyName, encodeRecord(created), null)
+      return created
+    })
+    this.#policies.forget(policyName)
+    return { requestId: call.requestId, policy: this.#policyInfo(record, false) }
+  }
+
+  /** Replaces a policy's document (and description); attached principals are governed by it at once. */
+  async #updatePolicy(call: Call, request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
+    requestObject(request, 'updatePolicy')
+    assertPolicyName(request.policyName)
+    const { policyName } = request
+    const description = optionalString(request.description, 'description', 0, 1024)
+    const document = PolicyStore.parse(request.policyDocument, 'identity')
+    await this.#authorizePolicy(call, policyName)
+    const record = await this.#transact(call, async (tx, now) => {
+      const current = await this.#policies.policyInTx(tx, policyName)
+      if (current === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
+      const updated: PolicyRecord = { ...current.record, document, updateDate: now, ...(description === undefined ? {} : { description }) }
+      tx.putRecord(POLICY_PREFIX + policyName, encodeRecord(updated), current.revision)
+      return updated
+    })
+    this.#policies.forget(policyName)
+    return { requestId: call.requestId, policy: this.#policyInfo(record, false) }
+  }
+
+  async #getPolicy(call: Call, request: api.PolicyNameRequest): Promise<api.PolicyResponse> {
+    requestObject(request, 'getPolicy')
+    assertPolicyName(request.policyName)
+    await this.#authorizePolicy(call, request.policyName)
+    const stored = (await this.#policies.list()).find((p) => p.policyName === request.policyName)
+    if (stored === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${request.policyName} does not exist`)
+    return { requestId: call.requestId, policy: this.#policyInfo(stored, true) }
+  }
+
+  /** Deletes a policy that no principal has attached (detach it first: Rejected.PolicyInUse). */
+  async #deletePolicy(call: Call, request: api.PolicyNameRequest): Promise<api.KmsResponse> {
+    requestObject(request, 'deletePolicy')
+    assertPolicyName(request.policyName)
+    const { policyName } = request
+    await this.#authorizePolicy(call, policyName)
+    await this.#transact(call, async (tx) => {
+      const current = await this.#policies.policyInTx(tx, policyName)
+      if (current === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
+      const users = await this.#policies.principalsWith(policyName)
+      if (users.length > 0) throw new KmsError('Rejected.PolicyInUse', `policy ${policyName} is attached to ${users.length} principal(s)`)
+      tx.deleteRecord(POLICY_PREFIX + policyName, current.revision)
+    })
+    this.#policies.forget(policyName)
+    return { requestId: call.requestId }
+  }
+
+  async #listPolicies(call: Call, request: api.Paging = {}): Promise<api.ListPoliciesResponse> {
+    requestObject(request, 'listPolicies')
+    const page = pageParams(request)
+    await this.#authorize(call, 'ListPolicies', '*', '*')
+    const policies = await this.#policies.list()
+    return { requestId: call.requestId, totalCount: policies.length, ...page, policies: pageOf(policies, page).map((p) => this.#policyInfo(p, false)) }
+  }
+
+  async #attachPolicy(call: Call, request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
+    requestObject(request, 'attachPolicy')
+    assertPolicyName(request.policyName)
+    assertPrincipalName(request.principal)
+    const { policyName, principal } = request
+    await this.#authorizePolicy(call, policyName)
+    await this.#transact(call, async (tx) => {
+      if ((await this.#policies.policyInTx(tx, policyName)) === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
+      const current = await this.#policies.attachmentInTx(tx, principal)
+      const names = current?.record.policyNames ?? []
+      if (names.includes(policyName)) return
+      if (names.length >= MAX_POLICIES_PER_PRINCIPAL) throw new KmsError('LimitExceeded', `a principal has at most ${MAX_POLICIES_PER_PRINCIPAL} policies`)
+      const record = { schema: 1 as const, principal, policyNames: [...names, policyName].sort() }
+      tx.putRecord(PRINCIPAL_PREFIX + principal, encodeRecord(record), current?.revision ?? null)
+    })
+    this.#policies.forget(undefined, principal)
+    return { requestId: call.requestId }
+  }
+
+  async #detachPolicy(call: Call, request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
+    requestObject(request, 'detachPolicy')
+    assertPolicyName(request.policyName)
+    assertPrincipalName(request.principal)
+    const { policyName, principal } = request
+    await this.#authorizePolicy(call, policyName)
+    await this.#transact(call, async (tx) => {
+      const current = await this.#policies.attachmentInTx(tx, principal)
+      if (current === undefined || !current.record.policyNames.includes(policyName)) {
+        throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} is not attached to ${principal}`)
+      }
+      const policyNames = current.record.policyNames.filter((n) => n !== policyName)
+      if (policyNames.length === 0) tx.deleteRecord(PRINCIPAL_PREFIX + principal, current.revision)
+      else tx.putRecord(PRINCIPAL_PREFIX + principal, encodeRecord({ ...current.record, policyNames }), current.revision)
+    })
+    this.#policies.forget(undefined, principal)
+    return { requestId: call.requestId }
+  }
+
+  async #listPoliciesForPrincipal(call: Call, request: api.PrincipalRequest): Promise<api.ListPoliciesResponse> {
+    requestObject(request, 'listPoliciesForPrincipal')
+    assertPrincipalName(request.principal)
+    await this.#authorize(call, 'ListPoliciesForPrincipal', '*', '*')
+    const attached = new Set((await this.#policies.forPrincipal(request.principal)).map((p) => p.name))
+    const policies = (await this.#policies.list()).filter((p) => attached.has(p.policyName))
+    return { requestId: call.requestId, totalCount: policies.length, pageNumber: 1, pageSize: policies.length, policies: policies.map((p) => this.#policyInfo(p, false)) }
   }
 
   // ---------------------------------------------------------------- maintenance
@@ -835,7 +1442,7 @@ export class Kms {
         if (await this.#purge(record.keyId)) purged.push(record.keyId)
       } else if (transitions.isRotationDue(record, now)) {
         const before = record.versions.length
-        const entry = await this.#rotate(record.keyId, 'automatic')
+        const entry = await this.#rotate(this.#systemCall('CreateKeyVersion', record.keyId), record.keyId, 'automatic')
         if (entry.record.versions.length > before) rotated.push(record.keyId)
       }
     }
@@ -850,9 +1457,16 @@ export class Kms {
     if (this.#closed) return
     this.#closed = true
     if (this.#timer !== undefined) clearInterval(this.#timer)
+    if (this.#auditTimer !== undefined) clearTimeout(this.#auditTimer)
     await this.#keys.drain()
+    let auditError: unknown
+    // A clean close loses no audit record.
+    if (this.#audit !== undefined && this.#audit.pendingCount > 0) await this.#flushAudit().catch((error: unknown) => { auditError = error })
+    this.#policies.close()
     this.#keys.close()
     this.#material.keyring.wipe()
     if (this.#closeStorage) await this.#storage.close()
+    // Closed all the same, but the caller must learn that pending audit records were lost.
+    if (auditError !== undefined) throw auditError
   }
 }

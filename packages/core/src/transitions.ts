@@ -12,6 +12,7 @@
  */
 import { DAY_MS } from './clock.js'
 import { KmsError, type KmsErrorCode } from './errors.js'
+import type { PolicyDocument } from './policy.js'
 import {
   MAX_ALIASES_PER_KEY, MAX_TAGS_PER_KEY, MAX_VERSIONS_PER_KEY, nextRotationDate,
   type KeyRecord, type KeyState, type KeyVersionRecord,
@@ -43,6 +44,8 @@ export const KEY_OPERATION_RULES = {
   createAlias: NOT_PENDING_DELETION,
   updateAlias: NOT_PENDING_DELETION,
   setDeletionProtection: NOT_PENDING_DELETION,
+  setKeyPolicy: NOT_PENDING_DELETION,
+  getKeyPolicy: ANY,
   updateRotationPolicy: { ...NOT_PENDING_DELETION, PendingImport: 'Rejected.UnsupportedOperation' },
   enableKey: TOGGLE,
   disableKey: TOGGLE,
@@ -104,6 +107,11 @@ export function setDeletionProtection(r: KeyRecord, enabled: boolean, descriptio
   return enabled
     ? { ...rest, deletionProtection: true, ...(description === undefined ? {} : { deletionProtectionDescription: description }) }
     : { ...rest, deletionProtection: false }
+}
+
+export function setKeyPolicy(r: KeyRecord, policy: PolicyDocument): KeyRecord {
+  requireState('setKeyPolicy', r)
+  return { ...r, keyPolicy: policy }
 }
 
 export function updateKeyDescription(r: KeyRecord, description: string): KeyRecord {

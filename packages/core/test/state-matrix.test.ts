@@ -39,11 +39,14 @@ const KEY_TAKING_METHODS = [
   'describeKey', 'updateKeyDescription', 'enableKey', 'disableKey', 'scheduleKeyDeletion', 'cancelKeyDeletion',
   'setDeletionProtection', 'encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext',
   'createKeyVersion', 'listKeyVersions', 'describeKeyVersion', 'updateRotationPolicy', 'createAlias', 'updateAlias',
-  'deleteAlias', 'listAliasesByKeyId', 'tagResource', 'untagResource', 'listResourceTags',
+  'deleteAlias', 'listAliasesByKeyId', 'tagResource', 'untagResource', 'listResourceTags', 'setKeyPolicy', 'getKeyPolicy',
 ] as const
 
 /** Public methods that act on no particular key, so the matrix has no row for them. */
-const KEYLESS_METHODS = ['createKey', 'listKeys', 'describeRegions', 'listAliases', 'maintenance', 'close'] as const
+const KEYLESS_METHODS = [
+  'createKey', 'listKeys', 'describeRegions', 'listAliases', 'maintenance', 'close', 'as',
+  'createPolicy', 'updatePolicy', 'getPolicy', 'deletePolicy', 'listPolicies', 'attachPolicy', 'detachPolicy', 'listPoliciesForPrincipal',
+] as const
 
 const START = '2026-01-01T00:00:00Z'
 const PLAINTEXT = new TextEncoder().encode('matrix secret')
@@ -129,6 +132,11 @@ const CALLS: Record<KeyOperation, Call> = {
   describeKeyVersion: (f) => f.kms.describeKeyVersion({ keyId: f.keyId, keyVersionId: f.keyVersionId }),
   listAliasesByKeyId: (f) => f.kms.listAliasesByKeyId({ keyId: f.keyId }),
   listResourceTags: (f) => f.kms.listResourceTags({ keyId: f.keyId }),
+  setKeyPolicy: (f) => f.kms.setKeyPolicy({
+    keyId: f.keyId,
+    policy: { Version: '1', Statement: [{ Effect: 'Allow', Principal: { RAM: ['alice'] }, Action: 'kms:Encrypt', Resource: '*' }] },
+  }),
+  getKeyPolicy: (f) => f.kms.getKeyPolicy({ keyId: f.keyId }),
   deleteAlias: (f) => f.kms.deleteAlias({ aliasName: SUBJECT_ALIAS }),
   updateKeyDescription: (f) => f.kms.updateKeyDescription({ keyId: f.keyId, description: 'changed' }),
   tagResource: (f) => f.kms.tagResource({ keyId: f.keyId, tags: [{ tagKey: 'team', tagValue: 'vault' }] }),

@@ -1,0 +1,76 @@
+/**
+ * One call into the engine: which operation, who made it, its request id, and the facts
+ * the audit record needs (key, version, alias, context) as the handler learns them.
+ *
+ * ```ts
+ * const call = new Call('Encrypt', 'alice', requestId, clock.now())
+ * call.keyId = entry.record.keyId       // filled in while the call runs
+ * ```
+ *
+ * A Call is itself the AuditEntry the trail commits, so recording a call allocates nothing.
+ */
+import type { AuditEntry } from './audit.js'
+import type { EncryptionContext } from './context.js'
+
+/** Every operation a client (`kms` or `kms.as(principal)`) offers, with its action name. */
+export const OPERATIONS = {
+  createKey: 'CreateKey',
+  describeKey: 'DescribeKey',
+  listKeys: 'ListKeys',
+  updateKeyDescription: 'UpdateKeyDescription',
+  enableKey: 'EnableKey',
+  disableKey: 'DisableKey',
+  scheduleKeyDeletion: 'ScheduleKeyDeletion',
+  cancelKeyDeletion: 'CancelKeyDeletion',
+  setDeletionProtection: 'SetDeletionProtection',
+  describeRegions: 'DescribeRegions',
+  encrypt: 'Encrypt',
+  decrypt: 'Decrypt',
+  reEncrypt: 'ReEncrypt',
+  generateDataKey: 'GenerateDataKey',
+  generateDataKeyWithoutPlaintext: 'GenerateDataKeyWithoutPlaintext',
+  createKeyVersion: 'CreateKeyVersion',
+  listKeyVersions: 'ListKeyVersions',
+  describeKeyVersion: 'DescribeKeyVersion',
+  updateRotationPolicy: 'UpdateRotationPolicy',
+  createAlias: 'CreateAlias',
+  updateAlias: 'UpdateAlias',
+  deleteAlias: 'DeleteAlias',
+  listAliases: 'ListAliases',
+  listAliasesByKeyId: 'ListAliasesByKeyId',
+  tagResource: 'TagResource',
+  untagResource: 'UntagResource',
+  listResourceTags: 'ListResourceTags',
+  setKeyPolicy: 'SetKeyPolicy',
+  getKeyPolicy: 'GetKeyPolicy',
+  createPolicy: 'CreatePolicy',
+  updatePolicy: 'UpdatePolicy',
+  getPolicy: 'GetPolicy',
+  deletePolicy: 'DeletePolicy',
+  listPolicies: 'ListPolicies',
+  attachPolicy: 'AttachPolicy',
+  detachPolicy: 'DetachPolicy',
+  listPoliciesForPrincipal: 'ListPoliciesForPrincipal',
+} as const
+
+export type OperationName = keyof typeof OPERATIONS
+
+export class Call implements AuditEntry {
+  keyId?: string
+  keyVersionId?: string
+  sourceKeyId?: string
+  aliasName?: string
+  encryptionContext?: EncryptionContext
+  /** A cryptographic use of the key (moves its last-used date). */
+  keyUse?: boolean
+  errorCode?: string
+  /** The record was committed with the call's state change; nothing more to append. */
+  audited = false
+
+  constructor(
+    readonly eventName: string,
+    readonly principal: string,
+    readonly requestId: string,
+    readonly time: number,
+  ) {}
+}
