@@ -28,3 +28,17 @@ describe('examples', () => {
     expect(await persistentKeystoreDemo(directory, 'example passphrase')).toBe('db password')
   })
 })
+
+describe('least privilege example', () => {
+  it('allows only tenant acme under one key, audits both calls, verifies, and detects tampering', async () => {
+    const { leastPrivilegeDemo } = await import('./least-privilege.js')
+    const outcome = await leastPrivilegeDemo()
+    expect(outcome.refused).toMatch(/^Forbidden\.NoPermission: order-service is not allowed to perform kms:Encrypt on acs:kms:/)
+    expect(outcome.trail).toEqual([
+      { eventName: 'Encrypt', principal: 'order-service', result: 'Success' },
+      { eventName: 'Encrypt', principal: 'order-service', result: 'Failure', errorCode: 'Forbidden.NoPermission' },
+    ])
+    expect(outcome.verifiedBefore).toBe(true)
+    expect(outcome.tamperDetected).toMatch(/^record \d+: record \d+ was modified/)
+  })
+})

@@ -18,8 +18,8 @@
  * - `audit/head`: first and last sequence number and hash of the chain, with their MAC;
  * - `audit/used/<keyId>`: when a key was last used (derived from the trail, for describeKey).
  *
- * Chain: `hash(n) = SHA-256(hash(n-1) ‖ UTF-8 JSON of record n without its hash)`, starting
- * from 32 zero bytes; the head's MAC is HMAC-SHA-256 under `HKDF(root, "audit/mac/v1")`.
+ * Chain: each record is stored as one line of JSON that includes the previous record's
+ * hash (64 zero digits before the first), and `hash(n) = SHA-256(line n without its hash)`; the head's MAC is HMAC-SHA-256 under `HKDF(root, "audit/mac/v1")`.
  * Whoever can write the store but does not hold the root key cannot forge a head, so
  * rewriting, dropping or reordering records — even all of them — is detected.
  *
@@ -32,7 +32,7 @@
  * waits for its own record to be committed (concurrent calls share one commit).
  */
 import type { CryptoProvider } from '@strongroom/crypto'
-import { concatBytes, fromHex, toBase64, toHex, utf8Decode, utf8Encode } from './bytes.js'
+import { toBase64, utf8Decode, utf8Encode } from './bytes.js'
 import { formatDate } from './clock.js'
 import type { EncryptionContext } from './context.js'
 import { KmsError } from './errors.js'
@@ -124,6 +124,11 @@ export const AUDIT_HEAD_KEY = 'audit/head'
 export const AUDIT_USED_PREFIX = 'audit/used/'
 
 const GENESIS = '0'.repeat(64)
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** Distinct context pairs whose HMAC is remembered: contexts repeat, and an HMAC costs ~2 µs. */
+const CONTEXT_HMAC_CACHE = 4096
 const SCAN_PAGE = 200
 
 interface Head {
@@ -148,13 +153,58 @@ function toTime(value: number | string | Date | undefined, name: string): number
   return t
 }
 
-/** The bytes a record's hash covers: its fields in a fixed order, without `hash`. */
-function hashedForm(record: Omit<AuditRecord, 'hash'>): string {
-  return JSON.stringify([
-    record.seq, record.eventId, record.eventTime, record.eventName, record.principal, record.accountId, record.region,
-    record.requestId, record.keyId ?? null, record.keyVersionId ?? null, record.sourceKeyId ?? null, record.aliasName ?? null,
-    record.encryptionContext ?? null, record.result, record.errorCode ?? null, record.prevHash,
-  ])
+/**
+ * Stored form of one record: a JSON array, fields in this fixed order, its hash last —
+ * `[seq, eventId, timeMs, eventName, principal, accountId, region, requestId, keyId,
+ * keyVersionId, sourceKeyId, aliasName, encryptionContext, errorCode, prevHash, hash]`
+ * (absent fields are `null`). The hash covers the line's own text without the hash
+ * element, so verification never depends on re-serialising parsed values.
+ */
+type Line = readonly [number, string, number, string, string, string, string, string,
+  string | null, string | null, string | null, string | null, Record<string, string> | null, string | null, string, string]
+
+const HASH_SUFFIX = /,"([0-9a-f]{64})"\]$/
+
+/** Splits a stored line into the text its hash covers, the hash, and the fields; undefined if malformed. */
+function parseLine(line: string): { hashed: string; hash: string; fields: Line } | undefined {
+  const match = HASH_SUFFIX.exec(line)
+  if (match === null) return undefined
+  try {
+    const fields = JSON.parse(line) as Line
+    if (!Array.isArray(fields) || fields.length !== 16 || typeof fields[0] !== 'number' || typeof fields[14] !== 'string') return undefined
+    return { hashed: line.slice(0, match.index) + ']', hash: match[1]!, fields }
+  } catch {
+    return undefined
+  }
+}
+
+function toRecord(f: Line): AuditRecord {
+  const r = {
+    seq: f[0], eventId: f[1], eventTime: new Date(f[2]).toISOString(), eventName: f[3], principal: f[4], accountId: f[5],
+    region: f[6], requestId: f[7],
+  } as Mutable<AuditRecord>
+  if (f[8] !== null) r.keyId = f[8]
+  if (f[9] !== null) r.keyVersionId = f[9]
+  if (f[10] !== null) r.sourceKeyId = f[10]
+  if (f[11] !== null) r.aliasName = f[11]
+  if (f[12] !== null) r.encryptionContext = f[12]
+  r.result = f[13] === null ? 'Success' : 'Failure'
+  if (f[13] !== null) r.errorCode = f[13]
+  r.prevHash = f[14]
+  r.hash = f[15]
+  return r
+}
+
+/** A segment's records, or undefined when any line is malformed. */
+function parseSegment(value: Uint8Array): { hashed: string; hash: string; fields: Line }[] | undefined {
+  let text: string
+  try {
+    text = utf8Decode(value)
+  } catch {
+    return undefined
+  }
+  const lines = text.split('\n').map(parseLine)
+  return lines.every((l) => l !== undefined) ? (lines as { hashed: string; hash: string; fields: Line }[]) : undefined
 }
 
 /** What a commit that carries audit records must also write, and what to do after it. */
@@ -176,6 +226,8 @@ export interface AuditTrailOptions {
   readonly newEventId: () => string
   readonly settings: AuditOptions
   readonly emit: (record: AuditRecord) => void
+  /** Whether anyone listens for records (emitting builds an object per record). */
+  readonly listening: () => boolean
 }
 
 export class AuditTrail {
@@ -185,6 +237,7 @@ export class AuditTrail {
   #pending: AuditEntry[] = []
   #head: { value: Head | undefined; revision: number | null } | undefined
   readonly #lastUsed = new Map<string, number>()
+  readonly #hmacCache = new Map<string, string>()
 
   constructor(options: AuditTrailOptions) {
     this.#o = options
@@ -240,11 +293,21 @@ export class AuditTrail {
     const out: Record<string, string> = {}
     for (const k of keys.sort()) {
       const v = context[k]!
-      out[k] = this.#mode === 'plain'
-        ? v
-        : 'hmac-sha256:' + toBase64(this.#o.crypto.hmacSha256(this.#o.contextKey, utf8Encode(`${k}\u0000${v}`)).subarray(0, 16))
+      out[k] = this.#mode === 'plain' ? v : this.#contextHmac(k, v)
     }
     return out
+  }
+
+  /** `hmac-sha256:` + 128 bits of HMAC(audit context key, key ‖ 0 ‖ value): equal values stay comparable, values stay hidden. */
+  #contextHmac(key: string, value: string): string {
+    const pair = `${key}\u0000${value}`
+    let mac = this.#hmacCache.get(pair)
+    if (mac === undefined) {
+      mac = 'hmac-sha256:' + toBase64(this.#o.crypto.hmacSha256(this.#o.contextKey, utf8Encode(pair)).subarray(0, 16))
+      if (this.#hmacCache.size >= CONTEXT_HMAC_CACHE) this.#hmacCache.clear()
+      this.#hmacCache.set(pair, mac)
+    }
+    return mac
   }
 
   /**
@@ -265,36 +328,32 @@ export class AuditTrail {
       throw error
     }
     const first = (head.value?.lastSeq ?? 0) + 1
-    let prevHash = head.value?.lastHash ?? GENESIS
-    const records: AuditRecord[] = []
+    let prevHex = head.value?.lastHash ?? GENESIS
+    const lines: string[] = []
     const used = new Map<string, number>()
-    for (const [i, e] of entries.entries()) {
-      const body: Omit<AuditRecord, 'hash'> = {
-        seq: first + i, eventId: this.#o.newEventId(), eventTime: new Date(e.time).toISOString(), eventName: e.eventName,
-        principal: e.principal, accountId: this.#o.accountId, region: this.#o.region, requestId: e.requestId,
-        ...(e.keyId === undefined ? {} : { keyId: e.keyId }),
-        ...(e.keyVersionId === undefined ? {} : { keyVersionId: e.keyVersionId }),
-        ...(e.sourceKeyId === undefined ? {} : { sourceKeyId: e.sourceKeyId }),
-        ...(e.aliasName === undefined ? {} : { aliasName: e.aliasName }),
-        ...(e.encryptionContext === undefined ? {} : this.#contextField(e.encryptionContext)),
-        result: e.errorCode === undefined ? 'Success' : 'Failure',
-        ...(e.errorCode === undefined ? {} : { errorCode: e.errorCode }),
-        prevHash,
-      }
-      const hash = toHex(this.#o.crypto.sha256(concatBytes(fromHex(prevHash), utf8Encode(hashedForm(body)))))
-      records.push({ ...body, hash })
-      prevHash = hash
+    const { accountId, region, crypto } = this.#o
+    // This loop runs once per call the engine serves: one stringify, one hash per record.
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!
+      const hashed = JSON.stringify([
+        first + i, this.#o.newEventId(), e.time, e.eventName, e.principal, accountId, region, e.requestId,
+        e.keyId ?? null, e.keyVersionId ?? null, e.sourceKeyId ?? null, e.aliasName ?? null,
+        this.#recordContext(e.encryptionContext) ?? null, e.errorCode ?? null, prevHex,
+      ])
+      // The line carries the previous hash, so hashing the line chains it.
+      prevHex = crypto.sha256Hex(hashed)
+      lines.push(hashed.slice(0, -1) + ',"' + prevHex + '"]')
       if (e.keyUse === true && e.keyId !== undefined && e.errorCode === undefined) used.set(e.keyId, Math.max(used.get(e.keyId) ?? 0, e.time))
     }
-    const last = records[records.length - 1]!
+    const lastSeq = first + entries.length - 1
     const firstSeq = head.value?.firstSeq ?? 1
     const anchorHash = head.value?.anchorHash ?? GENESIS
     const newHead: Head = {
-      schema: 1, firstSeq, anchorHash, lastSeq: last.seq, lastHash: last.hash,
-      mac: this.#headMac(firstSeq, anchorHash, last.seq, last.hash),
+      schema: 1, firstSeq, anchorHash, lastSeq, lastHash: prevHex,
+      mac: this.#headMac(firstSeq, anchorHash, lastSeq, prevHex),
     }
     const mutations: Mutation[] = [
-      { type: 'put', key: segmentKey(first), value: utf8Encode(records.map((r) => JSON.stringify(r)).join('\n')), expectedRevision: null },
+      { type: 'put', key: segmentKey(first), value: utf8Encode(lines.join('\n')), expectedRevision: null },
       { type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(newHead)), expectedRevision: head.revision },
     ]
     try {
@@ -311,7 +370,8 @@ export class AuditTrail {
       committed: (revisions) => {
         const revision = revisions.get(AUDIT_HEAD_KEY)
         this.#head = revision === undefined ? undefined : { value: newHead, revision }
-        for (const r of records) this.#o.emit(r)
+        // Building record objects costs; do it only for live listeners.
+        if (this.#o.listening()) for (const line of lines) this.#o.emit(toRecord(parseLine(line)!.fields))
       },
       aborted: () => {
         this.#head = undefined
@@ -320,27 +380,14 @@ export class AuditTrail {
     }
   }
 
-  #contextField(context: EncryptionContext): { encryptionContext?: Record<string, string> } {
-    const recorded = this.#recordContext(context)
-    return recorded === undefined ? {} : { encryptionContext: recorded }
-  }
-
-  async *#scanSegments(after?: string): AsyncGenerator<AuditRecord[]> {
-    let cursor = after
+  /** Every segment in chain order, parsed (records undefined when a segment is malformed). */
+  async *#segments(): AsyncGenerator<{ key: string; revision: number; lines: { hashed: string; hash: string; fields: Line }[] | undefined }> {
+    let cursor: string | undefined
     for (;;) {
       const page = await this.#o.storage.scan({ prefix: AUDIT_SEGMENT_PREFIX, limit: SCAN_PAGE, ...(cursor === undefined ? {} : { after: cursor }) })
-      for (const stored of page.records) yield this.#parseSegment(stored)
+      for (const stored of page.records) yield { key: stored.key, revision: stored.revision, lines: parseSegment(stored.value) }
       if (page.cursor === undefined || page.records.length === 0) return
       cursor = page.cursor
-    }
-  }
-
-  #parseSegment(stored: StoredRecord): AuditRecord[] {
-    try {
-      return utf8Decode(stored.value).split('\n').map((line) => JSON.parse(line) as AuditRecord)
-    } catch {
-      // An unreadable segment is reported by verify(); queries show what can be read.
-      return []
     }
   }
 
@@ -357,8 +404,10 @@ export class AuditTrail {
       afterSeq = Number(q.cursor)
     }
     const records: AuditRecord[] = []
-    for await (const segment of this.#scanSegments()) {
-      for (const r of segment) {
+    for await (const { lines } of this.#segments()) {
+      // An unreadable segment is reported by verify(); queries show what can be read.
+      for (const line of lines ?? []) {
+        const r = toRecord(line.fields)
         if (r.seq <= afterSeq) continue
         if (q.keyId !== undefined && r.keyId !== q.keyId && r.sourceKeyId !== q.keyId) continue
         if (q.principal !== undefined && r.principal !== q.principal) continue
@@ -407,18 +456,18 @@ export class AuditTrail {
       prevHash = head.anchorHash
     }
     let count = 0
-    for await (const { key, records } of this.#rawSegments()) {
-      if (records === undefined) return { ok: false, seq: expectedSeq, problem: `segment ${key} is unreadable` }
-      if (key !== segmentKey(records[0]?.seq ?? -1)) return { ok: false, seq: expectedSeq, problem: `segment ${key} does not start where its name says` }
-      for (const r of records) {
-        if (r.seq < expectedSeq) return { ok: false, seq: r.seq, problem: `record ${r.seq} appears again or out of order (expected ${expectedSeq})` }
-        if (r.seq > expectedSeq) return { ok: false, seq: expectedSeq, problem: `records ${expectedSeq}-${r.seq - 1} are missing` }
-        if (r.prevHash !== prevHash) return { ok: false, seq: r.seq, problem: `record ${r.seq} does not follow record ${r.seq - 1} (chain broken: inserted, reordered or modified)` }
-        const { hash, ...body } = r
-        const computed = toHex(this.#o.crypto.sha256(concatBytes(fromHex(prevHash), utf8Encode(hashedForm(body)))))
-        if (computed !== hash) return { ok: false, seq: r.seq, problem: `record ${r.seq} was modified (its hash does not match its content)` }
+    for await (const { key, lines } of this.#segments()) {
+      if (lines === undefined) return { ok: false, seq: expectedSeq, problem: `segment ${key} is unreadable (modified)` }
+      if (key !== segmentKey(lines[0]?.fields[0] ?? -1)) return { ok: false, seq: expectedSeq, problem: `segment ${key} does not start where its name says` }
+      for (const { hashed, hash, fields } of lines) {
+        const seq = fields[0]
+        if (seq < expectedSeq) return { ok: false, seq, problem: `record ${seq} appears again or out of order (expected ${expectedSeq})` }
+        if (seq > expectedSeq) return { ok: false, seq: expectedSeq, problem: `records ${expectedSeq}-${seq - 1} are missing` }
+        if (fields[14] !== prevHash) return { ok: false, seq, problem: `record ${seq} does not follow record ${seq - 1} (chain broken: inserted, reordered or modified)` }
+        const computed = this.#o.crypto.sha256Hex(hashed)
+        if (computed !== hash) return { ok: false, seq, problem: `record ${seq} was modified (its hash does not match its content)` }
         prevHash = hash
-        lastSeq = r.seq
+        lastSeq = seq
         expectedSeq++
         count++
       }
@@ -434,24 +483,6 @@ export class AuditTrail {
     return { ok: true, records: count, firstSeq, lastSeq }
   }
 
-  async *#rawSegments(): AsyncGenerator<{ key: string; records: AuditRecord[] | undefined }> {
-    let cursor: string | undefined
-    for (;;) {
-      const page = await this.#o.storage.scan({ prefix: AUDIT_SEGMENT_PREFIX, limit: SCAN_PAGE, ...(cursor === undefined ? {} : { after: cursor }) })
-      for (const stored of page.records) {
-        let records: AuditRecord[] | undefined
-        try {
-          records = utf8Decode(stored.value).split('\n').map((line) => JSON.parse(line) as AuditRecord)
-        } catch {
-          records = undefined
-        }
-        yield { key: stored.key, records }
-      }
-      if (page.cursor === undefined || page.records.length === 0) return
-      cursor = page.cursor
-    }
-  }
-
   /**
    * Deletes whole segments whose records are all older than `before`, and moves the
    * head's anchor to the first kept record, so the rest of the chain still verifies.
@@ -462,15 +493,16 @@ export class AuditTrail {
     const mutations: Mutation[] = []
     let removed = 0
     let anchor: { seq: number; prevHash: string } | undefined
-    for await (const { key, records } of this.#rawSegments()) {
-      const last = records?.[records.length - 1]
-      if (records !== undefined && last !== undefined && Date.parse(last.eventTime) < before && last.seq < head.value.lastSeq) {
-        const stored = await this.#o.storage.get(key)
-        if (stored !== undefined) mutations.push({ type: 'delete', key, expectedRevision: stored.revision })
-        removed += records.length
+    for await (const { key, revision, lines } of this.#segments()) {
+      const last = lines?.[lines.length - 1]?.fields
+      // The segment holding the newest record always stays: the head must keep pointing at it.
+      if (lines !== undefined && last !== undefined && last[2] < before && last[0] < head.value.lastSeq) {
+        mutations.push({ type: 'delete', key, expectedRevision: revision })
+        removed += lines.length
         continue
       }
-      if (records?.[0] !== undefined) anchor = { seq: records[0].seq, prevHash: records[0].prevHash }
+      const first = lines?.[0]?.fields
+      if (first !== undefined) anchor = { seq: first[0], prevHash: first[14] }
       break
     }
     if (mutations.length === 0 || anchor === undefined) return undefined

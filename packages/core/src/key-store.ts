@@ -78,6 +78,13 @@ export class KeyStore {
   readonly #committing = new Set<string>()
   #writeQueue: Promise<unknown> = Promise.resolve()
   #participant: CommitParticipant | undefined
+  /**
+   * Moves whenever another writer's change to a key or alias is announced. A load whose
+   * read was in flight meanwhile may hold the record from before that change (the
+   * notification found nothing cached to evict yet), so it is used but not kept cached:
+   * otherwise a key disabled by another engine could stay usable here indefinitely.
+   */
+  #foreignChanges = 0
 
   constructor(storage: StorageAdapter, options: { readonly cacheSize: number }) {
     this.#storage = storage
@@ -98,6 +105,7 @@ export class KeyStore {
   #onChanges(changes: readonly StorageChange[]): void {
     for (const { key, revision } of changes) {
       if (this.#committing.has(key)) continue
+      if (key.startsWith(KEY_RECORD_PREFIX) || key.startsWith(ALIAS_RECORD_PREFIX)) this.#foreignChanges++
       if (key.startsWith(KEY_RECORD_PREFIX)) {
         const id = key.slice(KEY_RECORD_PREFIX.length)
         const entry = this.#keys.get(id)
@@ -144,28 +152,36 @@ export class KeyStore {
   async loadKey(keyId: string, fresh = false): Promise<KeyEntry | undefined> {
     const cached = this.#keys.get(keyId)
     if (cached !== undefined && !fresh && this.watching) return cached
+    const generation = this.#foreignChanges
     const stored = await this.#get(KEY_RECORD_PREFIX + keyId)
     if (stored === undefined) {
       if (cached !== undefined) this.#evictKey(keyId)
       return undefined
     }
     const current = this.#keys.get(keyId)
-    if (current !== undefined && current.revision === stored.revision) return current
-    const entry = new KeyEntry(decodeKeyRecord(stored.value, keyId), stored.revision, current)
-    this.#cacheKey(entry)
+    let entry = current
+    if (current === undefined || current.revision !== stored.revision) {
+      entry = new KeyEntry(decodeKeyRecord(stored.value, keyId), stored.revision, current)
+      this.#cacheKey(entry)
+    }
+    // Possibly read before another writer's change: serve this call, re-read on the next.
+    if (generation !== this.#foreignChanges) this.#evictKey(keyId)
     return entry
   }
 
   async loadAlias(aliasName: string, fresh = false): Promise<AliasEntry | undefined> {
     const cached = this.#aliases.get(aliasName)
     if (cached !== undefined && !fresh && this.watching) return cached
+    const generation = this.#foreignChanges
     const stored = await this.#get(aliasName)
     if (stored === undefined) {
       this.#aliases.delete(aliasName)
       return undefined
     }
     const entry = decodeAlias(stored)
-    this.#aliases.set(aliasName, entry)
+    // As in loadKey: a read that may predate another writer's change is not kept.
+    if (generation === this.#foreignChanges) this.#aliases.set(aliasName, entry)
+    else this.#aliases.delete(aliasName)
     return entry
   }
 

@@ -177,6 +177,7 @@ export class Kms {
   readonly #auditMaxPending: number
   readonly #auditIntervalMs: number
   #auditTimer: ReturnType<typeof setTimeout> | undefined
+  #auditFlushing: Promise<void> | undefined
   /** Set when a flush failed: the engine refuses calls until a flush succeeds (fail closed). */
   #auditFailure: unknown
   /** The trail's administration (query, export, verify, prune, flush); owner only. */
@@ -210,6 +211,7 @@ export class Kms {
         region, accountId, settings: auditOptions,
         newEventId: () => eventIdPrefix + (eventCounter = (eventCounter + 1) % 2 ** 48).toString(16).padStart(12, '0'),
         emit: (record) => emitSafely(this.events, 'audit', record),
+        listening: () => this.events.listenerCount('audit') > 0,
       })
       this.#audit = audit
       this.#keys.setParticipant(audit)
@@ -559,7 +561,14 @@ export class Kms {
     if (audit === undefined || call.audited) return
     audit.append(call)
     if (audit.pendingCount >= this.#auditMaxPending) {
-      this.#flushAudit().catch(() => undefined) // a failure is kept in #auditFailure and refuses later calls
+      // One group commit at a time: calls arriving meanwhile join the next one.
+      if (this.#auditFlushing === undefined) {
+        this.#auditFlushing = this.#flushAudit()
+          .catch(() => undefined) // a failure is kept in #auditFailure and refuses later calls
+          .finally(() => {
+            this.#auditFlushing = undefined
+          })
+      }
     } else if (this.#auditTimer === undefined && !this.#auditSync) {
       this.#auditTimer = setTimeout(() => {
         this.#auditTimer = undefined

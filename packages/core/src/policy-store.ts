@@ -79,13 +79,24 @@ export class PolicyStore {
   readonly #policies = new Map<string, PolicyRecord | null>()
   readonly #attachments = new Map<string, readonly string[]>()
   readonly #unwatch: (() => void) | undefined
+  /**
+   * Moves on every announced change under these prefixes. A read that was in flight while
+   * it moved may hold the value from before the change (whose notification found nothing
+   * to drop yet): such a read is used once but not cached, or a revocation would be lost.
+   */
+  #generation = 0
 
   constructor(storage: StorageAdapter, keys: KeyStore) {
     this.#keys = keys
     this.#unwatch = storage.watch?.((changes) => {
       for (const { key } of changes) {
-        if (key.startsWith(POLICY_PREFIX)) this.#policies.delete(key.slice(POLICY_PREFIX.length))
-        else if (key.startsWith(PRINCIPAL_PREFIX)) this.#attachments.delete(key.slice(PRINCIPAL_PREFIX.length))
+        if (key.startsWith(POLICY_PREFIX)) {
+          this.#generation++
+          this.#policies.delete(key.slice(POLICY_PREFIX.length))
+        } else if (key.startsWith(PRINCIPAL_PREFIX)) {
+          this.#generation++
+          this.#attachments.delete(key.slice(PRINCIPAL_PREFIX.length))
+        }
       }
     })
   }
@@ -104,18 +115,20 @@ export class PolicyStore {
   async #attached(principal: string): Promise<readonly string[]> {
     const cached = this.#unwatch === undefined ? undefined : this.#attachments.get(principal)
     if (cached !== undefined) return cached
+    const generation = this.#generation
     const stored = await this.#keys.readRecord(PRINCIPAL_PREFIX + principal)
     const names = stored === undefined ? [] : decode<AttachmentRecord>(stored, 'attachment record').policyNames
-    this.#attachments.set(principal, names)
+    if (generation === this.#generation) this.#attachments.set(principal, names)
     return names
   }
 
   async #policy(name: string): Promise<PolicyRecord | undefined> {
     const cached = this.#unwatch === undefined ? undefined : this.#policies.get(name)
     if (cached !== undefined) return cached ?? undefined
+    const generation = this.#generation
     const stored = await this.#keys.readRecord(POLICY_PREFIX + name)
     const policy = stored === undefined ? undefined : decode<PolicyRecord>(stored, 'policy record')
-    this.#policies.set(name, policy ?? null)
+    if (generation === this.#generation) this.#policies.set(name, policy ?? null)
     return policy
   }
 

@@ -17,6 +17,7 @@ import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import {
   assertAesKey,
   assertBytes,
@@ -80,6 +81,11 @@ function sha256(data: Uint8Array): Uint8Array {
   return nobleSha256(data)
 }
 
+function sha256Hex(text: string): string {
+  if (typeof text !== 'string') throw new TypeError('text must be a string')
+  return bytesToHex(nobleSha256(utf8ToBytes(text)))
+}
+
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   assertBytes(key, 'key')
   assertBytes(data, 'data')
@@ -126,6 +132,7 @@ const provider: CryptoProvider = Object.freeze({
   aesGcmEncrypt,
   aesGcmDecrypt,
   sha256,
+  sha256Hex,
   hmacSha256,
   hkdfSha256,
   scrypt,

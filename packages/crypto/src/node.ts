@@ -100,6 +100,11 @@ function sha256(data: Uint8Array): Uint8Array {
   return view(createHash('sha256').update(data).digest())
 }
 
+function sha256Hex(text: string): string {
+  if (typeof text !== 'string') throw new TypeError('text must be a string')
+  return createHash('sha256').update(text, 'utf8').digest('hex')
+}
+
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
   assertBytes(key, 'key')
   assertBytes(data, 'data')
@@ -141,6 +146,7 @@ const provider: CryptoProvider = Object.freeze({
   aesGcmEncrypt,
   aesGcmDecrypt,
   sha256,
+  sha256Hex,
   hmacSha256,
   hkdfSha256,
   scrypt,

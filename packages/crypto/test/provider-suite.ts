@@ -105,6 +105,14 @@ export function providerSuite(factory: () => CryptoProvider): void {
           expect(isPlainUint8Array(digest)).toBe(true)
         })
       }
+      it('SHA-256 of text, as hex: UTF-8 encoded, equal to sha256 of the bytes', () => {
+        expect(crypto.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+        expect(crypto.sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')
+        for (const text of ['héllo wörld', '😀 emoji', 'a'.repeat(1000)]) {
+          expect(crypto.sha256Hex(text)).toBe(toHex(crypto.sha256(new TextEncoder().encode(text))))
+        }
+        expect(() => crypto.sha256Hex(42 as unknown as string)).toThrow(TypeError)
+      })
       for (const v of hmacVectors) {
         it(`HMAC-SHA-256 ${v.id}`, () => {
           const mac = crypto.hmacSha256(hex(v.key), hex(v.data))
