@@ -257,11 +257,27 @@ export class AuditTrail {
   /** When a key was last used, from this engine's memory or the trail's index. */
   async lastUsed(keyId: string): Promise<number | undefined> {
     const known = this.#lastUsed.get(keyId)
-    if (known !== undefined) return known
+    // Another engine on the same store may have used the key later: take the later of both.
     const stored = await this.#o.storage.get(AUDIT_USED_PREFIX + keyId)
-    if (stored === undefined) return undefined
-    const time = Number(utf8Decode(stored.value))
-    return Number.isFinite(time) ? time : undefined
+    const time = stored === undefined ? undefined : Number(utf8Decode(stored.value))
+    const persisted = time !== undefined && Number.isFinite(time) ? time : undefined
+    if (known === undefined) return persisted
+    return persisted === undefined ? known : Math.max(known, persisted)
+  }
+
+  /**
+   * The newest chain position this engine has committed or seen verified. A stored head
+   * older than this was rolled back (newer records deleted and an older, validly MAC'd
+   * head put back), which the head's MAC alone cannot reveal. Across restarts, keep
+   * `anchor()` somewhere outside the store and pass it to `verify`.
+   */
+  #floor: { seq: number; hash: string } | undefined
+
+  /** The chain's current end, to keep outside the store and check later with `verify({ anchor })`. */
+  async anchor(flush: () => Promise<void>): Promise<{ seq: number; hash: string }> {
+    await flush()
+    const head = await this.#loadHead(true)
+    return { seq: head.value?.lastSeq ?? 0, hash: head.value?.lastHash ?? GENESIS }
   }
 
   async #loadHead(fresh: boolean): Promise<{ value: Head | undefined; revision: number | null }> {
@@ -370,6 +386,7 @@ export class AuditTrail {
       committed: (revisions) => {
         const revision = revisions.get(AUDIT_HEAD_KEY)
         this.#head = revision === undefined ? undefined : { value: newHead, revision }
+        if (this.#floor === undefined || lastSeq > this.#floor.seq) this.#floor = { seq: lastSeq, hash: prevHex }
         // Building record objects costs; do it only for live listeners.
         if (this.#o.listening()) for (const line of lines) this.#o.emit(toRecord(parseLine(line)!.fields))
       },
@@ -433,8 +450,18 @@ export class AuditTrail {
   }
 
   /** Recomputes the whole chain and checks it against the MAC'd head; reports the first problem. */
-  async verify(flush: () => Promise<void>): Promise<AuditVerification> {
+  async verify(flush: () => Promise<void>, anchor?: { readonly seq: number; readonly hash: string }): Promise<AuditVerification> {
     await flush()
+    const result = await this.#verifyChain(anchor ?? this.#floor)
+    if (result.ok && (this.#floor === undefined || result.lastSeq > this.#floor.seq)) {
+      this.#floor = { seq: result.lastSeq, hash: result.lastHash }
+    }
+    if (!result.ok) return result
+    return { ok: true, records: result.records, firstSeq: result.firstSeq, lastSeq: result.lastSeq }
+  }
+
+  async #verifyChain(floor: { readonly seq: number; readonly hash: string } | undefined):
+    Promise<AuditVerification & ({ ok: false } | { ok: true; lastHash: string })> {
     const stored = await this.#o.storage.get(AUDIT_HEAD_KEY)
     let expectedSeq = 1
     let prevHash = GENESIS
@@ -456,16 +483,22 @@ export class AuditTrail {
       prevHash = head.anchorHash
     }
     let count = 0
+    let floorMismatch: number | undefined
     for await (const { key, lines } of this.#segments()) {
       if (lines === undefined) return { ok: false, seq: expectedSeq, problem: `segment ${key} is unreadable (modified)` }
       if (key !== segmentKey(lines[0]?.fields[0] ?? -1)) return { ok: false, seq: expectedSeq, problem: `segment ${key} does not start where its name says` }
       for (const { hashed, hash, fields } of lines) {
         const seq = fields[0]
         if (seq < expectedSeq) return { ok: false, seq, problem: `record ${seq} appears again or out of order (expected ${expectedSeq})` }
-        if (seq > expectedSeq) return { ok: false, seq: expectedSeq, problem: `records ${expectedSeq}-${seq - 1} are missing` }
+        if (seq > expectedSeq) {
+          // The expected record further on in this segment: the order was changed, nothing dropped.
+          if (lines.some((l) => l.fields[0] === expectedSeq)) return { ok: false, seq: expectedSeq, problem: `record ${expectedSeq} is out of order (record ${seq} comes before it)` }
+          return { ok: false, seq: expectedSeq, problem: `records ${expectedSeq}-${seq - 1} are missing` }
+        }
         if (fields[14] !== prevHash) return { ok: false, seq, problem: `record ${seq} does not follow record ${seq - 1} (chain broken: inserted, reordered or modified)` }
         const computed = this.#o.crypto.sha256Hex(hashed)
         if (computed !== hash) return { ok: false, seq, problem: `record ${seq} was modified (its hash does not match its content)` }
+        if (floor !== undefined && seq === floor.seq && hash !== floor.hash) floorMismatch ??= seq
         prevHash = hash
         lastSeq = seq
         expectedSeq++
@@ -473,14 +506,21 @@ export class AuditTrail {
       }
     }
     if (head === undefined) {
-      return count === 0 ? { ok: true, records: 0, firstSeq: 1, lastSeq: 0 } : { ok: false, seq: 1, problem: 'records exist but the audit head is missing' }
+      if (count > 0) return { ok: false, seq: 1, problem: 'records exist but the audit head is missing' }
+      if (floor !== undefined && floor.seq > 0) return { ok: false, seq: 1, problem: `the trail was deleted: record ${floor.seq} was committed or verified before` }
+      return { ok: true, records: 0, firstSeq: 1, lastSeq: 0, lastHash: GENESIS }
     }
     if (lastSeq !== head.lastSeq || prevHash !== head.lastHash) {
       return lastSeq < head.lastSeq
         ? { ok: false, seq: lastSeq + 1, problem: `the trail is truncated: records ${lastSeq + 1}-${head.lastSeq} are missing` }
         : { ok: false, seq: head.lastSeq, problem: 'the trail does not end where its head says' }
     }
-    return { ok: true, records: count, firstSeq, lastSeq }
+    // The chain is consistent with its head; the head may still be an older, genuine one put back.
+    if (floor !== undefined && floor.seq > lastSeq) {
+      return { ok: false, seq: lastSeq + 1, problem: `the trail was rolled back: it ends at record ${lastSeq}, but record ${floor.seq} was committed or verified before` }
+    }
+    if (floorMismatch !== undefined) return { ok: false, seq: floorMismatch, problem: `record ${floorMismatch} differs from the one committed or verified before (the chain was rewritten)` }
+    return { ok: true, records: count, firstSeq, lastSeq, lastHash: prevHash }
   }
 
   /**

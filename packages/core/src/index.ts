@@ -1,5 +1,15 @@
 export { Kms, MAX_ENCRYPT_PLAINTEXT_BYTES } from './kms.js'
-export type { KmsOptions } from './kms.js'
+export type { KmsOptions, KmsClient, KmsAudit, AuditAnchor } from './kms.js'
+export { OPERATIONS } from './call.js'
+export type { OperationName } from './call.js'
+export type {
+  AuditRecord, AuditQuery, AuditPage, AuditVerification, AuditOptions, AuditContextMode,
+} from './audit.js'
+export { parsePolicyDocument, evaluate, wildcardMatch } from './policy.js'
+export type {
+  PolicyDocument, PolicyStatement, PolicyKind, PolicyEffect, PolicyCondition, ConditionOperator, AuthorizationRequest, Decision,
+  PolicyAttachment,
+} from './policy.js'
 export type * from './api.js'
 export { KmsError, ERROR_CODES } from './errors.js'
 export type { KmsErrorCode, ErrorKind, KmsErrorOptions } from './errors.js'

@@ -89,14 +89,26 @@ type Handlers = { readonly [N in OperationName]: (call: Call, request: never) =>
 /** The same operations as `Kms`, bound to one principal: what `kms.as(principal)` returns. */
 export type KmsClient = Pick<Kms, OperationName> & { readonly principal: string }
 
+/** A position in the audit chain, kept outside the store to detect a later rollback. */
+export interface AuditAnchor {
+  readonly seq: number
+  readonly hash: string
+}
+
 /** The trail's administration, for the engine owner only. */
 export interface KmsAudit {
   /** Records matching the filter, oldest first, a page at a time. */
   query(query?: AuditQuery): Promise<AuditPage>
   /** Every matching record as JSON lines (each ending in a newline), oldest first. */
   export(query?: Omit<AuditQuery, 'limit' | 'cursor'>): AsyncIterable<string>
-  /** Recomputes the chain against its MAC'd head and reports the first problem and where. */
-  verify(): Promise<AuditVerification>
+  /**
+   * Recomputes the chain against its MAC'd head and reports the first problem and where.
+   * A rollback (newer records deleted and an older head put back) is caught against the
+   * newest position this engine committed or verified, or against an `anchor` you kept.
+   */
+  verify(options?: { readonly anchor?: AuditAnchor }): Promise<AuditVerification>
+  /** The chain's current end (sequence number and hash), to keep outside the store for `verify({ anchor })`. */
+  anchor(): Promise<AuditAnchor>
   /** Deletes records older than `before` (whole commits at a time); the rest still verifies. */
   prune(options: { readonly before: number | string | Date }): Promise<{ readonly removed: number }>
   /** Commits every pending record now. */
@@ -180,6 +192,9 @@ export class Kms {
   #auditFlushing: Promise<void> | undefined
   /** Set when a flush failed: the engine refuses calls until a flush succeeds (fail closed). */
   #auditFailure: unknown
+  /** Calls under way in #run; close() waits for them so that their records make the last flush. */
+  #running = 0
+  #idle: (() => void) | undefined
   /** The trail's administration (query, export, verify, prune, flush); owner only. */
   readonly audit: KmsAudit
 
@@ -217,9 +232,11 @@ export class Kms {
       this.#keys.setParticipant(audit)
     }
     this.audit = {
-      query: (query = {}) => this.#auditAdmin().query(query, () => this.#flushAudit()),
-      export: (query = {}) => this.#auditAdmin().export(query, () => this.#flushAudit()),
-      verify: () => this.#auditAdmin().verify(() => this.#flushAudit()),
+      // Async, so that a refusal (audit: false, engine closed) is a rejected promise, not a synchronous throw.
+      query: async (query = {}) => this.#auditAdmin().query(query, () => this.#flushAudit()),
+      export: (query = {}) => this.#exportAudit(query),
+      verify: async (options = {}) => this.#auditAdmin().verify(() => this.#flushAudit(), options.anchor),
+      anchor: async () => this.#auditAdmin().anchor(() => this.#flushAudit()),
       prune: (options) => this.#pruneAudit(options),
       flush: () => this.#flushAudit(),
     }
@@ -541,18 +558,27 @@ export class Kms {
   }
 
   async #run<R>(call: Call, handler: (call: Call, request: unknown) => Promise<R>, request: unknown): Promise<R> {
-    if (this.#auditFailure !== undefined) await this.#flushAudit()
-    let result: R
+    this.#running++
     try {
-      result = await handler(call, request)
-    } catch (error) {
-      call.errorCode = KmsError.is(error) ? error.code : error instanceof Error ? error.name : 'InternalFailure'
+      if (this.#auditFailure !== undefined) await this.#flushAudit()
+      let result: R
+      try {
+        result = await handler(call, request)
+      } catch (error) {
+        call.errorCode = KmsError.is(error) ? error.code : error instanceof Error ? error.name : 'InternalFailure'
+        this.#record(call)
+        // 'sync' durability covers refused and failed calls too (a denial is what an auditor
+        // looks for). The call's own error is the one to report; a failed flush is kept in
+        // #auditFailure and refuses later calls.
+        if (this.#auditSync) await this.#flushAudit().catch(() => undefined)
+        throw error
+      }
       this.#record(call)
-      throw error
+      if (this.#auditSync) await this.#flushAudit()
+      return result
+    } finally {
+      if (--this.#running === 0) this.#idle?.()
     }
-    this.#record(call)
-    if (this.#auditSync) await this.#flushAudit()
-    return result
   }
 
   /** Queues the call's audit record (unless it was committed with the call's state change). */
@@ -560,6 +586,11 @@ export class Kms {
     const audit = this.#audit
     if (audit === undefined || call.audited) return
     audit.append(call)
+    this.#scheduleAuditFlush(audit)
+  }
+
+  /** Starts a group commit when enough records wait, or arms the timer that bounds their wait. */
+  #scheduleAuditFlush(audit: AuditTrail): void {
     if (audit.pendingCount >= this.#auditMaxPending) {
       // One group commit at a time: calls arriving meanwhile join the next one.
       if (this.#auditFlushing === undefined) {
@@ -567,6 +598,10 @@ export class Kms {
           .catch(() => undefined) // a failure is kept in #auditFailure and refuses later calls
           .finally(() => {
             this.#auditFlushing = undefined
+            // Records that arrived during this commit found it in flight and armed nothing:
+            // without this they could wait for the next call, beyond the flushIntervalMs bound.
+            // (After a failure the next call retries instead; re-flushing here would spin.)
+            if (this.#auditFailure === undefined && !this.#closed && audit.pendingCount > 0) this.#scheduleAuditFlush(audit)
           })
       }
     } else if (this.#auditTimer === undefined && !this.#auditSync) {
@@ -588,6 +623,10 @@ export class Kms {
       this.#auditFailure = error
       throw new KmsError('AuditFailure', 'the audit trail could not be written; calls are refused until it can', { cause: error })
     }
+  }
+
+  async *#exportAudit(query: Omit<AuditQuery, 'limit' | 'cursor'>): AsyncGenerator<string> {
+    yield* this.#auditAdmin().export(query, () => this.#flushAudit())
   }
 
   #auditAdmin(): AuditTrail {
@@ -1188,7 +1227,9 @@ export class Kms {
       // Moving an alias away from a key is a change to that key too.
       const previous = await this.#keys.loadKey(current.record.keyId)
       const arn = keyArn(this.region, this.accountId, current.record.keyId)
-      await this.#authorize(call, 'UpdateAlias', arn, arn, previous?.record)
+      // Reported as the alias the caller named (as deleteAlias does): naming the key it points
+      // at would tell a caller who may not see that key which one it is.
+      await this.#authorize(call, 'UpdateAlias', arn, aliasName, previous?.record)
     }
     await this.#use(call, keyId, 'updateAlias')
     await this.#transact(call, async (tx, now) => {
@@ -1467,6 +1508,9 @@ export class Kms {
     this.#closed = true
     if (this.#timer !== undefined) clearInterval(this.#timer)
     if (this.#auditTimer !== undefined) clearTimeout(this.#auditTimer)
+    // Calls already under way (new ones are refused) finish first, or a record they queue
+    // after the last flush would be lost (and their storage reads would meet a closed store).
+    if (this.#running > 0) await new Promise<void>((resolve) => (this.#idle = resolve))
     await this.#keys.drain()
     let auditError: unknown
     // A clean close loses no audit record.
