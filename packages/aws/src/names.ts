@@ -1,0 +1,87 @@
+/**
+ * AWS names for the engine's keys and aliases. Responses carry AWS ARNs
+ * (`arn:aws:kms:<region>:<account>:key/<id>`) built from the engine's region and account;
+ * requests may name a key by id, key ARN, alias name (`alias/x`) or alias ARN, and are
+ * translated to the engine's own references (a key id or an alias name).
+ *
+ * ```ts
+ * const names = new AwsNames('aws', 'us-east-1', '111122223333')
+ * names.keyArn(id)                                           // 'arn:aws:kms:us-east-1:111122223333:key/<id>'
+ * names.keyRef('arn:aws:kms:us-east-1:111122223333:alias/app')  // 'alias/app'
+ * names.keyRef('not a key')                                   // throws NotFoundException, as AWS does
+ * ```
+ */
+import { AwsError, validation } from './errors.js'
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
+/** The engine's alias rule (`alias/` + 1–249 of these), which AWS's character set matches. */
+const ALIAS = /^alias\/[a-zA-Z0-9:/_-]{1,249}$/
+const PARTITION = /^aws(-[a-z]+)*$/
+
+/** What a key reference names: a key by id, or an alias to resolve. */
+export type AwsKeyReference =
+  | { readonly kind: 'key'; readonly keyId: string }
+  | { readonly kind: 'alias'; readonly aliasName: string }
+
+export class AwsNames {
+  constructor(readonly partition: string, readonly region: string, readonly account: string) {
+    if (!PARTITION.test(partition)) throw new TypeError('partition must look like aws, aws-cn or aws-us-gov')
+  }
+
+  keyArn(keyId: string): string {
+    return `arn:${this.partition}:kms:${this.region}:${this.account}:key/${keyId}`
+  }
+
+  aliasArn(aliasName: string): string {
+    return `arn:${this.partition}:kms:${this.region}:${this.account}:${aliasName}`
+  }
+
+  /**
+   * Parses a KeyId member into what the engine takes: a key id or an alias name. A
+   * malformed reference names no key, so it is a NotFoundException (as AWS answers
+   * "Invalid keyId"), never a ValidationException; so is an ARN of another partition,
+   * region or account, which cannot name anything in this engine.
+   */
+  parse(ref: string): AwsKeyReference {
+    if (UUID.test(ref)) return { kind: 'key', keyId: ref.toLowerCase() }
+    if (ALIAS.test(ref)) return { kind: 'alias', aliasName: ref }
+    if (ref.startsWith('arn:')) {
+      const [, partition, service, region, account, ...rest] = ref.split(':')
+      const resource = rest.join(':')
+      const id = resource.slice('key/'.length)
+      const isKey = resource.startsWith('key/') && UUID.test(id)
+      if (service === 'kms' && (isKey || ALIAS.test(resource))) {
+        if (partition !== this.partition || region !== this.region || account !== this.account) {
+          throw new AwsError('NotFoundException', `${isKey ? 'key' : 'alias'} ARN names another partition, region or account than this endpoint's (${this.region}, ${this.account})`)
+        }
+        return isKey ? { kind: 'key', keyId: id.toLowerCase() } : { kind: 'alias', aliasName: resource }
+      }
+    }
+    throw new AwsError('NotFoundException', 'Invalid keyId: expected a key id, key ARN, alias name (alias/…) or alias ARN')
+  }
+
+  /** The engine reference for any KeyId member. */
+  keyRef(ref: string): string {
+    const parsed = this.parse(ref)
+    return parsed.kind === 'key' ? parsed.keyId : parsed.aliasName
+  }
+
+  /**
+   * A key that must be named directly (TargetKeyId, ListAliases' KeyId): key id or key
+   * ARN, never an alias, as AWS requires.
+   */
+  directKeyRef(ref: string, member: string): string {
+    const parsed = this.parse(ref)
+    if (parsed.kind === 'alias') throw validation(`${member} must be a key id or key ARN, not an alias`)
+    return parsed.keyId
+  }
+
+  /** Validates an AliasName member (alias operations name aliases, never ARNs). */
+  aliasName(name: string): string {
+    if (!ALIAS.test(name)) {
+      throw new AwsError('InvalidAliasNameException', 'AliasName must be "alias/" followed by 1-249 of letters, digits, / _ - :')
+    }
+    if (name.startsWith('alias/aws/')) throw new AwsError('InvalidAliasNameException', 'the alias/aws/ prefix is reserved for AWS managed keys')
+    return name
+  }
+}

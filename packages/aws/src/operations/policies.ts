@@ -1,0 +1,64 @@
+/**
+ * Key policies and key usage: PutKeyPolicy, GetKeyPolicy, ListKeyPolicies and
+ * GetKeyLastUsage, over the engine's `setKeyPolicy`, `getKeyPolicy` and the last-used date
+ * its audit trail derives.
+ *
+ * ```ts
+ * await PutKeyPolicy({ KeyId, Policy: JSON.stringify({ Version: '1', Statement: [{
+ *   Effect: 'Allow', Principal: { RAM: ['alice'] }, Action: 'kms:Decrypt', Resource: '*' }] }) }, context)
+ * await GetKeyPolicy({ KeyId }, context)   // { Policy: '{"Version":"1",…}', PolicyName: 'default' }
+ * ```
+ *
+ * The `Policy` text is a Strongroom policy document — the reference model's language
+ * (`Version: "1"`, resources `acs:kms:…`, `Principal: { RAM: [...] }`; see the main
+ * README, "Least privilege") — not an IAM policy: principals here are the engine's
+ * principals, not AWS accounts. An IAM document is refused as
+ * MalformedPolicyDocumentException naming the offending element. As on AWS, a key has one
+ * policy, named `default`; a key without one answers GetKeyPolicy without `Policy`.
+ */
+import { validation } from '../errors.js'
+import { epochSeconds, optionalBoolean, optionalInteger, optionalString, requiredString, type JsonObject } from '../wire.js'
+import type { Operation } from './context.js'
+import { keyRef } from './members.js'
+
+const DEFAULT_POLICY = 'default'
+
+function policyName(input: JsonObject): void {
+  const name = optionalString(input, 'PolicyName', 1, 128)
+  if (name !== undefined && name !== DEFAULT_POLICY) throw validation('PolicyName must be "default": a key has exactly one policy')
+}
+
+export const PutKeyPolicy: Operation = async (input, { client, names }) => {
+  const keyId = keyRef(input, names)
+  policyName(input)
+  const policy = requiredString(input, 'Policy', 1, 131072)
+  optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck')
+  await client.setKeyPolicy({ keyId, policy })
+  return {}
+}
+
+export const GetKeyPolicy: Operation = async (input, { client, names }) => {
+  const keyId = keyRef(input, names)
+  policyName(input)
+  const { policy } = await client.getKeyPolicy({ keyId })
+  return { PolicyName: DEFAULT_POLICY, ...(policy === undefined ? {} : { Policy: JSON.stringify(policy) }) }
+}
+
+/** Every key has exactly the `default` policy name, as on AWS; the engine call proves the key exists and may be read. */
+export const ListKeyPolicies: Operation = async (input, { client, names }) => {
+  const keyId = keyRef(input, names)
+  optionalInteger(input, 'Limit', 1, 1000)
+  optionalString(input, 'Marker', 1, 1024)
+  await client.getKeyPolicy({ keyId })
+  return { PolicyNames: [DEFAULT_POLICY], Truncated: false }
+}
+
+/** The engine knows when a key was last used (from its audit trail), not by which operation. */
+export const GetKeyLastUsage: Operation = async (input, { client, names }) => {
+  const { keyMetadata: m } = await client.describeKey({ keyId: keyRef(input, names) })
+  return {
+    KeyId: names.keyArn(m.keyId),
+    KeyCreationDate: epochSeconds(m.creationDate),
+    ...(m.lastUsedDate === undefined ? {} : { KeyLastUsage: { Timestamp: epochSeconds(m.lastUsedDate) } }),
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The AWS KMS JSON 1.1 protocol over the engine, independent of transport: one request
+ * (method, path, headers, body bytes) in, one response out. The in-process SDK handler
+ * (handler.ts) and the HTTP server (server.ts) are thin adapters around it, so both
+ * transports answer every request identically.
+ *
+ * ```ts
+ * const protocol = awsKmsProtocol(kms, { credentials: { AKID: { secretAccessKey, principal: 'alice' } } })
+ * const response = await protocol({ method: 'POST', path: '/', query: {}, headers, body })
+ * // { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.1', … }, body }
+ * ```
+ *
+ * A request goes: size and media-type checks → `X-Amz-Target: TrentService.<Op>` →
+ * authentication (SigV4 when `credentials` are configured) → the caller's principal →
+ * JSON body → the operation table → the engine. Every failure becomes
+ * `{"__type": "<Exception>", "message": "…"}` with the `x-amzn-ErrorType` header and the
+ * exception's status; nothing a client sends can make it throw.
+ */
+import { AwsError, toAwsError } from './errors.js'
+import { PrincipalClients, type Engine } from './engine.js'
+import { AwsNames } from './names.js'
+import { AWS_OPERATIONS } from './operations/index.js'
+import { claimedAccessKeyId, verifySigV4, type AccessKeys, type SignedRequest } from './sigv4.js'
+import { encodeJson, parseBody, type JsonObject } from './wire.js'
+
+/** Requests larger than this are refused before parsing (AWS KMS requests are small: 4 KiB plaintexts, 6 KiB blobs). */
+export const MAX_REQUEST_BYTES = 1024 * 1024
+
+export type AwsRequest = SignedRequest
+
+export interface AwsResponse {
+  readonly statusCode: number
+  /** Lower-case names, as the SDK reads them. */
+  readonly headers: Record<string, string>
+  readonly body: Uint8Array
+}
+
+export interface AwsKmsOptions {
+  /**
+   * Require AWS Signature V4 from one of these access keys; each names the principal its
+   * requests run as (`kms.as(principal)`). Without it, requests are not authenticated.
+   */
+  readonly credentials?: AccessKeys
+  /**
+   * Without `credentials`: the principal for the access key id a request claims (not
+   * verified — for in-process tests where every caller is trusted code). `undefined`
+   * runs the call as the engine's owner.
+   */
+  readonly principalFor?: (accessKeyId: string) => string | undefined
+  /** ARN partition in responses and accepted in requests. Default `aws`. */
+  readonly partition?: string
+  /** Wall-clock milliseconds for signature freshness and the `date` header. Default `Date.now`; never the engine's (test) clock. */
+  readonly now?: () => number
+  /**
+   * Called with every server fault (5xx) — the caller only sees a generic message — so
+   * the host can log it. Never receives plaintext: engine errors carry none.
+   */
+  readonly onError?: (error: unknown, operation: string) => void
+}
+
+const TARGET_PREFIX = 'TrentService.'
+const CONTENT_TYPE = 'application/x-amz-json-1.1'
+const ACCEPTED_CONTENT_TYPES = [CONTENT_TYPE, 'application/json']
+
+function newRequestId(): string {
+  return globalThis.crypto.randomUUID()
+}
+
+/** Builds the protocol function for `kms`. Options are checked once, here. */
+export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (request: AwsRequest) => Promise<AwsResponse> {
+  if (kms === null || typeof kms !== 'object' || typeof kms.encrypt !== 'function') {
+    throw new TypeError('awsKmsProtocol needs an engine (Kms.open(…))')
+  }
+  if (options.credentials !== undefined && options.principalFor !== undefined) {
+    throw new TypeError('pass either credentials (verified) or principalFor (unverified), not both')
+  }
+  const names = new AwsNames(options.partition ?? 'aws', kms.region, kms.accountId)
+  const clients = new PrincipalClients(kms)
+  const now = options.now ?? Date.now
+  const { credentials, principalFor, onError } = options
+
+  function respond(statusCode: number, requestId: string, body: JsonObject, extra: Record<string, string> = {}): AwsResponse {
+    const bytes = encodeJson(body)
+    return {
+      statusCode,
+      headers: {
+        'content-type': CONTENT_TYPE, 'content-length': String(bytes.length), 'x-amzn-requestid': requestId,
+        date: new Date(now()).toUTCString(), ...extra,
+      },
+      body: bytes,
+    }
+  }
+
+  function fail(error: AwsError, requestId: string): AwsResponse {
+    return respond(error.status, requestId, { __type: error.type, message: error.message }, { 'x-amzn-errortype': error.type })
+  }
+
+  /** The principal the request runs as: verified by SigV4, claimed (principalFor), or none (the owner). */
+  function principalOf(request: AwsRequest): string | undefined {
+    if (credentials !== undefined) return verifySigV4(request, credentials, now()).key.principal
+    if (principalFor === undefined) return undefined
+    const accessKeyId = claimedAccessKeyId(request.headers)
+    return accessKeyId === undefined ? undefined : principalFor(accessKeyId)
+  }
+
+  async function run(request: AwsRequest): Promise<JsonObject> {
+    if (request.method.toUpperCase() !== 'POST') throw new AwsError('MethodNotAllowedException', 'AWS KMS requests are POST')
+    if (request.body.length > MAX_REQUEST_BYTES) throw new AwsError('RequestEntityTooLargeException', `request bodies are at most ${MAX_REQUEST_BYTES} bytes`)
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    if (!ACCEPTED_CONTENT_TYPES.includes(contentType)) {
+      throw new AwsError('UnsupportedMediaTypeException', `Content-Type must be ${CONTENT_TYPE}`)
+    }
+    const target = request.headers['x-amz-target'] ?? ''
+    const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : ''
+    // Authenticate before saying anything about operations: an unauthenticated caller learns nothing.
+    const principal = principalOf(request)
+    const entry = Object.hasOwn(AWS_OPERATIONS, operation) ? AWS_OPERATIONS[operation] : undefined
+    if (entry === undefined) throw new AwsError('UnknownOperationException', 'X-Amz-Target must be TrentService.<an AWS KMS operation>')
+    if ('unsupported' in entry) throw new AwsError('UnsupportedOperationException', `${operation}: ${entry.unsupported}`)
+    const client = clients.for(principal)
+    if (entry.needs !== undefined && typeof (client as unknown as Record<string, unknown>)[entry.needs] !== 'function') {
+      throw new AwsError('UnsupportedOperationException', `${operation} is not supported by this engine yet`)
+    }
+    const input = parseBody(request.body)
+    try {
+      return await entry.run(input, { client, names })
+    } catch (error) {
+      // Mapped here, where the operation's own refinements (TagException, …) are known.
+      throw toAwsError(error, entry.errors)
+    }
+  }
+
+  return async (request) => {
+    const requestId = newRequestId()
+    try {
+      return respond(200, requestId, await run(request))
+    } catch (thrown) {
+      const error = toAwsError(thrown)
+      if (error.isServerFault) reportServerFault(onError, error.cause ?? error, request)
+      return fail(error, requestId)
+    }
+  }
+}
+
+function reportServerFault(onError: AwsKmsOptions['onError'], error: unknown, request: AwsRequest): void {
+  if (onError === undefined) return
+  const target = request.headers['x-amz-target'] ?? ''
+  try {
+    onError(error, target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target)
+  } catch {
+    // A failing logger must not turn one failed request into a crash of the endpoint.
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The AWS KMS protocol over HTTP (node:http), for the AWS CLI, SDKs in other languages,
+ * and anything else that speaks to an endpoint URL. Bound to loopback by default.
+ *
+ * ```ts
+ * const server = await startAwsKmsServer({ kms })        // a free port on 127.0.0.1
+ * // aws kms list-keys --endpoint-url "$url"  ·  new KMSClient({ endpoint: server.url, … })
+ * await server.close()
+ *
+ * // a command that serves until interrupted (what `strongroom` calls):
+ * await serveAwsKms({ kms, port: 4599, log: console.error, signal })
+ * ```
+ *
+ * Hardening: bodies over 1 MiB are refused with 413 before they are read in full (and the
+ * connection closed), other media types with 415, other methods with 405; a client that
+ * sends garbage or hangs up never takes the server down, and the engine's faults answer
+ * 500 KMSInternalException without details (those go to `onError`). It serves on an
+ * address other than loopback only with `credentials` set (SigV4 required).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Engine } from './engine.js'
+import { AwsError } from './errors.js'
+import { MAX_REQUEST_BYTES, awsKmsProtocol, type AwsKmsOptions, type AwsRequest, type AwsResponse } from './protocol.js'
+import { encodeJson } from './wire.js'
+
+export interface AwsKmsServerOptions extends AwsKmsOptions {
+  readonly kms: Engine
+  /** Default 0: any free port (read it from `url`/`port`). */
+  readonly port?: number
+  /** Default `127.0.0.1`. */
+  readonly host?: string
+}
+
+export interface AwsKmsServer {
+  /** e.g. `http://127.0.0.1:49152` — the endpoint URL for clients. */
+  readonly url: string
+  readonly port: number
+  /** Stops accepting, lets in-flight requests finish, closes idle keep-alive connections. Idempotent. */
+  close(): Promise<void>
+}
+
+/** The port `serveAwsKms` listens on by default (LocalStack's historical KMS port). */
+export const DEFAULT_AWS_KMS_PORT = 4599
+
+function errorResponse(error: AwsError): AwsResponse {
+  const body = encodeJson({ __type: error.type, message: error.message })
+  return {
+    statusCode: error.status,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(body.length), 'x-amzn-errortype': error.type },
+    body,
+  }
+}
+
+function send(res: ServerResponse, response: AwsResponse, closeConnection = false): void {
+  if (res.headersSent) return
+  res.writeHead(response.statusCode, closeConnection ? { ...response.headers, connection: 'close' } : response.headers)
+  res.end(response.body)
+}
+
+/** Reads the body, refusing it (null) as soon as it exceeds the limit. */
+function readBody(req: IncomingMessage): Promise<Uint8Array | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_REQUEST_BYTES) {
+        req.removeAllListeners('data')
+        resolve(null)
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function toRequest(req: IncomingMessage, body: Uint8Array): AwsRequest {
+  const url = new URL(req.url ?? '/', 'http://localhost')
+  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>
+  for (const name of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(name)
+    query[name] = values.length === 1 ? values[0]! : values
+  }
+  // Node lower-cases names; repeated headers arrive as arrays only for a few names.
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']))
+  return { method: req.method ?? 'GET', path: url.pathname, query, headers, body }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+/**
+ * Starts an HTTP server speaking AWS KMS JSON 1.1 for `kms`. Any address but loopback
+ * needs `credentials`: an unauthenticated endpoint on a network would let anyone there
+ * use every key.
+ */
+export async function startAwsKmsServer(options: AwsKmsServerOptions): Promise<AwsKmsServer> {
+  const { kms, port = 0, host = '127.0.0.1', ...protocolOptions } = options
+  if (!isLoopback(host) && protocolOptions.credentials === undefined) {
+    throw new TypeError(`refusing to serve on ${host} without credentials: anyone who can reach it could use every key`)
+  }
+  const protocol = awsKmsProtocol(kms, protocolOptions)
+  const tooLarge = errorResponse(new AwsError('RequestEntityTooLargeException', `request bodies are at most ${MAX_REQUEST_BYTES} bytes`))
+
+  const server = createServer({ requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
+    void (async () => {
+      const declared = Number(req.headers['content-length'] ?? 0)
+      if (declared > MAX_REQUEST_BYTES) {
+        // Answer without reading the body, then drop the connection it would have streamed on.
+        send(res, tooLarge, true)
+        res.on('finish', () => req.destroy())
+        return
+      }
+      const body = await readBody(req)
+      if (body === null) {
+        send(res, tooLarge, true)
+        res.on('finish', () => req.destroy())
+        return
+      }
+      send(res, await protocol(toRequest(req, body)))
+    })().catch(() => {
+      // The protocol never throws: this is a request stream that failed (the client hung up).
+      if (!res.headersSent && !res.destroyed) send(res, errorResponse(new AwsError('KMSInternalException', 'the request could not be read')), true)
+      else res.destroy()
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    port: address.port,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((error) => (error === undefined ? resolve() : reject(error)))
+        server.closeIdleConnections()
+      })
+      return closing
+    },
+  }
+}
+
+export interface ServeAwsKmsOptions extends AwsKmsServerOptions {
+  /** Where the banner (endpoint URL and environment to point AWS tools at it) is written. */
+  readonly log?: (line: string) => void
+  /** Serving stops, and the returned promise resolves, when this aborts (e.g. on SIGINT). */
+  readonly signal?: AbortSignal
+}
+
+/**
+ * Serves `kms` over the AWS protocol until `signal` aborts: what a command line calls.
+ * Listens on `DEFAULT_AWS_KMS_PORT` unless told otherwise.
+ */
+export async function serveAwsKms(options: ServeAwsKmsOptions): Promise<void> {
+  const { log, signal, ...serverOptions } = options
+  if (signal?.aborted === true) return
+  const server = await startAwsKmsServer({ port: DEFAULT_AWS_KMS_PORT, ...serverOptions })
+  log?.(`Strongroom speaks AWS KMS at ${server.url} (region ${options.kms.region}, account ${options.kms.accountId})`)
+  log?.(`  export AWS_ENDPOINT_URL_KMS=${server.url} AWS_REGION=${options.kms.region}${options.credentials === undefined ? ' AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test' : ''}`)
+  await new Promise<void>((resolve) => {
+    if (signal === undefined) return
+    if (signal.aborted) resolve()
+    else signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+  await server.close()
+}

@@ -1,0 +1,66 @@
+/**
+ * The AWS CLI (a second, independent client: Python, botocore's own SigV4 signer and JSON
+ * protocol) against the HTTP server with signature verification on. Skipped where the
+ * `aws` command is not installed.
+ */
+import { execFile, execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import type { Kms } from '@strongroom/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startAwsKmsServer, type AwsKmsServer } from '@strongroom/aws'
+import { ACCOUNT, REGION, openEngine } from './helpers.js'
+
+const run = promisify(execFile)
+
+function awsCliPresent(): boolean {
+  try {
+    execFileSync('aws', ['--version'], { stdio: 'ignore', timeout: 20_000 })
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe.skipIf(!awsCliPresent())('the AWS CLI against the HTTP server', () => {
+  let kms: Kms
+  let server: AwsKmsServer
+  let directory: string
+
+  beforeAll(async () => {
+    ;({ kms } = await openEngine())
+    server = await startAwsKmsServer({ kms, credentials: { AKIDCLI: { secretAccessKey: 'cli-secret' } } })
+    directory = mkdtempSync(join(tmpdir(), 'strongroom-aws-cli-'))
+  })
+  afterAll(async () => {
+    await server.close()
+    await kms.close()
+    rmSync(directory, { recursive: true, force: true })
+  })
+
+  async function aws(args: string[], secret = 'cli-secret'): Promise<string> {
+    const { stdout } = await run('aws', ['kms', ...args, '--endpoint-url', server.url, '--output', 'json'], {
+      timeout: 30_000,
+      env: {
+        PATH: process.env['PATH'] ?? '', HOME: directory, AWS_CONFIG_FILE: join(directory, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(directory, 'none'),
+        AWS_ACCESS_KEY_ID: 'AKIDCLI', AWS_SECRET_ACCESS_KEY: secret, AWS_DEFAULT_REGION: REGION, AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    })
+    return stdout
+  }
+
+  it('creates a key, encrypts and decrypts with a context, and gets AWS errors', async () => {
+    const keyId = (JSON.parse(await aws(['create-key', '--description', 'from the cli'])) as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId
+    writeFileSync(join(directory, 'plain'), 'hello from python')
+    const encrypted = JSON.parse(await aws(['encrypt', '--key-id', keyId, '--plaintext', `fileb://${join(directory, 'plain')}`, '--encryption-context', 'tenant=acme'])) as { CiphertextBlob: string; KeyId: string }
+    expect(encrypted.KeyId).toBe(`arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`)
+    writeFileSync(join(directory, 'blob'), Buffer.from(encrypted.CiphertextBlob, 'base64'))
+    const decrypted = JSON.parse(await aws(['decrypt', '--ciphertext-blob', `fileb://${join(directory, 'blob')}`, '--encryption-context', 'tenant=acme'])) as { Plaintext: string }
+    expect(Buffer.from(decrypted.Plaintext, 'base64').toString()).toBe('hello from python')
+
+    await expect(aws(['describe-key', '--key-id', 'alias/missing'])).rejects.toMatchObject({ stderr: expect.stringContaining('NotFoundException') })
+    await expect(aws(['list-keys'], 'wrong-secret')).rejects.toMatchObject({ stderr: expect.stringContaining('InvalidSignatureException') })
+  }, 60_000)
+})

@@ -1,0 +1,63 @@
+/**
+ * The tables that must stay complete: every engine error code has an AWS exception, every
+ * exception we answer with is one the SDK models (or a protocol-level name AWS uses), and
+ * every operation of the AWS KMS API has a row in the operation table.
+ */
+import * as sdk from '@aws-sdk/client-kms'
+import { ERROR_CODES, KmsError } from '@strongroom/core'
+import { describe, expect, it } from 'vitest'
+import { AWS_ERRORS, AWS_OPERATIONS, AwsError, ENGINE_ERROR_MAP, toAwsError } from '@strongroom/aws'
+
+/** Names AWS answers with that the KMS model does not declare (protocol and authentication errors). */
+const PROTOCOL_ERRORS = [
+  'SerializationException', 'ValidationException', 'UnknownOperationException', 'RequestEntityTooLargeException',
+  'UnsupportedMediaTypeException', 'MethodNotAllowedException', 'MissingAuthenticationTokenException',
+  'IncompleteSignatureException', 'InvalidSignatureException', 'UnrecognizedClientException', 'AccessDeniedException',
+]
+
+describe('error mapping', () => {
+  it('maps every engine error code', () => {
+    expect(Object.keys(ERROR_CODES).filter((code) => !Object.hasOwn(ENGINE_ERROR_MAP, code))).toEqual([])
+  })
+
+  it('answers only with exceptions the SDK models, or AWS protocol errors', () => {
+    for (const type of Object.keys(AWS_ERRORS)) {
+      if (PROTOCOL_ERRORS.includes(type)) continue
+      expect(typeof (sdk as Record<string, unknown>)[type], type).toBe('function')
+    }
+  })
+
+  it('client faults are 4xx and only our own faults are 5xx', () => {
+    for (const [code, info] of Object.entries(ERROR_CODES)) {
+      const status = toAwsError(new KmsError(code as keyof typeof ERROR_CODES)).status
+      if (info.kind === 'caller' && code !== 'Closed' && code !== 'RootKeyMismatch') expect(status, code).toBeLessThan(500)
+      if (info.kind === 'internal') expect(status, code).toBeGreaterThanOrEqual(500)
+    }
+  })
+
+  it('internal faults keep their details out of the message', () => {
+    const error = toAwsError(new KmsError('CorruptRecord', 'key record 1234 is inconsistent: wrapped material abc'))
+    expect(error.type).toBe('KMSInternalException')
+    expect(error.message).not.toContain('1234')
+    expect(toAwsError(new Error('boom at /home/secret')).message).not.toContain('secret')
+    expect(toAwsError(new TypeError('tags must be an array')).type).toBe('ValidationException')
+  })
+
+  it('a code core adds later falls back by its kind', () => {
+    const future = (kind: string): KmsError =>
+      Object.defineProperties(new KmsError('InvalidParameter'), { code: { value: 'Something.New' }, kind: { value: kind } })
+    expect(toAwsError(future('caller')).type).toBe('ValidationException')
+    expect(toAwsError(future('internal')).type).toBe('KMSInternalException')
+    const overridden = toAwsError(new KmsError('InvalidParameter'), { InvalidParameter: 'TagException' })
+    expect(overridden).toBeInstanceOf(AwsError)
+    expect(overridden.type).toBe('TagException')
+  })
+})
+
+describe('the operation table', () => {
+  const sdkOperations = Object.keys(sdk).filter((name) => /^[A-Z]\w*Command$/.test(name)).map((name) => name.slice(0, -'Command'.length))
+
+  it('has a row for every operation of the AWS KMS API, and no others', () => {
+    expect(Object.keys(AWS_OPERATIONS).sort()).toEqual(sdkOperations.sort())
+  })
+})
