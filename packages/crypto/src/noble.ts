@@ -11,6 +11,7 @@
  *
  * Standards: AES-GCM NIST SP 800-38D, SHA-256 FIPS 180-4, HMAC RFC 2104, HKDF RFC 5869,
  * scrypt RFC 7914. Same validation and same bytes as the node provider (test/crosstest).
+ * Asymmetric keys (EC_P256, EC_P256K, ED25519 on @noble/curves; no RSA): noble-asymmetric.ts.
  */
 import { gcm } from '@noble/ciphers/aes.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
@@ -28,7 +29,10 @@ import {
   assertScrypt,
   scryptMaxmem,
 } from './assert.js'
+import type { AsymmetricKeyPair, AsymmetricKeySpec } from './asymmetric.js'
+import * as asymmetric from './noble-asymmetric.js'
 import { GCM_TAG_LENGTH, type CryptoProvider, type ScryptParams } from './provider.js'
+import type { RandomSource } from './random.js'
 
 /** Web Crypto refuses to fill more than 65536 bytes per getRandomValues call (QuotaExceededError). */
 const GET_RANDOM_VALUES_MAX = 65536
@@ -127,6 +131,11 @@ function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0
 }
 
+// Draws EC and Ed25519 key seeds from this provider's CSPRNG unless a RandomSource is given.
+function generateKeyPair(spec: AsymmetricKeySpec, random?: RandomSource): Promise<AsymmetricKeyPair> {
+  return asymmetric.generateKeyPair(spec, random, randomFill)
+}
+
 const provider: CryptoProvider = Object.freeze({
   name: 'noble',
   aesGcmEncrypt,
@@ -138,6 +147,14 @@ const provider: CryptoProvider = Object.freeze({
   scrypt,
   randomFill,
   timingSafeEqual,
+  hmac: asymmetric.hmac,
+  asymmetricSpecs: asymmetric.NOBLE_ASYMMETRIC_SPECS,
+  generateKeyPair,
+  publicKeyFromPrivateKey: asymmetric.publicKeyFromPrivateKey,
+  sign: asymmetric.sign,
+  verify: asymmetric.verify,
+  rsaEncrypt: asymmetric.rsaEncrypt,
+  rsaDecrypt: asymmetric.rsaDecrypt,
 })
 
 /** The pure-JS provider. Stateless, so every call returns the same frozen instance. */

@@ -10,6 +10,7 @@
  * Standards: AES-GCM NIST SP 800-38D, SHA-256 FIPS 180-4, HMAC RFC 2104, HKDF RFC 5869,
  * scrypt RFC 7914. Results are plain `Uint8Array` views, never Buffers, so callers cannot
  * come to rely on Buffer methods that other providers lack (`toString('hex')` differs).
+ * Asymmetric keys (every spec, RSA included) and HMAC-SHA-2: node-asymmetric.ts.
  */
 import {
   createCipheriv,
@@ -32,7 +33,10 @@ import {
   assertScrypt,
   scryptMaxmem,
 } from './assert.js'
+import type { AsymmetricKeyPair, AsymmetricKeySpec } from './asymmetric.js'
+import * as asymmetric from './node-asymmetric.js'
 import { GCM_TAG_LENGTH, type CryptoProvider, type ScryptParams } from './provider.js'
+import type { RandomSource } from './random.js'
 
 const GCM_OPTIONS = { authTagLength: GCM_TAG_LENGTH }
 
@@ -141,6 +145,11 @@ function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && nodeTimingSafeEqual(a, b)
 }
 
+// Draws EC and Ed25519 key seeds from this provider's CSPRNG unless a RandomSource is given.
+function generateKeyPair(spec: AsymmetricKeySpec, random?: RandomSource): Promise<AsymmetricKeyPair> {
+  return asymmetric.generateKeyPair(spec, random, randomFill)
+}
+
 const provider: CryptoProvider = Object.freeze({
   name: 'node',
   aesGcmEncrypt,
@@ -152,9 +161,20 @@ const provider: CryptoProvider = Object.freeze({
   scrypt,
   randomFill,
   timingSafeEqual,
+  hmac: asymmetric.hmac,
+  asymmetricSpecs: asymmetric.NODE_ASYMMETRIC_SPECS,
+  generateKeyPair,
+  publicKeyFromPrivateKey: asymmetric.publicKeyFromPrivateKey,
+  sign: asymmetric.sign,
+  verify: asymmetric.verify,
+  rsaEncrypt: asymmetric.rsaEncrypt,
+  rsaDecrypt: asymmetric.rsaDecrypt,
 })
 
-/** The `node:crypto` provider. Stateless, so every call returns the same frozen instance. */
+/**
+ * The `node:crypto` provider. Stateless but for a cache of parsed keys (node-asymmetric.ts),
+ * so every call returns the same frozen instance.
+ */
 export function nodeCryptoProvider(): CryptoProvider {
   return provider
 }

@@ -1,12 +1,21 @@
 /**
  * Cross-test: each provider produces exactly the bytes the other produces and opens the
- * other's ciphertexts, for edge sizes around the AES block and beyond 64 KiB.
+ * other's ciphertexts, for edge sizes around the AES block and beyond 64 KiB; derives the
+ * same key pairs from the same seed and accepts the other's signatures.
  */
+import { generateKeyPairSync } from 'node:crypto'
+import { mapHashToField } from '@noble/curves/abstract/modular.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { p256 } from '@noble/curves/nist.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { HMAC_ALGORITHMS, seededRandom } from '@strongroom/crypto'
 import { nobleCryptoProvider } from '@strongroom/crypto/noble'
 import { nodeCryptoProvider } from '@strongroom/crypto/node'
-import { toHex } from './vectors.js'
+import { decodeEcdsaSignature, encodeEcdsaSignature, P256, scalarFromSeed, SECP256K1 } from '../src/der.js'
+import { plainEcPoint, plainVerify } from './reference.js'
+import { hex, toHex } from './vectors.js'
 
 const node = nodeCryptoProvider()
 const noble = nobleCryptoProvider()
@@ -77,5 +86,183 @@ describe('cross-test node ↔ noble', () => {
       const salt = random(16)
       expect(await noble.scrypt(password, salt, params)).toEqual(await node.scrypt(password, salt, params))
     }
+  })
+})
+
+describe('asymmetric cross-test node ↔ noble', () => {
+  const specs = ['EC_P256', 'EC_P256K', 'ED25519'] as const
+  const algorithmOf = (spec: (typeof specs)[number]) => (spec === 'ED25519' ? 'ED25519' : 'ECDSA_SHA_256')
+  const sha256 = (data: Uint8Array) => node.sha256(data)
+
+  it('both implement every elliptic-curve spec; only node implements RSA', () => {
+    expect(node.asymmetricSpecs).toEqual(['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096'])
+    expect(noble.asymmetricSpecs).toEqual(['EC_P256', 'EC_P256K', 'ED25519'])
+  })
+
+  it('known answer: seed "strongroom" gives these public keys (catches any change to the derivation)', async () => {
+    const expected = {
+      EC_P256:
+        '3059301306072a8648ce3d020106082a8648ce3d03010703420004bfcc54513bf5cacf272b1ad8dba091ab6779faaba6b3d66fdee1b34df89a877c70c34122a4b0bf5b9e2692416d4ecae40dde81cb4997c7fb329b498bcf6a4437',
+      EC_P256K:
+        '3056301006072a8648ce3d020106052b8104000a0342000441d21c7dd1d5b2328bbdf5f25e3bdc0f8b5f24069aa088420306c9c0e47a3f7a21f5820e918bc2bb4683f224b19f8bd083e4e36b1a7766c4da0ae1b6d68d9a98',
+      ED25519: '302a300506032b65700321005570aa04fa1f5e38559fbf222bd40fd275a3b043b365001849f111481d69cdd6',
+    }
+    for (const spec of specs) {
+      for (const provider of [node, noble]) {
+        expect(toHex((await provider.generateKeyPair(spec, seededRandom('strongroom'))).publicKey)).toBe(expected[spec])
+      }
+    }
+    // The construction, recomputed with plain BigInt and OpenSSL: 48 seeded bytes c, d = (c mod (n − 1)) + 1.
+    const c = BigInt('0x' + toHex(seededRandom('strongroom', node).fill(new Uint8Array(48))))
+    for (const [spec, curve, n] of [['EC_P256', 'prime256v1', P256.n], ['EC_P256K', 'secp256k1', SECP256K1.n]] as const) {
+      const d = ((c % (n - 1n)) + 1n).toString(16).padStart(64, '0')
+      expect(expected[spec].endsWith(toHex(plainEcPoint(curve, hex(d))))).toBe(true)
+    }
+    const seed = seededRandom('strongroom', node).fill(new Uint8Array(32))
+    expect(expected.ED25519.endsWith(toHex(ed25519.getPublicKey(seed)))).toBe(true)
+  })
+
+  it('the EC seed reduction is @noble/curves mapHashToField (its keygen(seed) gives the same scalar)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 48, maxLength: 48 }), (seed) => {
+        for (const [curve, nobleCurve] of [[P256, p256], [SECP256K1, secp256k1]] as const) {
+          expect(toHex(scalarFromSeed(curve, seed))).toBe(toHex(mapHashToField(seed, curve.n)))
+          expect(toHex(scalarFromSeed(curve, seed))).toBe(toHex(nobleCurve.keygen(seed).secretKey))
+        }
+      }),
+      { numRuns: 50 },
+    )
+    // The extremes: c ≡ 0 and c ≡ n − 2 (mod n − 1) give d = 1 and d = n − 1.
+    expect(toHex(scalarFromSeed(P256, new Uint8Array(48)))).toBe('00'.repeat(31) + '01')
+    expect(toHex(scalarFromSeed(SECP256K1, hex((SECP256K1.n - 2n).toString(16).padStart(96, '0'))))).toBe((SECP256K1.n - 1n).toString(16))
+  })
+
+  for (const spec of specs) {
+    it(`${spec}: seeded keys are identical DER from both providers`, async () => {
+      for (let i = 0; i < 20; i++) {
+        const [a, b] = [await node.generateKeyPair(spec, seededRandom(`cross ${i}`)), await noble.generateKeyPair(spec, seededRandom(`cross ${i}`))]
+        expect(toHex(b.privateKey)).toBe(toHex(a.privateKey))
+        expect(toHex(b.publicKey)).toBe(toHex(a.publicKey))
+      }
+    })
+
+    it(`${spec}, property: each provider verifies the other's signatures, in every mode`, async () => {
+      const keys = await node.generateKeyPair(spec)
+      const algorithm = algorithmOf(spec)
+      const modes = spec === 'ED25519' ? [false] : [false, true]
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 200 }), (message) => {
+          for (const inputIsDigest of modes) {
+            const input = inputIsDigest ? sha256(message) : message
+            for (const [signer, verifier] of pairs) {
+              const signature = signer.sign(spec, algorithm, keys.privateKey, input, inputIsDigest)
+              expect(verifier.verify(spec, algorithm, keys.publicKey, input, inputIsDigest, signature)).toBe(true)
+              if (spec !== 'ED25519') expect(verifier.verify(spec, algorithm, keys.publicKey, inputIsDigest ? message : sha256(message), !inputIsDigest, signature)).toBe(true)
+            }
+          }
+        }),
+        { numRuns: 8 },
+      )
+    })
+
+    it(`${spec}, property: both give the same verdict on mutated signatures`, async () => {
+      const keys = await noble.generateKeyPair(spec, seededRandom(`mutations ${spec}`))
+      const algorithm = algorithmOf(spec)
+      const message = new TextEncoder().encode('mutated')
+      const signature = noble.sign(spec, algorithm, keys.privateKey, message, false)
+      const mutation = fc.oneof(
+        fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }).map(({ at, value }) => (s: Uint8Array) => {
+          const copy = s.slice()
+          copy[at % s.length] = value
+          return copy
+        }),
+        fc.nat().map((cut) => (s: Uint8Array) => s.subarray(0, cut % s.length)),
+        fc.uint8Array({ minLength: 1, maxLength: 3 }).map((extra) => (s: Uint8Array) => Uint8Array.of(...s, ...extra)),
+      )
+      fc.assert(
+        fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
+          const mutated = mutations.reduce((s, mutate) => mutate(s), signature)
+          const verdict = node.verify(spec, algorithm, keys.publicKey, message, false, mutated)
+          expect(noble.verify(spec, algorithm, keys.publicKey, message, false, mutated)).toBe(verdict)
+          if (spec !== 'ED25519') expect(noble.verify(spec, algorithm, keys.publicKey, sha256(message), true, mutated)).toBe(verdict)
+          if (spec !== 'ED25519') expect(node.verify(spec, algorithm, keys.publicKey, sha256(message), true, mutated)).toBe(verdict)
+        }),
+        { numRuns: 40 },
+      )
+    })
+
+    it(`${spec}: keys written by plain OpenSSL work in both providers`, () => {
+      const type = spec === 'ED25519' ? 'ed25519' : 'ec'
+      const namedCurve = spec === 'EC_P256' ? 'prime256v1' : 'secp256k1'
+      const pair = generateKeyPairSync(type as 'ec', { namedCurve })
+      const privateKey = new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' }))
+      const publicKey = new Uint8Array(pair.publicKey.export({ type: 'spki', format: 'der' }))
+      for (const provider of [node, noble]) {
+        expect(toHex(provider.publicKeyFromPrivateKey(spec, privateKey))).toBe(toHex(publicKey))
+        const message = new TextEncoder().encode(`signed by ${provider.name}`)
+        const signature = provider.sign(spec, algorithmOf(spec), privateKey, message, false)
+        expect(plainVerify(algorithmOf(spec), publicKey, message, signature)).toBe(true)
+      }
+    })
+  }
+
+  it('high-S ECDSA signatures are valid for both (only signing normalises, and only secp256k1)', async () => {
+    for (const [spec, curve] of [['EC_P256', P256], ['EC_P256K', SECP256K1]] as const) {
+      const keys = await node.generateKeyPair(spec, seededRandom('high-s'))
+      const message = new TextEncoder().encode('high s')
+      const signature = noble.sign(spec, 'ECDSA_SHA_256', keys.privateKey, message, false)
+      const { r, s } = decodeEcdsaSignature(signature)!
+      const flipped = encodeEcdsaSignature(r, curve.n - s)
+      for (const provider of [node, noble]) {
+        expect(provider.verify(spec, 'ECDSA_SHA_256', keys.publicKey, message, false, flipped)).toBe(true)
+        expect(provider.verify(spec, 'ECDSA_SHA_256', keys.publicKey, sha256(message), true, flipped)).toBe(true)
+      }
+    }
+  })
+
+  it('PKCS#8 variants: [0] parameters, no public key, a compressed public key, v2 Ed25519 with its public key; a mismatched embedded public key is refused by both', async () => {
+    const tlv = (tag: number, ...parts: Uint8Array[]) => {
+      const body = Uint8Array.from(parts.flatMap((part) => [...part]))
+      const length = body.length < 128 ? [body.length] : [0x81, body.length]
+      return Uint8Array.of(tag, ...length, ...body)
+    }
+    const { privateKey, publicKey } = await node.generateKeyPair('EC_P256', seededRandom('variants'))
+    const other = await node.generateKeyPair('EC_P256', seededRandom('variants 2'))
+    const scalar = privateKey.subarray(36, 68)
+    const point = publicKey.subarray(publicKey.length - 65)
+    const curveOid = hex('06082a8648ce3d030107')
+    const algorithm = tlv(0x30, hex('06072a8648ce3d0201'), curveOid)
+    const pkcs8 = (...ecFields: Uint8Array[]) => tlv(0x30, hex('020100'), algorithm, tlv(0x04, tlv(0x30, hex('020101'), tlv(0x04, scalar), ...ecFields)))
+    const compressed = Uint8Array.of(2 + (point[64]! & 1), ...point.subarray(1, 33))
+    const bitString = (bytes: Uint8Array) => tlv(0x03, Uint8Array.of(0), bytes)
+    const accepted = [
+      pkcs8(),
+      pkcs8(tlv(0xa0, curveOid)),
+      pkcs8(tlv(0xa0, curveOid), tlv(0xa1, bitString(point))),
+      pkcs8(tlv(0xa1, bitString(compressed))),
+    ]
+    const mismatched = pkcs8(tlv(0xa1, bitString(other.publicKey.subarray(other.publicKey.length - 65))))
+    for (const provider of [node, noble]) {
+      for (const variant of accepted) expect(toHex(provider.publicKeyFromPrivateKey('EC_P256', variant))).toBe(toHex(publicKey))
+      expect(() => provider.publicKeyFromPrivateKey('EC_P256', mismatched)).toThrow(/does not match/)
+      expect(() => provider.publicKeyFromPrivateKey('EC_P256', pkcs8(tlv(0xa0, hex('06052b8104000a'))))).toThrow(RangeError)
+    }
+    const ed = await node.generateKeyPair('ED25519', seededRandom('variants'))
+    const seed = ed.privateKey.subarray(16)
+    const edPublic = ed.publicKey.subarray(12)
+    const v2 = (key: Uint8Array) => tlv(0x30, hex('020101'), hex('300506032b6570'), tlv(0x04, tlv(0x04, seed)), tlv(0x81, Uint8Array.of(0), key))
+    for (const provider of [node, noble]) {
+      expect(toHex(provider.publicKeyFromPrivateKey('ED25519', v2(edPublic)))).toBe(toHex(ed.publicKey))
+      expect(() => provider.publicKeyFromPrivateKey('ED25519', v2(new Uint8Array(32).fill(9)))).toThrow(/does not match/)
+    }
+  })
+
+  it('property: HMAC-SHA-256/384/512 agree', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...HMAC_ALGORITHMS), fc.uint8Array({ maxLength: 200 }), fc.uint8Array({ maxLength: 300 }), (algorithm, key, data) => {
+        expect(toHex(noble.hmac(algorithm, key, data))).toBe(toHex(node.hmac(algorithm, key, data)))
+      }),
+      { numRuns: 60 },
+    )
   })
 })

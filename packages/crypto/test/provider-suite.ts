@@ -1,10 +1,12 @@
 /**
  * The conformance suite every CryptoProvider runs: known answers from the standards,
- * the `output` parameter, and identical validation. A provider's own test file is
+ * the `output` parameter, and identical validation; asymmetric keys and HMAC-SHA-2 in
+ * asymmetric-suite.ts, driven by the provider's `asymmetricSpecs`. A provider's own test file is
  * `providerSuite(myCryptoProvider)` plus whatever is specific to its platform.
  */
 import { describe, expect, it } from 'vitest'
 import { GCM_NONCE_LENGTH, GCM_TAG_LENGTH, type CryptoProvider } from '@strongroom/crypto'
+import { asymmetricSuite } from './asymmetric-suite.js'
 import { aesGcmVectors, atOddOffset, hex, hkdfVectors, hmacVectors, scryptVectors, sha256Vectors, toHex } from './vectors.js'
 
 /** A value of the wrong type, smuggled past the compiler as a caller in plain JS would. */
@@ -236,5 +238,7 @@ export function providerSuite(factory: () => CryptoProvider): void {
         expect(() => crypto.aesGcmEncrypt(secret, nonce, new Uint8Array(1))).toThrow(/^key must be 16 or 32 bytes, got 24$/)
       })
     })
+
+    asymmetricSuite(crypto)
   })
 }

@@ -18,6 +18,24 @@ export interface AesGcmVector {
 export interface HmacVector { id: string; key: string; data: string; mac: string }
 export interface HkdfVector { id: string; ikm: string; salt: string; info: string; length: number; okm: string }
 export interface Sha256Vector { id: string; data: string; digest: string }
+export interface HmacSha2Vector {
+  id: string
+  key: string
+  data: string
+  HMAC_SHA_256: string
+  HMAC_SHA_384: string
+  HMAC_SHA_512: string
+}
+export interface SignatureVector {
+  id: string
+  source: string
+  spec: 'EC_P256' | 'EC_P256K' | 'ED25519'
+  algorithm: 'ECDSA_SHA_256' | 'ED25519'
+  privateKey: string
+  publicKey: string
+  message: string
+  signature: string
+}
 export interface ScryptVector { id: string; password: string; salt: string; N: number; r: number; p: number; dkLen: number; key: string }
 
 function load<T>(file: string): T[] {
@@ -30,6 +48,8 @@ export const hmacVectors = load<HmacVector>('hmac-sha256.json')
 export const hkdfVectors = load<HkdfVector>('hkdf-sha256.json')
 export const sha256Vectors = load<Sha256Vector>('sha256.json')
 export const scryptVectors = load<ScryptVector>('scrypt.json')
+export const hmacSha2Vectors = load<HmacSha2Vector>('hmac-sha2.json')
+export const signatureVectors = load<SignatureVector>('signatures.json')
 
 /** Hex to a plain Uint8Array (not a Buffer), as callers of the providers hold. */
 export function hex(text: string): Uint8Array {

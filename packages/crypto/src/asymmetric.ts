@@ -1,0 +1,270 @@
+/**
+ * Asymmetric key specs, their algorithms, and the pure helpers every provider shares:
+ * which algorithm goes with which spec, the RSA-OAEP plaintext limits, PEM encoding, and
+ * the error a provider throws for a spec it cannot implement.
+ *
+ * ```ts
+ * import { signingAlgorithms, publicKeyPem, UnsupportedAlgorithmError } from '@strongroom/crypto'
+ * signingAlgorithms('RSA_2048')           // ['RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256']
+ * const { publicKey } = await crypto.generateKeyPair('EC_P256')
+ * publicKeyPem(publicKey)                 // '-----BEGIN PUBLIC KEY-----\nMFkw…'
+ * ```
+ *
+ * Names follow the reference model (Alibaba Cloud KMS 2016-01-20), which AWS KMS shares
+ * for these specs: EC_P256 is NIST P-256 (FIPS 186-5), EC_P256K is secp256k1 (SEC 2),
+ * ED25519 is RFC 8032, RSA_n has an n-bit modulus and public exponent 65537.
+ */
+import { assertBytes } from './assert.js'
+import { EC_SEED_LENGTH, ED25519_KEY_LENGTH } from './der.js'
+import type { RandomSource } from './random.js'
+
+/** The asymmetric key specs this package knows. A provider lists those it implements in `asymmetricSpecs`. */
+export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
+
+/**
+ * Signature algorithms, all over SHA-256 except ED25519 (which hashes with SHA-512 internally).
+ * - `ECDSA_SHA_256`: FIPS 186-5 ECDSA, signature DER-encoded (`SEQUENCE { r, s }`) as AWS and Alibaba return it;
+ * - `ED25519`: RFC 8032 pure Ed25519, 64-byte signature, messages only (no digest mode);
+ * - `RSA_PSS_SHA_256`: RFC 8017 RSASSA-PSS, MGF1-SHA-256, salt length 32;
+ * - `RSA_PKCS1_SHA_256`: RFC 8017 RSASSA-PKCS1-v1_5.
+ */
+export type SigningAlgorithm = 'ECDSA_SHA_256' | 'ED25519' | 'RSA_PSS_SHA_256' | 'RSA_PKCS1_SHA_256'
+
+/** RSAES-OAEP (RFC 8017 §7.1) with MGF1 over the same hash and an empty label. */
+export type AsymmetricEncryptionAlgorithm = 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1'
+
+/** HMAC (RFC 2104) over SHA-2; the output is the full digest, never truncated. */
+export type HmacAlgorithm = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512'
+
+/** A key pair as DER bytes: PKCS#8 `PrivateKeyInfo` (RFC 5208) and X.509 `SubjectPublicKeyInfo` (RFC 5280). */
+export interface AsymmetricKeyPair {
+  readonly privateKey: Uint8Array
+  readonly publicKey: Uint8Array
+}
+
+/** Every spec, in a stable order. */
+export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = Object.freeze([
+  'EC_P256',
+  'EC_P256K',
+  'ED25519',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+])
+
+/** Every HMAC algorithm, in a stable order. */
+export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = Object.freeze(['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'])
+
+/** Length in bytes of the digest that digest-mode signing takes (SHA-256). */
+export const SIGNING_DIGEST_LENGTH = 32
+
+const RSA_SIGNING: readonly SigningAlgorithm[] = Object.freeze(['RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256'])
+const RSA_ENCRYPTION: readonly AsymmetricEncryptionAlgorithm[] = Object.freeze(['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'])
+const ECDSA: readonly SigningAlgorithm[] = Object.freeze(['ECDSA_SHA_256'])
+const EDDSA: readonly SigningAlgorithm[] = Object.freeze(['ED25519'])
+const NONE: readonly never[] = Object.freeze([])
+
+const RSA_MODULUS_BITS: Readonly<Record<string, number>> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 }
+const OAEP_HASH_LENGTH: Readonly<Record<AsymmetricEncryptionAlgorithm, number>> = { RSAES_OAEP_SHA_256: 32, RSAES_OAEP_SHA_1: 20 }
+const HMAC_LENGTH: Readonly<Record<HmacAlgorithm, number>> = { HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64 }
+
+/** The signing algorithms valid for `spec`. Throws RangeError for an unknown spec. */
+export function signingAlgorithms(spec: AsymmetricKeySpec): readonly SigningAlgorithm[] {
+  assertKeySpec(spec)
+  if (spec === 'ED25519') return EDDSA
+  return isRsaSpec(spec) ? RSA_SIGNING : ECDSA
+}
+
+/** The encryption algorithms valid for `spec`: the RSAES-OAEP pair for RSA, none for elliptic curves. */
+export function encryptionAlgorithms(spec: AsymmetricKeySpec): readonly AsymmetricEncryptionAlgorithm[] {
+  assertKeySpec(spec)
+  return isRsaSpec(spec) ? RSA_ENCRYPTION : NONE
+}
+
+/** Whether `spec` is an RSA spec (the ones that need `node:crypto` or WebCrypto). */
+export function isRsaSpec(spec: AsymmetricKeySpec): boolean {
+  return RSA_MODULUS_BITS[spec] !== undefined
+}
+
+/** Modulus length in bits of an RSA spec. Throws RangeError for any other spec. */
+export function rsaModulusBits(spec: AsymmetricKeySpec): number {
+  assertKeySpec(spec)
+  const bits = RSA_MODULUS_BITS[spec]
+  if (bits === undefined) throw new RangeError(`${spec} is not an RSA key spec`)
+  return bits
+}
+
+/**
+ * Largest plaintext RSAES-OAEP can encrypt under `spec`: k − 2·hLen − 2 bytes (RFC 8017 §7.1.1),
+ * where k is the modulus length in bytes. RSA_2048: 190 (SHA-256) or 214 (SHA-1).
+ */
+export function rsaOaepMaxPlaintextLength(spec: AsymmetricKeySpec, algorithm: AsymmetricEncryptionAlgorithm): number {
+  assertEncryptionAlgorithm(spec, algorithm)
+  return rsaModulusBits(spec) / 8 - 2 * OAEP_HASH_LENGTH[algorithm] - 2
+}
+
+/** Length in bytes of an HMAC output (the full digest). */
+export function hmacLength(algorithm: HmacAlgorithm): number {
+  assertHmacAlgorithm(algorithm)
+  return HMAC_LENGTH[algorithm]
+}
+
+/**
+ * Thrown when a provider does not implement a spec it was asked for, e.g. RSA on the pure-JS
+ * provider. Check with `instanceof` or, across duplicated copies of this package, with
+ * `error.code === 'UnsupportedAlgorithm'`. The engine maps it to its own error code.
+ */
+export class UnsupportedAlgorithmError extends Error {
+  override readonly name = 'UnsupportedAlgorithmError'
+  /** Stable code, never changes. */
+  readonly code = 'UnsupportedAlgorithm'
+  /** The provider that refused, e.g. `noble`. */
+  readonly provider: string
+  /** The key spec it cannot implement. */
+  readonly spec: AsymmetricKeySpec
+
+  constructor(provider: string, spec: AsymmetricKeySpec, message: string) {
+    super(message)
+    this.provider = provider
+    this.spec = spec
+  }
+}
+
+/**
+ * PEM encoding of a DER `SubjectPublicKeyInfo` (RFC 7468 §13): the label `PUBLIC KEY`,
+ * base64 in lines of 64 characters, and a final newline: byte for byte what OpenSSL and
+ * `KeyObject.export({ type: 'spki', format: 'pem' })` write. Does not parse the DER.
+ */
+export function publicKeyPem(spki: Uint8Array): string {
+  assertBytes(spki, 'spki')
+  if (spki.length === 0) throw new RangeError('spki must not be empty')
+  const base64 = toBase64(spki)
+  let body = ''
+  for (let i = 0; i < base64.length; i += 64) body += base64.slice(i, i + 64) + '\n'
+  return `-----BEGIN PUBLIC KEY-----\n${body}-----END PUBLIC KEY-----\n`
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+// Pure, so the noble provider's runtimes (browsers, React Native) need neither Buffer nor btoa.
+function toBase64(bytes: Uint8Array): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + BASE64[(n >> 6) & 63]! + BASE64[n & 63]!
+  }
+  const left = bytes.length - i
+  if (left === 1) {
+    const n = bytes[i]! << 16
+    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + '=='
+  } else if (left === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + BASE64[(n >> 6) & 63]! + '='
+  }
+  return out
+}
+
+// --- Preconditions shared by every provider (internal: not exported from the package index) ---
+
+/** Precondition: a known key spec. TypeError for a non-string, RangeError for an unknown name. */
+export function assertKeySpec(spec: unknown): asserts spec is AsymmetricKeySpec {
+  if (typeof spec !== 'string') throw new TypeError('spec must be a string')
+  if (!(ASYMMETRIC_KEY_SPECS as readonly string[]).includes(spec)) {
+    throw new RangeError(`unknown key spec ${JSON.stringify(spec.slice(0, 32))}`)
+  }
+}
+
+/** Precondition: `algorithm` is a signing algorithm of `spec`. */
+export function assertSigningAlgorithm(spec: unknown, algorithm: unknown): asserts algorithm is SigningAlgorithm {
+  assertKeySpec(spec)
+  if (typeof algorithm !== 'string') throw new TypeError('algorithm must be a string')
+  if (!(signingAlgorithms(spec) as readonly string[]).includes(algorithm)) {
+    throw new RangeError(`${JSON.stringify(algorithm.slice(0, 32))} is not a signing algorithm of ${spec}`)
+  }
+}
+
+/** Precondition: `algorithm` is an encryption algorithm of `spec` (RSA specs only). */
+export function assertEncryptionAlgorithm(
+  spec: unknown,
+  algorithm: unknown,
+): asserts algorithm is AsymmetricEncryptionAlgorithm {
+  assertKeySpec(spec)
+  if (typeof algorithm !== 'string') throw new TypeError('algorithm must be a string')
+  if (!(encryptionAlgorithms(spec) as readonly string[]).includes(algorithm)) {
+    throw new RangeError(`${JSON.stringify(algorithm.slice(0, 32))} is not an encryption algorithm of ${spec}`)
+  }
+}
+
+/** Precondition: a known HMAC algorithm. */
+export function assertHmacAlgorithm(algorithm: unknown): asserts algorithm is HmacAlgorithm {
+  if (typeof algorithm !== 'string') throw new TypeError('algorithm must be a string')
+  if (!(HMAC_ALGORITHMS as readonly string[]).includes(algorithm)) {
+    throw new RangeError(`unknown HMAC algorithm ${JSON.stringify(algorithm.slice(0, 32))}`)
+  }
+}
+
+/**
+ * Preconditions of `sign` and `verify`: spec and algorithm go together, the key and input are
+ * bytes, `inputIsDigest` is a boolean, and a digest is 32 bytes (SHA-256). ED25519 signs
+ * messages, never digests (RFC 8032 pure Ed25519; Ed25519ph is a different algorithm).
+ */
+export function assertSignatureInput(
+  spec: unknown,
+  algorithm: unknown,
+  key: unknown,
+  input: unknown,
+  inputIsDigest: unknown,
+): void {
+  assertSigningAlgorithm(spec, algorithm)
+  assertBytes(key, 'key')
+  assertBytes(input, 'input')
+  if (typeof inputIsDigest !== 'boolean') throw new TypeError('inputIsDigest must be a boolean')
+  if (!inputIsDigest) return
+  if (algorithm === 'ED25519') {
+    throw new RangeError('ED25519 signs messages, not digests: pass the message with inputIsDigest false')
+  }
+  if (input.length !== SIGNING_DIGEST_LENGTH) {
+    throw new RangeError(`a digest must be ${SIGNING_DIGEST_LENGTH} bytes (SHA-256), got ${input.length}`)
+  }
+}
+
+/** Precondition: `random` is absent or has a `fill` method. */
+export function assertOptionalRandomSource(random: unknown): asserts random is RandomSource | undefined {
+  if (random !== undefined && typeof (random as RandomSource | null)?.fill !== 'function') {
+    throw new TypeError('random must be a RandomSource')
+  }
+}
+
+/**
+ * The bytes an EC or Ed25519 key is derived from, drawn from `random` or, without one, from
+ * `randomFill` (the provider's CSPRNG): 48 for EC (see `scalarFromSeed`), 32 for Ed25519.
+ */
+export function drawKeySeed(
+  spec: AsymmetricKeySpec,
+  random: RandomSource | undefined,
+  randomFill: (target: Uint8Array) => Uint8Array,
+): Uint8Array {
+  const seed = new Uint8Array(spec === 'ED25519' ? ED25519_KEY_LENGTH : EC_SEED_LENGTH)
+  if (random === undefined) randomFill(seed)
+  else random.fill(seed)
+  return seed
+}
+
+/** Preconditions of `rsaEncrypt`: an RSA spec with one of its algorithms, bytes, and a plaintext OAEP can hold. */
+export function assertRsaEncryptInput(spec: unknown, algorithm: unknown, publicKey: unknown, plaintext: unknown): void {
+  assertEncryptionAlgorithm(spec, algorithm)
+  assertBytes(publicKey, 'publicKey')
+  assertBytes(plaintext, 'plaintext')
+  const max = rsaOaepMaxPlaintextLength(spec as AsymmetricKeySpec, algorithm)
+  if (plaintext.length > max) {
+    throw new RangeError(`plaintext must be at most ${max} bytes for ${String(spec)} with ${algorithm}, got ${plaintext.length}`)
+  }
+}
+
+/** Preconditions of `rsaDecrypt`. The ciphertext's length is not checked: a wrong one decrypts to `undefined`. */
+export function assertRsaDecryptInput(spec: unknown, algorithm: unknown, privateKey: unknown, ciphertext: unknown): void {
+  assertEncryptionAlgorithm(spec, algorithm)
+  assertBytes(privateKey, 'privateKey')
+  assertBytes(ciphertext, 'ciphertext')
+}

@@ -1,0 +1,244 @@
+/**
+ * Asymmetric keys and HMAC in pure JS on @noble/curves and @noble/hashes: EC_P256,
+ * EC_P256K and ED25519; RSA is refused with `UnsupportedAlgorithmError` (pure-JS RSA private
+ * operations cannot be made constant-time, and the contract is synchronous, which rules out
+ * WebCrypto). Part of the noble provider; never imports `node:crypto`.
+ *
+ * ```ts
+ * const crypto = nobleCryptoProvider()
+ * const { privateKey, publicKey } = await crypto.generateKeyPair('ED25519', seededRandom('fixture'))
+ * crypto.sign('ED25519', 'ED25519', privateKey, message, false)    // 64 bytes, deterministic
+ * ```
+ *
+ * ECDSA here is deterministic (RFC 6979, no extra entropy): the same key and input always
+ * give the same signature. Ed25519 verification is strict RFC 8032 (`zip215: false`), the
+ * rule OpenSSL applies, so both providers accept exactly the same signatures.
+ */
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { p256 } from '@noble/curves/nist.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js'
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js'
+import { assertBytes } from './assert.js'
+import {
+  assertHmacAlgorithm,
+  assertKeySpec,
+  assertOptionalRandomSource,
+  assertRsaDecryptInput,
+  assertRsaEncryptInput,
+  assertSignatureInput,
+  drawKeySeed,
+  isRsaSpec,
+  UnsupportedAlgorithmError,
+  type AsymmetricEncryptionAlgorithm,
+  type AsymmetricKeyPair,
+  type AsymmetricKeySpec,
+  type HmacAlgorithm,
+  type SigningAlgorithm,
+} from './asymmetric.js'
+import {
+  decodeEcPrivateKey,
+  decodeEcPublicKey,
+  decodeEd25519PrivateKey,
+  decodeEd25519PublicKey,
+  ecCurve,
+  encodeEcPrivateKey,
+  encodeEcPublicKey,
+  encodeEd25519PrivateKey,
+  encodeEd25519PublicKey,
+  P256,
+  scalarFromSeed,
+  type EcCurve,
+} from './der.js'
+import type { RandomSource } from './random.js'
+
+const NAME = 'noble'
+
+/** What the noble provider implements: everything but RSA. */
+export const NOBLE_ASYMMETRIC_SPECS: readonly AsymmetricKeySpec[] = Object.freeze(['EC_P256', 'EC_P256K', 'ED25519'])
+
+const HASHES = { HMAC_SHA_256: sha256, HMAC_SHA_384: sha384, HMAC_SHA_512: sha512 } as const
+
+export function hmac(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+  assertHmacAlgorithm(algorithm)
+  assertBytes(key, 'key')
+  assertBytes(data, 'data')
+  return nobleHmac(HASHES[algorithm], key, data)
+}
+
+function ecdsa(curve: EcCurve): typeof p256 {
+  return curve === P256 ? p256 : secp256k1
+}
+
+function refuseRsa(spec: AsymmetricKeySpec, what: string): void {
+  if (isRsaSpec(spec)) {
+    throw new UnsupportedAlgorithmError(NAME, spec, `RSA needs node:crypto or WebCrypto; this provider (${NAME}) cannot ${what} ${spec} keys`)
+  }
+}
+
+/** An encoded EC point that must be on the curve; RangeError otherwise. */
+function assertEcPoint(curve: EcCurve, point: Uint8Array, message: string): void {
+  try {
+    ecdsa(curve).Point.fromBytes(point).assertValidity()
+  } catch {
+    throw new RangeError(message)
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
+}
+
+/** The EC scalar's uncompressed public point, after checking an embedded point matches it. */
+function ecPublicPoint(curve: EcCurve, privateKey: Uint8Array): Uint8Array {
+  const { scalar, point } = decodeEcPrivateKey(curve, privateKey)
+  try {
+    const computed = ecdsa(curve).getPublicKey(scalar, false)
+    if (point !== undefined) {
+      const message = `privateKey's embedded public key does not match its private key`
+      assertEcPoint(curve, point, message)
+      if (!ecdsa(curve).Point.fromBytes(point).equals(ecdsa(curve).Point.fromBytes(computed))) throw new RangeError(message)
+    }
+    return computed
+  } finally {
+    scalar.fill(0)
+  }
+}
+
+function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
+  const { seed, publicKey } = decodeEd25519PrivateKey(privateKey)
+  try {
+    const computed = ed25519.getPublicKey(seed)
+    if (publicKey !== undefined && !equalBytes(publicKey, computed)) {
+      throw new RangeError(`privateKey's embedded public key does not match its private key`)
+    }
+    return computed
+  } finally {
+    seed.fill(0)
+  }
+}
+
+/**
+ * `generateKeyPair` of the contract, drawing from `randomFill` (the provider's CSPRNG) when no
+ * `random` is given. `async` so that invalid arguments reject the promise rather than throw.
+ */
+export async function generateKeyPair(
+  spec: AsymmetricKeySpec,
+  random: RandomSource | undefined,
+  randomFill: (target: Uint8Array) => Uint8Array,
+): Promise<AsymmetricKeyPair> {
+  assertKeySpec(spec)
+  assertOptionalRandomSource(random)
+  refuseRsa(spec, 'generate')
+  const seed = drawKeySeed(spec, random, randomFill)
+  try {
+    const curve = ecCurve(spec)
+    if (curve === undefined) {
+      return { privateKey: encodeEd25519PrivateKey(seed), publicKey: encodeEd25519PublicKey(ed25519.getPublicKey(seed)) }
+    }
+    const scalar = scalarFromSeed(curve, seed)
+    const point = ecdsa(curve).getPublicKey(scalar, false)
+    const privateKey = encodeEcPrivateKey(curve, scalar, point)
+    scalar.fill(0)
+    return { privateKey, publicKey: encodeEcPublicKey(curve, point) }
+  } finally {
+    seed.fill(0)
+  }
+}
+
+export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uint8Array): Uint8Array {
+  assertKeySpec(spec)
+  assertBytes(privateKey, 'privateKey')
+  refuseRsa(spec, 'read')
+  const curve = ecCurve(spec)
+  if (curve === undefined) return encodeEd25519PublicKey(ed25519PublicKey(privateKey))
+  return encodeEcPublicKey(curve, ecPublicPoint(curve, privateKey))
+}
+
+export function sign(
+  spec: AsymmetricKeySpec,
+  algorithm: SigningAlgorithm,
+  privateKey: Uint8Array,
+  input: Uint8Array,
+  inputIsDigest: boolean,
+): Uint8Array {
+  assertSignatureInput(spec, algorithm, privateKey, input, inputIsDigest)
+  refuseRsa(spec, 'sign with')
+  const curve = ecCurve(spec)
+  if (curve === undefined) {
+    const { seed } = decodeEd25519PrivateKey(privateKey)
+    try {
+      return ed25519.sign(input, seed)
+    } finally {
+      seed.fill(0)
+    }
+  }
+  const { scalar } = decodeEcPrivateKey(curve, privateKey)
+  try {
+    // prehash: noble hashes the message with SHA-256 itself; without it, `input` is the digest.
+    return ecdsa(curve).sign(input, scalar, { prehash: !inputIsDigest, lowS: curve.lowS, format: 'der' })
+  } finally {
+    scalar.fill(0)
+  }
+}
+
+/** ECDSA verification of a DER signature against an encoded point; `false` for any bad signature. */
+export function ecdsaVerify(curve: EcCurve, point: Uint8Array, input: Uint8Array, inputIsDigest: boolean, signature: Uint8Array): boolean {
+  try {
+    // lowS false: a high-S signature is valid ECDSA, and OpenSSL accepts it too.
+    return ecdsa(curve).verify(signature, input, point, { prehash: !inputIsDigest, lowS: false, format: 'der' })
+  } catch {
+    return false
+  }
+}
+
+/** The point of an EC SubjectPublicKeyInfo, checked to be on the curve (RangeError otherwise, as OpenSSL refuses it). */
+export function ecPublicKeyPoint(curve: EcCurve, publicKey: Uint8Array): Uint8Array {
+  const point = decodeEcPublicKey(curve, publicKey)
+  assertEcPoint(curve, point, `publicKey is not an ${curve.spec} SubjectPublicKeyInfo`)
+  return point
+}
+
+export function verify(
+  spec: AsymmetricKeySpec,
+  algorithm: SigningAlgorithm,
+  publicKey: Uint8Array,
+  input: Uint8Array,
+  inputIsDigest: boolean,
+  signature: Uint8Array,
+): boolean {
+  assertSignatureInput(spec, algorithm, publicKey, input, inputIsDigest)
+  assertBytes(signature, 'signature')
+  refuseRsa(spec, 'verify with')
+  const curve = ecCurve(spec)
+  if (curve !== undefined) return ecdsaVerify(curve, ecPublicKeyPoint(curve, publicKey), input, inputIsDigest, signature)
+  // Like OpenSSL, only the DER is checked here; a key that is not a valid point verifies nothing.
+  const key = decodeEd25519PublicKey(publicKey)
+  try {
+    return ed25519.verify(signature, input, key, { zip215: false })
+  } catch {
+    return false
+  }
+}
+
+export function rsaEncrypt(
+  spec: AsymmetricKeySpec,
+  algorithm: AsymmetricEncryptionAlgorithm,
+  publicKey: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  assertRsaEncryptInput(spec, algorithm, publicKey, plaintext)
+  refuseRsa(spec, 'encrypt with')
+  throw new Error('unreachable: every spec with an encryption algorithm is RSA')
+}
+
+export function rsaDecrypt(
+  spec: AsymmetricKeySpec,
+  algorithm: AsymmetricEncryptionAlgorithm,
+  privateKey: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array | undefined {
+  assertRsaDecryptInput(spec, algorithm, privateKey, ciphertext)
+  refuseRsa(spec, 'decrypt with')
+  throw new Error('unreachable: every spec with an encryption algorithm is RSA')
+}

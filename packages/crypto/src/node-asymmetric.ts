@@ -1,0 +1,377 @@
+/**
+ * Asymmetric keys and HMAC on `node:crypto` (OpenSSL): every spec, EC_P256, EC_P256K,
+ * ED25519 and RSA_2048/3072/4096. Part of the node provider.
+ *
+ * ```ts
+ * const crypto = nodeCryptoProvider()
+ * const { privateKey, publicKey } = await crypto.generateKeyPair('RSA_2048')   // off-thread
+ * const ciphertext = crypto.rsaEncrypt('RSA_2048', 'RSAES_OAEP_SHA_256', publicKey, dataKey)
+ * ```
+ *
+ * How each operation maps onto OpenSSL:
+ * - message mode is `crypto.sign`/`crypto.verify` with SHA-256 (PSS: salt length 32);
+ * - RSA digest mode applies the raw RSA operation (`privateEncrypt`/`publicDecrypt`) to the
+ *   RFC 8017 encoding of the digest: PKCS#1 v1.5 `DigestInfo`, or EMSA-PSS built in emsa.ts;
+ * - ECDSA digest mode: OpenSSL cannot sign a prehash through Node (`crypto.sign(null, …)`
+ *   still hashes with SHA-256), so signing computes k·G natively (`ECDH.setPrivateKey(k)`,
+ *   OpenSSL's constant-time ladder) and s = k⁻¹(e + r·d) mod n with BigInt, with a fresh k
+ *   per signature (FIPS 186-5 §A.3.1, extra random bits). Verification in digest mode uses
+ *   @noble/curves, as the noble provider does. BigInt arithmetic is not constant-time, the
+ *   same exposure @noble/curves has; message mode stays entirely inside OpenSSL.
+ *
+ * Parsing a DER key costs OpenSSL 3 about 0.15–0.5 ms, ten times a P-256 signature, so
+ * parsed keys are kept in a small LRU cache keyed by SHA-256 of (spec, DER). The cache holds
+ * up to 128 `KeyObject`s, including private keys, until evicted and collected.
+ */
+import {
+  constants,
+  createECDH,
+  ECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as nodeGenerateKeyPair,
+  privateDecrypt,
+  privateEncrypt,
+  publicDecrypt,
+  publicEncrypt,
+  randomFillSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto'
+import { assertBytes } from './assert.js'
+import {
+  ASYMMETRIC_KEY_SPECS,
+  assertHmacAlgorithm,
+  assertKeySpec,
+  assertOptionalRandomSource,
+  assertRsaDecryptInput,
+  assertRsaEncryptInput,
+  assertSignatureInput,
+  drawKeySeed,
+  rsaModulusBits,
+  type AsymmetricEncryptionAlgorithm,
+  type AsymmetricKeyPair,
+  type AsymmetricKeySpec,
+  type HmacAlgorithm,
+  type SigningAlgorithm,
+} from './asymmetric.js'
+import {
+  bytesToBigint,
+  decodeEcPrivateKey,
+  decodeEcdsaSignature,
+  decodeEd25519PrivateKey,
+  ecCurve,
+  EC_SEED_LENGTH,
+  encodeEcdsaSignature,
+  encodeEcPrivateKey,
+  encodeEcPublicKey,
+  encodeEd25519PrivateKey,
+  isOneDerSequence,
+  scalarFromSeed,
+  type EcCurve,
+} from './der.js'
+import { emsaPkcs1Encode, emsaPssEncode, emsaPssVerify, PSS_SALT_LENGTH, sha256DigestInfo } from './emsa.js'
+import { ecdsaVerify, ecPublicKeyPoint } from './noble-asymmetric.js'
+import type { RandomSource } from './random.js'
+
+const HASHES = { HMAC_SHA_256: 'sha256', HMAC_SHA_384: 'sha384', HMAC_SHA_512: 'sha512' } as const
+const OAEP_HASHES = { RSAES_OAEP_SHA_256: 'sha256', RSAES_OAEP_SHA_1: 'sha1' } as const
+
+/** A plain Uint8Array over the Buffer's bytes: no copy. */
+function view(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+}
+
+/** A Buffer over the array's bytes, for the node:crypto signatures that are typed Buffer-only: no copy. */
+function buffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+function sha256(data: Uint8Array): Uint8Array {
+  return view(createHash('sha256').update(data).digest())
+}
+
+export function hmac(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+  assertHmacAlgorithm(algorithm)
+  assertBytes(key, 'key')
+  assertBytes(data, 'data')
+  return view(createHmac(HASHES[algorithm], key).update(data).digest())
+}
+
+export const NODE_ASYMMETRIC_SPECS: readonly AsymmetricKeySpec[] = ASYMMETRIC_KEY_SPECS
+
+// --- parsed keys ---
+
+const KEY_CACHE_SIZE = 128
+const keyCache = new Map<string, KeyObject>()
+
+function matchesSpec(key: KeyObject, spec: AsymmetricKeySpec): boolean {
+  const curve = ecCurve(spec)
+  if (curve !== undefined) return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === curve.opensslName
+  if (spec === 'ED25519') return key.asymmetricKeyType === 'ed25519'
+  return key.asymmetricKeyType === 'rsa' && key.asymmetricKeyDetails?.modulusLength === rsaModulusBits(spec)
+}
+
+/** The KeyObject of a PKCS#8 (`private`) or SPKI (`public`) DER of `spec`; RangeError if it is not one. */
+function keyObject(kind: 'private' | 'public', spec: AsymmetricKeySpec, der: Uint8Array): KeyObject {
+  const id = `${spec} ${kind} ${createHash('sha256').update(der).digest('base64')}`
+  const cached = keyCache.get(id)
+  if (cached !== undefined) {
+    // Map iteration order is insertion order: re-inserting marks the entry most recently used.
+    keyCache.delete(id)
+    keyCache.set(id, cached)
+    return cached
+  }
+  const message = kind === 'private' ? `privateKey is not an ${spec} PKCS#8 private key` : `publicKey is not an ${spec} SubjectPublicKeyInfo`
+  if (!isOneDerSequence(der)) throw new RangeError(message)
+  let key: KeyObject
+  try {
+    key =
+      kind === 'private'
+        ? createPrivateKey({ key: buffer(der), format: 'der', type: 'pkcs8' })
+        : createPublicKey({ key: buffer(der), format: 'der', type: 'spki' })
+  } catch {
+    throw new RangeError(message) // OpenSSL's own message says nothing more useful
+  }
+  if (!matchesSpec(key, spec)) throw new RangeError(message)
+  keyCache.set(id, key)
+  if (keyCache.size > KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!)
+  return key
+}
+
+// --- key pairs ---
+
+/** The uncompressed point d·G, computed by OpenSSL. */
+function ecPoint(curve: EcCurve, scalar: Uint8Array): Uint8Array {
+  const ecdh = createECDH(curve.opensslName)
+  ecdh.setPrivateKey(scalar)
+  return view(ecdh.getPublicKey())
+}
+
+function exportSpki(key: KeyObject): Uint8Array {
+  return view(createPublicKey(key).export({ type: 'spki', format: 'der' }))
+}
+
+function ed25519PublicKey(seed: Uint8Array): Uint8Array {
+  const key = createPrivateKey({ key: buffer(encodeEd25519PrivateKey(seed)), format: 'der', type: 'pkcs8' })
+  return exportSpki(key)
+}
+
+function generateRsaKeyPair(spec: AsymmetricKeySpec): Promise<AsymmetricKeyPair> {
+  return new Promise((resolve, reject) => {
+    // The callback form generates on libuv's thread pool; the event loop stays free.
+    nodeGenerateKeyPair(
+      'rsa',
+      {
+        modulusLength: rsaModulusBits(spec),
+        publicExponent: 0x10001,
+        publicKeyEncoding: { type: 'spki', format: 'der' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+      },
+      (error, publicKey, privateKey) => {
+        if (error) reject(error)
+        else resolve({ privateKey: view(privateKey), publicKey: view(publicKey) })
+      },
+    )
+  })
+}
+
+export async function generateKeyPair(
+  spec: AsymmetricKeySpec,
+  random: RandomSource | undefined,
+  randomFill: (target: Uint8Array) => Uint8Array,
+): Promise<AsymmetricKeyPair> {
+  assertKeySpec(spec)
+  assertOptionalRandomSource(random)
+  const curve = ecCurve(spec)
+  if (curve === undefined && spec !== 'ED25519') return generateRsaKeyPair(spec)
+  const seed = drawKeySeed(spec, random, randomFill)
+  try {
+    if (curve === undefined) return { privateKey: encodeEd25519PrivateKey(seed), publicKey: ed25519PublicKey(seed) }
+    const scalar = scalarFromSeed(curve, seed)
+    const point = ecPoint(curve, scalar)
+    const privateKey = encodeEcPrivateKey(curve, scalar, point)
+    scalar.fill(0)
+    return { privateKey, publicKey: encodeEcPublicKey(curve, point) }
+  } finally {
+    seed.fill(0)
+  }
+}
+
+export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uint8Array): Uint8Array {
+  assertKeySpec(spec)
+  assertBytes(privateKey, 'privateKey')
+  const mismatch = `privateKey's embedded public key does not match its private key`
+  const curve = ecCurve(spec)
+  if (curve !== undefined) {
+    const { scalar, point } = decodeEcPrivateKey(curve, privateKey)
+    const computed = ecPoint(curve, scalar)
+    scalar.fill(0)
+    if (point !== undefined) {
+      let embedded: Uint8Array
+      try {
+        // Decodes (and validates) a compressed or uncompressed point into the uncompressed form.
+        embedded = view(ECDH.convertKey(buffer(point), curve.opensslName, undefined, undefined, 'uncompressed') as Buffer)
+      } catch {
+        throw new RangeError(mismatch)
+      }
+      if (!equalBytes(embedded, computed)) throw new RangeError(mismatch)
+    }
+    return encodeEcPublicKey(curve, computed)
+  }
+  if (spec === 'ED25519') {
+    const { seed, publicKey } = decodeEd25519PrivateKey(privateKey)
+    const spki = ed25519PublicKey(seed)
+    seed.fill(0)
+    if (publicKey !== undefined && !equalBytes(publicKey, spki.subarray(spki.length - publicKey.length))) {
+      throw new RangeError(mismatch)
+    }
+    return spki
+  }
+  return exportSpki(keyObject('private', spec, privateKey))
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
+}
+
+// --- signatures ---
+
+/** a⁻¹ mod m for prime m and a ≠ 0 (extended Euclid). */
+function invert(a: bigint, m: bigint): bigint {
+  let [r0, r1] = [m, a % m]
+  let [x0, x1] = [0n, 1n]
+  while (r1 !== 0n) {
+    const q = r0 / r1
+    ;[r0, r1] = [r1, r0 - q * r1]
+    ;[x0, x1] = [x1, x0 - q * x1]
+  }
+  return x0 < 0n ? x0 + m : x0
+}
+
+/** ECDSA over a SHA-256 digest (FIPS 186-5 §6.4.1), k·G by OpenSSL. See the module comment. */
+function ecdsaSignDigest(curve: EcCurve, privateKey: Uint8Array, digest: Uint8Array): Uint8Array {
+  const { n } = curve
+  const { scalar } = decodeEcPrivateKey(curve, privateKey)
+  const d = bytesToBigint(scalar)
+  scalar.fill(0)
+  // The digest and the order are both 256 bits, so bits2int(digest) is the digest itself.
+  const e = bytesToBigint(digest)
+  const seed = new Uint8Array(EC_SEED_LENGTH)
+  const ecdh = createECDH(curve.opensslName)
+  try {
+    for (;;) {
+      const nonce = scalarFromSeed(curve, randomFillSync(seed))
+      ecdh.setPrivateKey(nonce)
+      const k = bytesToBigint(nonce)
+      nonce.fill(0)
+      const r = bytesToBigint(ecdh.getPublicKey().subarray(1, 1 + curve.size)) % n
+      if (r === 0n) continue // probability about 2^-256
+      let s = (invert(k, n) * ((e + r * d) % n)) % n
+      if (s === 0n) continue
+      if (curve.lowS && s > n >> 1n) s = n - s
+      return encodeEcdsaSignature(r, s)
+    }
+  } finally {
+    seed.fill(0)
+  }
+}
+
+/** s → n − s when s > n/2: the same signature, in the form Bitcoin and Ethereum require. */
+function normaliseLowS(curve: EcCurve, signature: Uint8Array): Uint8Array {
+  const parsed = decodeEcdsaSignature(signature)
+  if (parsed === undefined) throw new Error('OpenSSL returned a malformed ECDSA signature')
+  return parsed.s > curve.n >> 1n ? encodeEcdsaSignature(parsed.r, curve.n - parsed.s) : signature
+}
+
+export function sign(
+  spec: AsymmetricKeySpec,
+  algorithm: SigningAlgorithm,
+  privateKey: Uint8Array,
+  input: Uint8Array,
+  inputIsDigest: boolean,
+): Uint8Array {
+  assertSignatureInput(spec, algorithm, privateKey, input, inputIsDigest)
+  const curve = ecCurve(spec)
+  if (curve !== undefined) {
+    if (inputIsDigest) return ecdsaSignDigest(curve, privateKey, input)
+    const signature = view(nodeSign('sha256', input, keyObject('private', spec, privateKey)))
+    return curve.lowS ? normaliseLowS(curve, signature) : signature
+  }
+  const key = keyObject('private', spec, privateKey)
+  if (spec === 'ED25519') return view(nodeSign(null, input, key))
+  const pss = algorithm === 'RSA_PSS_SHA_256'
+  if (!inputIsDigest) {
+    const padding = pss ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING
+    return view(nodeSign('sha256', input, { key, padding, saltLength: PSS_SALT_LENGTH }))
+  }
+  if (!pss) return view(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, sha256DigestInfo(input)))
+  const salt = randomFillSync(new Uint8Array(PSS_SALT_LENGTH))
+  const encoded = emsaPssEncode(sha256, input, salt, rsaModulusBits(spec) - 1)
+  return view(privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, encoded))
+}
+
+export function verify(
+  spec: AsymmetricKeySpec,
+  algorithm: SigningAlgorithm,
+  publicKey: Uint8Array,
+  input: Uint8Array,
+  inputIsDigest: boolean,
+  signature: Uint8Array,
+): boolean {
+  assertSignatureInput(spec, algorithm, publicKey, input, inputIsDigest)
+  assertBytes(signature, 'signature')
+  const curve = ecCurve(spec)
+  if (curve !== undefined && inputIsDigest) {
+    return ecdsaVerify(curve, ecPublicKeyPoint(curve, publicKey), input, true, signature)
+  }
+  const key = keyObject('public', spec, publicKey)
+  try {
+    if (curve !== undefined) return nodeVerify('sha256', input, key, signature)
+    if (spec === 'ED25519') return nodeVerify(null, input, key, signature)
+    const pss = algorithm === 'RSA_PSS_SHA_256'
+    if (!inputIsDigest) {
+      const padding = pss ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING
+      return nodeVerify('sha256', input, { key, padding, saltLength: PSS_SALT_LENGTH }, signature)
+    }
+    const bits = rsaModulusBits(spec)
+    if (signature.length !== bits / 8) return false
+    // RSAVP1 (throws when the signature is not below the modulus), then encode-and-compare.
+    const encoded = view(publicDecrypt({ key, padding: constants.RSA_NO_PADDING }, signature))
+    return pss ? emsaPssVerify(sha256, input, encoded, bits - 1) : equalBytes(encoded, emsaPkcs1Encode(input, bits / 8))
+  } catch {
+    return false
+  }
+}
+
+// --- RSA encryption ---
+
+export function rsaEncrypt(
+  spec: AsymmetricKeySpec,
+  algorithm: AsymmetricEncryptionAlgorithm,
+  publicKey: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  assertRsaEncryptInput(spec, algorithm, publicKey, plaintext)
+  const key = keyObject('public', spec, publicKey)
+  return view(publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASHES[algorithm] }, plaintext))
+}
+
+export function rsaDecrypt(
+  spec: AsymmetricKeySpec,
+  algorithm: AsymmetricEncryptionAlgorithm,
+  privateKey: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array | undefined {
+  assertRsaDecryptInput(spec, algorithm, privateKey, ciphertext)
+  const key = keyObject('private', spec, privateKey)
+  if (ciphertext.length !== rsaModulusBits(spec) / 8) return undefined
+  try {
+    return view(privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: OAEP_HASHES[algorithm] }, ciphertext))
+  } catch {
+    return undefined // OpenSSL's OAEP decoding is constant-time up to this single failure
+  }
+}
