@@ -7,7 +7,10 @@
  */
 import type { EncryptionContext } from './context.js'
 import type { PolicyDocument } from './policy.js'
-import type { KeyOrigin, KeySpec, KeyState, KeyUsage } from './key-record.js'
+import type {
+  AsymmetricEncryptionAlgorithm, HmacAlgorithm, SigningAlgorithm,
+} from '@strongroom/crypto'
+import type { AsymmetricKeySpec, KeyOrigin, KeySpec, KeyState, KeyUsage } from './key-record.js'
 
 export interface KmsResponse {
   readonly requestId: string
@@ -41,6 +44,8 @@ export interface KeyMetadata {
   readonly nextRotationDate?: string
   readonly deletionProtection: 'Enabled' | 'Disabled'
   readonly deletionProtectionDescription?: string
+  /** EXTERNAL keys: when the imported material expires and the key returns to PendingImport. */
+  readonly materialExpireTime?: string
   /** When the key last encrypted, decrypted or made a data key (from the audit trail; describeKey only). */
   readonly lastUsedDate?: string
 }
@@ -81,6 +86,11 @@ export interface CreateKeyRequest {
   /** `7d`-`365d`, or in `h`, `m`, `s` units, or a number of seconds. Default `365d` when rotation is enabled. */
   readonly rotationInterval?: string | number
   readonly tags?: readonly Tag[]
+  /**
+   * A key id of your choosing (a UUID not yet in use), instead of a random one: with
+   * imported material this gives a test suite a fixed key id and fixed material.
+   */
+  readonly keyId?: string
 }
 
 export interface KeyMetadataResponse extends KmsResponse {
@@ -258,3 +268,188 @@ export interface PrincipalRequest {
 }
 
 export interface PolicyAttachmentRequest extends PolicyNameRequest, PrincipalRequest {}
+
+/** Signing input: exactly one of a 32-byte SHA-256 `digest` (the reference model's) or the `message`. */
+export interface SigningInput {
+  readonly digest?: Uint8Array
+  /** 1 B – 4 KiB; sign longer messages by digest. ED25519 signs messages only. */
+  readonly message?: Uint8Array
+}
+
+export interface AsymmetricSignRequest extends KeyRequest, SigningInput {
+  /** Default: the primary version. */
+  readonly keyVersionId?: string
+  readonly algorithm: SigningAlgorithm
+}
+
+export interface AsymmetricSignResponse extends KmsResponse {
+  readonly keyId: string
+  readonly keyVersionId: string
+  readonly algorithm: SigningAlgorithm
+  /** The signature: DER for ECDSA, 64 bytes for Ed25519, the modulus length for RSA. */
+  readonly value: Uint8Array
+}
+
+export interface AsymmetricVerifyRequest extends AsymmetricSignRequest {
+  /** The signature to check. */
+  readonly value: Uint8Array
+}
+
+export interface AsymmetricVerifyResponse extends KmsResponse {
+  readonly keyId: string
+  readonly keyVersionId: string
+  readonly algorithm: SigningAlgorithm
+  /** Whether the signature is valid. */
+  readonly value: boolean
+}
+
+export interface AsymmetricEncryptRequest extends KeyRequest {
+  readonly keyVersionId?: string
+  readonly algorithm: AsymmetricEncryptionAlgorithm
+  readonly plaintext: Uint8Array
+}
+
+export interface AsymmetricEncryptResponse extends KmsResponse {
+  readonly keyId: string
+  readonly keyVersionId: string
+  readonly algorithm: AsymmetricEncryptionAlgorithm
+  /** Plain RSAES-OAEP ciphertext (not a Strongroom blob): pass the same keyVersionId to decrypt. */
+  readonly ciphertextBlob: Uint8Array
+}
+
+export interface AsymmetricDecryptRequest extends KeyRequest {
+  /** Default: the primary version. */
+  readonly keyVersionId?: string
+  readonly algorithm: AsymmetricEncryptionAlgorithm
+  readonly ciphertextBlob: Uint8Array
+}
+
+export interface AsymmetricDecryptResponse extends KmsResponse {
+  readonly keyId: string
+  readonly keyVersionId: string
+  readonly algorithm: AsymmetricEncryptionAlgorithm
+  readonly plaintext: Uint8Array
+}
+
+export interface GetPublicKeyRequest extends KeyRequest {
+  readonly keyVersionId?: string
+}
+
+export interface GetPublicKeyResponse extends KmsResponse {
+  readonly keyId: string
+  readonly keyVersionId: string
+  readonly keySpec: AsymmetricKeySpec
+  readonly keyUsage: KeyUsage
+  /** PEM (`-----BEGIN PUBLIC KEY-----`). */
+  readonly publicKey: string
+  /** X.509 SubjectPublicKeyInfo, DER. */
+  readonly publicKeyDer: Uint8Array
+  readonly signingAlgorithms?: readonly SigningAlgorithm[]
+  readonly encryptionAlgorithms?: readonly AsymmetricEncryptionAlgorithm[]
+}
+
+export interface GenerateMacRequest extends KeyRequest {
+  /** 1 B – 4 KiB. */
+  readonly message: Uint8Array
+  /** Must match the key spec (an HMAC_SHA_256 key computes HMAC_SHA_256). */
+  readonly macAlgorithm: HmacAlgorithm
+}
+
+export interface GenerateMacResponse extends KmsResponse {
+  readonly keyId: string
+  readonly keyVersionId: string
+  readonly macAlgorithm: HmacAlgorithm
+  readonly mac: Uint8Array
+}
+
+export interface VerifyMacRequest extends GenerateMacRequest {
+  readonly mac: Uint8Array
+  /** Default: every version of the key, newest first. */
+  readonly keyVersionId?: string
+}
+
+export interface VerifyMacResponse extends KmsResponse {
+  readonly keyId: string
+  /** The version whose MAC matched (the primary version when none did). */
+  readonly keyVersionId: string
+  readonly macAlgorithm: HmacAlgorithm
+  readonly macValid: boolean
+}
+
+/** Where to export a data key: an RSA public key (SubjectPublicKeyInfo DER, or PEM) and how to wrap for it. */
+export interface DataKeyExport {
+  readonly publicKeyBlob: Uint8Array | string
+  readonly wrappingKeySpec: 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
+  readonly wrappingAlgorithm: AsymmetricEncryptionAlgorithm
+}
+
+export interface ExportDataKeyRequest extends DataKeyExport {
+  /** A data key's ciphertextBlob (from generateDataKey or generateDataKeyWithoutPlaintext). */
+  readonly ciphertextBlob: Uint8Array
+  readonly encryptionContext?: EncryptionContext
+}
+
+export interface ExportDataKeyResponse extends KmsResponse {
+  readonly keyId: string
+  readonly keyVersionId: string
+  /** The data key under RSA-OAEP for the holder of the private key. */
+  readonly exportedDataKey: Uint8Array
+}
+
+export interface GenerateAndExportDataKeyRequest extends GenerateDataKeyRequest, DataKeyExport {}
+
+export interface GenerateAndExportDataKeyResponse extends ExportDataKeyResponse {
+  readonly ciphertextBlob: Uint8Array
+}
+
+export interface GenerateRandomRequest {
+  /** 1-1024. */
+  readonly numberOfBytes: number
+}
+
+export interface GenerateRandomResponse extends KmsResponse {
+  readonly plaintext: Uint8Array
+}
+
+export interface GetRandomPasswordRequest {
+  /** 8-128, default 32. */
+  readonly passwordLength?: number
+  readonly excludeCharacters?: string
+  readonly excludeLowercase?: boolean
+  readonly excludeUppercase?: boolean
+  readonly excludeNumbers?: boolean
+  readonly excludePunctuation?: boolean
+  /** Default true: at least one character of each included class. */
+  readonly requireEachIncludedType?: boolean
+}
+
+export interface GetRandomPasswordResponse extends KmsResponse {
+  readonly randomPassword: string
+}
+
+export interface GetParametersForImportRequest extends KeyRequest {
+  readonly wrappingAlgorithm: 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1'
+  readonly wrappingKeySpec: 'RSA_2048'
+}
+
+export interface GetParametersForImportResponse extends KmsResponse {
+  readonly keyId: string
+  /** Pass to importKeyMaterial; single use. */
+  readonly importToken: string
+  /** The wrapping public key, PEM. */
+  readonly publicKey: string
+  /** The wrapping public key, SubjectPublicKeyInfo DER. */
+  readonly publicKeyDer: Uint8Array
+  readonly wrappingAlgorithm: 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1'
+  readonly wrappingKeySpec: 'RSA_2048'
+  /** 24 hours after the call, by the engine's clock. */
+  readonly tokenExpireTime: string
+}
+
+export interface ImportKeyMaterialRequest extends KeyRequest {
+  readonly importToken: string
+  /** The key material, RSA-OAEP-encrypted under the token's wrapping public key. */
+  readonly encryptedKeyMaterial: Uint8Array
+  /** When the material expires, in Unix seconds; absent or 0: never. */
+  readonly keyMaterialExpireUnix?: number
+}

@@ -51,6 +51,20 @@ export const OPERATIONS = {
   attachPolicy: 'AttachPolicy',
   detachPolicy: 'DetachPolicy',
   listPoliciesForPrincipal: 'ListPoliciesForPrincipal',
+  asymmetricSign: 'AsymmetricSign',
+  asymmetricVerify: 'AsymmetricVerify',
+  asymmetricEncrypt: 'AsymmetricEncrypt',
+  asymmetricDecrypt: 'AsymmetricDecrypt',
+  getPublicKey: 'GetPublicKey',
+  generateMac: 'GenerateMac',
+  verifyMac: 'VerifyMac',
+  exportDataKey: 'ExportDataKey',
+  generateAndExportDataKey: 'GenerateAndExportDataKey',
+  generateRandom: 'GenerateRandom',
+  getRandomPassword: 'GetRandomPassword',
+  getParametersForImport: 'GetParametersForImport',
+  importKeyMaterial: 'ImportKeyMaterial',
+  deleteKeyMaterial: 'DeleteKeyMaterial',
 } as const
 
 export type OperationName = keyof typeof OPERATIONS

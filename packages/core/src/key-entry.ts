@@ -97,7 +97,8 @@ export class KeyEntry {
     return this.record.versions.find((v) => v.keyVersionId === keyVersionId)
   }
 
-  #material(version: KeyVersionRecord, context: MaterialContext): Uint8Array {
+  /** The version's unwrapped material (cached; the caller must not keep or wipe it). */
+  material(version: KeyVersionRecord, context: MaterialContext): Uint8Array {
     let material = this.#materials.get(version.keyVersionId)
     if (material === undefined) {
       material = context.keyring.unwrapMaterial(this.record.keyId, version.keyVersionId, version.wrappedMaterial)
@@ -111,7 +112,7 @@ export class KeyEntry {
     if (epoch !== undefined && epoch.remaining > 0) return epoch
     const version = primaryVersion(this.record)
     if (version === undefined) throw new KmsError('InternalFailure', `key ${this.record.keyId} has no material`)
-    const material = this.#material(version, context)
+    const material = this.material(version, context)
     const versionIdBytes = uuidToBytes(version.keyVersionId)
     const salt = context.random.fill(new Uint8Array(BLOB_EPOCH_LENGTH))
     const subkey = deriveEpochSubkey(context.crypto, material, salt, this.keyIdBytes, versionIdBytes)
@@ -143,7 +144,7 @@ export class KeyEntry {
   open(parsed: ParsedBlob, encodedContext: Uint8Array, context: MaterialContext): Uint8Array | undefined {
     const version = this.version(parsed.keyVersionId)
     if (version === undefined) return undefined
-    const material = this.#material(version, context)
+    const material = this.material(version, context)
     if (algorithmForMaterial(material) !== parsed.algorithm) return undefined
     let subkey = this.#findSubkey(parsed.keyVersionId, parsed.epoch)
     if (subkey === undefined) {

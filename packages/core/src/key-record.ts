@@ -21,13 +21,47 @@ export const KEY_RECORD_SCHEMA = 1
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport'
 export const KEY_STATES: readonly KeyState[] = ['Enabled', 'Disabled', 'PendingDeletion', 'PendingImport']
 
-/** Symmetric key specs, named as in the reference model. */
-export type KeySpec = 'Aliyun_AES_256' | 'Aliyun_AES_128'
-export const KEY_SPECS: readonly KeySpec[] = ['Aliyun_AES_256', 'Aliyun_AES_128']
-export const KEY_SPEC_MATERIAL_BYTES: Readonly<Record<KeySpec, number>> = { Aliyun_AES_256: 32, Aliyun_AES_128: 16 }
+/**
+ * Key specs, named as in the reference model: symmetric AES keys for encrypt/decrypt and
+ * data keys, asymmetric key pairs (RSA for encryption or signing; P-256, secp256k1 and
+ * Ed25519 for signing), and HMAC keys for MACs.
+ */
+export type SymmetricKeySpec = 'Aliyun_AES_256' | 'Aliyun_AES_128'
+export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
+export type HmacKeySpec = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512'
+export type KeySpec = SymmetricKeySpec | AsymmetricKeySpec | HmacKeySpec
+export const SYMMETRIC_KEY_SPECS: readonly SymmetricKeySpec[] = ['Aliyun_AES_256', 'Aliyun_AES_128']
+export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = ['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096']
+export const HMAC_KEY_SPECS: readonly HmacKeySpec[] = ['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512']
+export const KEY_SPECS: readonly KeySpec[] = [...SYMMETRIC_KEY_SPECS, ...ASYMMETRIC_KEY_SPECS, ...HMAC_KEY_SPECS]
 
-export type KeyUsage = 'ENCRYPT/DECRYPT'
-export const KEY_USAGES: readonly KeyUsage[] = ['ENCRYPT/DECRYPT']
+/** Bytes of generated material for symmetric and HMAC specs (HMAC keys as long as the hash output). */
+export const KEY_SPEC_MATERIAL_BYTES: Readonly<Record<SymmetricKeySpec | HmacKeySpec, number>> = {
+  Aliyun_AES_256: 32, Aliyun_AES_128: 16, HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64,
+}
+
+export type KeyUsage = 'ENCRYPT/DECRYPT' | 'SIGN/VERIFY' | 'GENERATE/VERIFY_MAC'
+export const KEY_USAGES: readonly KeyUsage[] = ['ENCRYPT/DECRYPT', 'SIGN/VERIFY', 'GENERATE/VERIFY_MAC']
+
+/** The usages each spec allows; the first is the default when createKey names none. */
+export const KEY_SPEC_USAGES: Readonly<Record<KeySpec, readonly KeyUsage[]>> = {
+  Aliyun_AES_256: ['ENCRYPT/DECRYPT'], Aliyun_AES_128: ['ENCRYPT/DECRYPT'],
+  RSA_2048: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'], RSA_3072: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'], RSA_4096: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'],
+  EC_P256: ['SIGN/VERIFY'], EC_P256K: ['SIGN/VERIFY'], ED25519: ['SIGN/VERIFY'],
+  HMAC_SHA_256: ['GENERATE/VERIFY_MAC'], HMAC_SHA_384: ['GENERATE/VERIFY_MAC'], HMAC_SHA_512: ['GENERATE/VERIFY_MAC'],
+}
+
+export function isSymmetricSpec(spec: KeySpec): spec is SymmetricKeySpec {
+  return (SYMMETRIC_KEY_SPECS as readonly string[]).includes(spec)
+}
+
+export function isAsymmetricSpec(spec: KeySpec): spec is AsymmetricKeySpec {
+  return (ASYMMETRIC_KEY_SPECS as readonly string[]).includes(spec)
+}
+
+export function isHmacSpec(spec: KeySpec): spec is HmacKeySpec {
+  return (HMAC_KEY_SPECS as readonly string[]).includes(spec)
+}
 
 /** `Aliyun_KMS`: material generated here. `EXTERNAL`: material imported by the owner (BYOK). */
 export type KeyOrigin = 'Aliyun_KMS' | 'EXTERNAL'
@@ -45,8 +79,13 @@ export interface KeyVersionRecord {
   readonly keyVersionId: string
   /** Epoch ms. */
   readonly creationDate: number
-  /** Root-key-wrapped material, base64 (see root-key.ts for the wrapping format). */
+  /**
+   * Root-key-wrapped material, base64 (see root-key.ts for the wrapping format): the key
+   * bytes for symmetric and HMAC specs, the PKCS#8 private key for asymmetric specs.
+   */
   readonly wrappedMaterial: string
+  /** Asymmetric specs: the SubjectPublicKeyInfo (DER, base64), public by nature. */
+  readonly publicKey?: string
 }
 
 export interface KeyRecord {
@@ -75,6 +114,15 @@ export interface KeyRecord {
   readonly versions: readonly KeyVersionRecord[]
   /** The key policy (validated when set), evaluated with the caller's identity policies. */
   readonly keyPolicy?: PolicyDocument
+  /**
+   * EXTERNAL keys: the one version id their material is always imported as (fixed at the
+   * first import, so ciphertexts stay decryptable after material is deleted and re-imported),
+   * and a keyed fingerprint of that material, so different material is refused.
+   */
+  readonly importedVersionId?: string
+  readonly importedMaterialFingerprint?: string
+  /** EXTERNAL keys: when the imported material expires (epoch ms) and the key returns to PendingImport. */
+  readonly materialExpireTime?: number
 }
 
 export function primaryVersion(record: KeyRecord): KeyVersionRecord | undefined {
@@ -99,6 +147,15 @@ export function assertKeyRecord(r: KeyRecord): void {
   if (r.schema !== KEY_RECORD_SCHEMA) throw corrupt(id, 'unknown schema')
   if (!KEY_STATES.includes(r.keyState)) throw corrupt(id, 'unknown key state')
   if (!KEY_SPECS.includes(r.keySpec)) throw corrupt(id, 'unknown key spec')
+  if (!KEY_SPEC_USAGES[r.keySpec].includes(r.keyUsage)) throw corrupt(id, 'key usage does not fit the key spec')
+  for (const v of r.versions) {
+    if (isAsymmetricSpec(r.keySpec) !== (v.publicKey !== undefined)) throw corrupt(id, 'asymmetric versions carry a public key, others none')
+  }
+  if (r.origin === 'EXTERNAL' && r.versions.length > 1) throw corrupt(id, 'an imported key has one version')
+  if (r.origin === 'EXTERNAL' && r.versions.length === 1 && r.versions[0]!.keyVersionId !== r.importedVersionId) {
+    throw corrupt(id, 'an imported key keeps its imported version id')
+  }
+  if (r.materialExpireTime !== undefined && r.versions.length === 0) throw corrupt(id, 'material expiry without material')
   if ((r.keyState === 'PendingDeletion') !== (r.deleteDate !== undefined)) {
     throw corrupt(id, 'deleteDate is set exactly in PendingDeletion')
   }
@@ -141,11 +198,17 @@ export function assertKeyTransition(before: KeyRecord, after: KeyRecord): void {
       after.region !== before.region || after.account !== before.account) {
     throw new KmsError('InternalFailure', `refused to change immutable fields of key ${id}`)
   }
+  // Imported material is the one exception: it may be deleted (or expire) and be imported
+  // again, always as the same version id, which the invariant above pins.
+  if (before.origin === 'EXTERNAL' && (after.versions.length === 0 || before.versions.length === 0)) {
+    assertKeyRecord(after)
+    return
+  }
   if (after.versions.length < before.versions.length) throw new KmsError('InternalFailure', `refused to drop versions of key ${id}`)
   for (let i = 0; i < before.versions.length; i++) {
     const a = before.versions[i]!
     const b = after.versions[i]!
-    if (a.keyVersionId !== b.keyVersionId || a.creationDate !== b.creationDate || a.wrappedMaterial !== b.wrappedMaterial) {
+    if (a.keyVersionId !== b.keyVersionId || a.creationDate !== b.creationDate || a.wrappedMaterial !== b.wrappedMaterial || a.publicKey !== b.publicKey) {
       throw new KmsError('InternalFailure', `refused to rewrite a version of key ${id}`)
     }
   }

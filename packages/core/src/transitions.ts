@@ -14,7 +14,7 @@ import { DAY_MS } from './clock.js'
 import { KmsError, type KmsErrorCode } from './errors.js'
 import type { PolicyDocument } from './policy.js'
 import {
-  MAX_ALIASES_PER_KEY, MAX_TAGS_PER_KEY, MAX_VERSIONS_PER_KEY, nextRotationDate,
+  MAX_ALIASES_PER_KEY, MAX_TAGS_PER_KEY, MAX_VERSIONS_PER_KEY, isAsymmetricSpec, isHmacSpec, isSymmetricSpec, nextRotationDate,
   type KeyRecord, type KeyState, type KeyVersionRecord,
 } from './key-record.js'
 
@@ -59,7 +59,40 @@ export const KEY_OPERATION_RULES = {
   reEncrypt: USE,
   generateDataKey: USE,
   generateDataKeyWithoutPlaintext: USE,
+  exportDataKey: USE,
+  generateAndExportDataKey: USE,
+  asymmetricSign: USE,
+  asymmetricVerify: USE,
+  asymmetricEncrypt: USE,
+  asymmetricDecrypt: USE,
+  getPublicKey: USE,
+  generateMac: USE,
+  verifyMac: USE,
+  getParametersForImport: { ...NOT_PENDING_DELETION },
+  importKeyMaterial: { ...NOT_PENDING_DELETION },
+  deleteKeyMaterial: { ...TOGGLE },
 } as const satisfies Record<string, Rules>
+
+/** What each key-using operation needs of the key's spec and usage (checked after the state rules). */
+const USAGE_RULES: Partial<Record<KeyOperation, (r: KeyRecord) => boolean>> = {
+  encrypt: (r) => isSymmetricSpec(r.keySpec),
+  decrypt: (r) => isSymmetricSpec(r.keySpec),
+  reEncrypt: (r) => isSymmetricSpec(r.keySpec),
+  generateDataKey: (r) => isSymmetricSpec(r.keySpec),
+  generateDataKeyWithoutPlaintext: (r) => isSymmetricSpec(r.keySpec),
+  exportDataKey: (r) => isSymmetricSpec(r.keySpec),
+  generateAndExportDataKey: (r) => isSymmetricSpec(r.keySpec),
+  asymmetricSign: (r) => isAsymmetricSpec(r.keySpec) && r.keyUsage === 'SIGN/VERIFY',
+  asymmetricVerify: (r) => isAsymmetricSpec(r.keySpec) && r.keyUsage === 'SIGN/VERIFY',
+  asymmetricEncrypt: (r) => isAsymmetricSpec(r.keySpec) && r.keyUsage === 'ENCRYPT/DECRYPT',
+  asymmetricDecrypt: (r) => isAsymmetricSpec(r.keySpec) && r.keyUsage === 'ENCRYPT/DECRYPT',
+  getPublicKey: (r) => isAsymmetricSpec(r.keySpec),
+  generateMac: (r) => isHmacSpec(r.keySpec),
+  verifyMac: (r) => isHmacSpec(r.keySpec),
+}
+
+/** Operations only keys with imported material (origin EXTERNAL) have. */
+const IMPORT_OPERATIONS: readonly KeyOperation[] = ['getParametersForImport', 'importKeyMaterial', 'deleteKeyMaterial']
 
 export type KeyOperation = keyof typeof KEY_OPERATION_RULES
 
@@ -69,11 +102,21 @@ const STATE_MESSAGES: Partial<Record<KmsErrorCode, (op: string, r: KeyRecord) =>
   'Rejected.UnsupportedOperation': (op, r) => `${op}: not supported for key ${r.keyId} (origin ${r.origin})`,
 }
 
-/** Throws the rule's error when `operation` is not allowed in the record's state. */
+/**
+ * Throws the rule's error when `operation` is not allowed in the record's state, then
+ * InvalidKeyUsage when the key's spec or usage cannot do it (an HMAC key cannot encrypt),
+ * and Rejected.UnsupportedOperation for import operations on generated keys.
+ */
 export function requireState(operation: KeyOperation, record: KeyRecord): void {
   const rule: StateRule = KEY_OPERATION_RULES[operation][record.keyState]
-  if (rule === 'allowed') return
-  throw new KmsError(rule, STATE_MESSAGES[rule]?.(operation, record))
+  if (rule !== 'allowed') throw new KmsError(rule, STATE_MESSAGES[rule]?.(operation, record))
+  const usage = USAGE_RULES[operation]
+  if (usage !== undefined && !usage(record)) {
+    throw new KmsError('InvalidKeyUsage', `${operation}: key ${record.keyId} is a ${record.keySpec} key for ${record.keyUsage}`)
+  }
+  if (IMPORT_OPERATIONS.includes(operation) && record.origin !== 'EXTERNAL') {
+    throw new KmsError('Rejected.UnsupportedOperation', `${operation}: key ${record.keyId} has generated material (origin Aliyun_KMS), nothing is imported`)
+  }
 }
 
 export function enableKey(r: KeyRecord): KeyRecord {
@@ -139,6 +182,9 @@ export function updateRotationPolicy(r: KeyRecord, intervalMs: number | undefine
   if (r.origin === 'EXTERNAL') {
     throw new KmsError('Rejected.UnsupportedOperation', `key ${r.keyId} has imported material and cannot rotate automatically`)
   }
+  if (intervalMs !== undefined && !isSymmetricSpec(r.keySpec)) {
+    throw new KmsError('Rejected.UnsupportedOperation', `${r.keySpec} keys do not rotate automatically (createKeyVersion rotates them by hand)`)
+  }
   const { rotationIntervalMs: _old, ...rest } = r
   return intervalMs === undefined ? rest : { ...rest, rotationIntervalMs: intervalMs }
 }
@@ -183,4 +229,32 @@ export function isRotationDue(r: KeyRecord, now: number): boolean {
   if (r.keyState !== 'Enabled') return false
   const next = nextRotationDate(r)
   return next !== undefined && next <= now
+}
+
+/** Imported material has reached its expiry: the key must return to PendingImport first. */
+export function isMaterialExpiryDue(r: KeyRecord, now: number): boolean {
+  return r.materialExpireTime !== undefined && r.materialExpireTime <= now && r.versions.length > 0
+}
+
+/** Erases imported material (deleteKeyMaterial, or its expiry): the key awaits an import again. */
+export function removeKeyMaterial(r: KeyRecord, operation: 'deleteKeyMaterial' | 'expire'): KeyRecord {
+  if (operation === 'deleteKeyMaterial') requireState('deleteKeyMaterial', r)
+  const { materialExpireTime: _expiry, ...rest } = r
+  return { ...rest, versions: [], keyState: r.keyState === 'PendingDeletion' ? 'PendingDeletion' : 'PendingImport' }
+}
+
+/**
+ * Installs imported material as the key's one version (first import or re-import after
+ * deletion: PendingImport → Enabled), or, when the same material is already installed,
+ * only sets its new expiry.
+ */
+export function importKeyMaterial(r: KeyRecord, version: KeyVersionRecord, fingerprint: string, expireTime: number | undefined): KeyRecord {
+  requireState('importKeyMaterial', r)
+  const { materialExpireTime: _old, ...rest } = r
+  const expiry = expireTime === undefined ? {} : { materialExpireTime: expireTime }
+  if (r.versions.length > 0) return { ...rest, ...expiry }
+  return {
+    ...rest, ...expiry, versions: [version], importedVersionId: version.keyVersionId, importedMaterialFingerprint: fingerprint,
+    keyState: r.keyState === 'PendingImport' ? 'Enabled' : r.keyState,
+  }
 }

@@ -601,7 +601,7 @@ describe('tamper evidence: verify() finds what was changed and where', () => {
     expect((await kms.audit.anchor()).seq).toBe(4)
     const keep = await kms.audit.anchor()
     // Delete the newer segment and put the old head back: every MAC and hash still checks out.
-    for (const seg of await segments(storage)) if (seg.lines.some((f) => f[SEQ] > 2)) await deleteRaw(storage, seg.key)
+    for (const seg of await segments(storage)) if (seg.lines.some((f) => (f[SEQ] as number) > 2)) await deleteRaw(storage, seg.key)
     await putRaw(storage, HEAD, text(savedHead!.value))
     // This engine remembers committing record 4.
     expect(await kms.audit.verify()).toEqual({ ok: false, seq: 3, problem: expect.stringMatching(/rolled back: it ends at record 2, but record 4/) })

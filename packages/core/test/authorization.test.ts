@@ -120,6 +120,19 @@ describe('the owner and a principal without policies', () => {
       updatePolicy: { policyName: 'p1', policyDocument: doc(allow('kms:*', '*')) }, getPolicy: { policyName: 'p1' },
       deletePolicy: { policyName: 'p1' }, listPolicies: {}, attachPolicy: { policyName: 'p1', principal: 'alice' },
       detachPolicy: { policyName: 'p1', principal: 'alice' }, listPoliciesForPrincipal: { principal: 'alice' },
+      // Issue 5: refused before the key's spec is even looked at (an AES key cannot sign, but alice may not ask).
+      asymmetricSign: { keyId, algorithm: 'ECDSA_SHA_256', message: utf8('x') },
+      asymmetricVerify: { keyId, algorithm: 'ECDSA_SHA_256', message: utf8('x'), value: new Uint8Array(64) },
+      asymmetricEncrypt: { keyId, algorithm: 'RSAES_OAEP_SHA_256', plaintext: utf8('x') },
+      asymmetricDecrypt: { keyId, algorithm: 'RSAES_OAEP_SHA_256', ciphertextBlob: new Uint8Array(256) },
+      getPublicKey: { keyId }, generateMac: { keyId, macAlgorithm: 'HMAC_SHA_256', message: utf8('x') },
+      verifyMac: { keyId, macAlgorithm: 'HMAC_SHA_256', message: utf8('x'), mac: new Uint8Array(32) },
+      exportDataKey: { ciphertextBlob, publicKeyBlob: new Uint8Array(294), wrappingKeySpec: 'RSA_2048', wrappingAlgorithm: 'RSAES_OAEP_SHA_256' },
+      generateAndExportDataKey: { keyId, publicKeyBlob: new Uint8Array(294), wrappingKeySpec: 'RSA_2048', wrappingAlgorithm: 'RSAES_OAEP_SHA_256' },
+      generateRandom: { numberOfBytes: 32 }, getRandomPassword: {},
+      getParametersForImport: { keyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' },
+      importKeyMaterial: { keyId, importToken: '00000000-0000-4000-8000-000000000000', encryptedKeyMaterial: new Uint8Array(256) },
+      deleteKeyMaterial: { keyId },
     }
     const alice = kms.as('alice')
     expect(alice.principal).toBe('alice')

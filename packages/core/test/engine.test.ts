@@ -131,7 +131,9 @@ describe('createKey and key metadata', () => {
 
   it('rejects bad createKey parameters', async () => {
     const kms = await open()
-    await rejectsWith(kms.createKey({ keySpec: 'RSA_2048' as never }), 'InvalidParameter')
+    await rejectsWith(kms.createKey({ keySpec: 'RSA_1024' as never }), 'InvalidParameter')
+    // A usage the spec does not have (AES keys only encrypt; EC keys only sign).
+    await rejectsWith(kms.createKey({ keySpec: 'EC_P256', keyUsage: 'ENCRYPT/DECRYPT' }), 'InvalidParameter')
     await rejectsWith(kms.createKey({ keyUsage: 'SIGN/VERIFY' as never }), 'InvalidParameter')
     await rejectsWith(kms.createKey({ protectionLevel: 'HSM' as never }), 'InvalidParameter')
     await rejectsWith(kms.createKey({ description: 'x'.repeat(8193) }), 'InvalidParameter')

@@ -5,10 +5,18 @@
  * that code and leaves the key, its aliases, tags and versions untouched.
  *
  * How a key reaches each state (public API only):
- *   Enabled          createKey
- *   Disabled         createKey + disableKey
- *   PendingDeletion  createKey + scheduleKeyDeletion(7 days)
- *   PendingImport    createKey({ origin: 'EXTERNAL' })
+ *   Enabled          createKey (origin EXTERNAL: createKey + getParametersForImport + importKeyMaterial)
+ *   Disabled         … + disableKey
+ *   PendingDeletion  … + scheduleKeyDeletion(7 days)
+ *   PendingImport    createKey({ origin: 'EXTERNAL' }), no material imported
+ *
+ * Each row runs on a key of a spec that can do the operation (KEY_KIND_OF): an EC_P256
+ * SIGN/VERIFY key for asymmetricSign/Verify and getPublicKey, an RSA_2048 ENCRYPT/DECRYPT
+ * key for asymmetricEncrypt/Decrypt, an HMAC_SHA_256 key for generateMac/verifyMac, an
+ * EXTERNAL Aliyun_AES_256 key for the import operations, an Aliyun_AES_256 key otherwise.
+ * PendingImport exists only for EXTERNAL keys, so that column is an EXTERNAL key without
+ * material for every row. What a spec cannot do at all is the second matrix below
+ * (spec × operation, Enabled keys): InvalidKeyUsage, or Rejected.UnsupportedOperation.
  *
  * Where a state makes a valid request impossible, the test says what "allowed" means:
  * - describeKeyVersion in PendingImport: the key has no version, so any version id names
@@ -18,19 +26,29 @@
  *   blob of it exists. The test forges one: a real blob of another key with this key's id
  *   written into the header. The state check runs before authentication (as for a
  *   Disabled key), so a rejecting rule shows its code; an allowed one could only end in
- *   InvalidCiphertext.
+ *   InvalidCiphertext. (exportDataKey, which opens a blob too, is rejected there.)
  * - reEncrypt checks both keys against the same rule; it is run once with the key under
  *   test as the source and once as the destination.
+ * - importKeyMaterial imports the material the key already has (or, in PendingImport, its
+ *   first material) with a token fetched while the key was Enabled: re-importing the same
+ *   material is allowed and only sets its expiry.
  *
  * Every cell runs twice: on the engine that set the key up (the key is cached, so
  * encrypt/decrypt take the no-await hot path) and on a second engine over the same store
  * that has never loaded the key (the slow path through storage). Both must obey the rule.
+ *
+ * RSA key pairs (the RSA_2048 keys and the import wrapping keys) come from a pool made once
+ * per file: the matrix is about states, and a fresh 2048-bit pair (~100 ms) per cell would
+ * take a minute. Real key generation is tested in asymmetric.test.ts and byok.test.ts.
  */
+import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, verify as nodeVerify } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   DAY_MS, ERROR_CODES, KEY_OPERATION_RULES, KEY_STATES, Kms, KmsError, ManualClock, rawRootKey,
-  type KeyOperation, type KeyState, type KmsErrorCode, type StateRule,
+  type CreateKeyRequest, type CryptoProvider, type KeyOperation, type KeyState, type KmsErrorCode, type StateRule,
 } from '@strongroom/core'
+import type { AsymmetricKeyPair, SigningAlgorithm } from '@strongroom/crypto'
+import { nodeCryptoProvider } from '@strongroom/crypto/node'
 import { memoryStorage } from '@strongroom/storage-memory'
 import { MemoryLevel } from 'memory-level'
 
@@ -40,12 +58,15 @@ const KEY_TAKING_METHODS = [
   'setDeletionProtection', 'encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext',
   'createKeyVersion', 'listKeyVersions', 'describeKeyVersion', 'updateRotationPolicy', 'createAlias', 'updateAlias',
   'deleteAlias', 'listAliasesByKeyId', 'tagResource', 'untagResource', 'listResourceTags', 'setKeyPolicy', 'getKeyPolicy',
+  'exportDataKey', 'generateAndExportDataKey', 'asymmetricSign', 'asymmetricVerify', 'asymmetricEncrypt', 'asymmetricDecrypt',
+  'getPublicKey', 'generateMac', 'verifyMac', 'getParametersForImport', 'importKeyMaterial', 'deleteKeyMaterial',
 ] as const
 
 /** Public methods that act on no particular key, so the matrix has no row for them. */
 const KEYLESS_METHODS = [
   'createKey', 'listKeys', 'describeRegions', 'listAliases', 'maintenance', 'close', 'as',
   'createPolicy', 'updatePolicy', 'getPolicy', 'deletePolicy', 'listPolicies', 'attachPolicy', 'detachPolicy', 'listPoliciesForPrincipal',
+  'generateRandom', 'getRandomPassword',
 ] as const
 
 const START = '2026-01-01T00:00:00Z'
@@ -56,6 +77,58 @@ const OTHER_ALIAS = 'alias/other'
 const FRESH_ALIAS = 'alias/fresh'
 /** A well-formed version id that no key here has (used where the key has no version). */
 const ABSENT_VERSION_ID = '00000000-0000-4000-8000-000000000000'
+/** The material every EXTERNAL key here imports. */
+const MATERIAL = new Uint8Array(32).fill(0x5a)
+
+/** An RSA key pair of "the holder" that exportDataKey/generateAndExportDataKey hand data keys to. */
+const HOLDER = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const EXPORT_TO = {
+  publicKeyBlob: HOLDER.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+  wrappingKeySpec: 'RSA_2048', wrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+} as const
+const fromHolder = (exported: Uint8Array): Uint8Array =>
+  new Uint8Array(privateDecrypt({ key: HOLDER.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, exported))
+
+/** node:crypto, with RSA_2048 key pairs drawn round-robin from a pool of three made on first use (see the header). */
+const node = nodeCryptoProvider()
+let rsaPool: Promise<AsymmetricKeyPair[]> | undefined
+let rsaDraws = 0
+const CRYPTO: CryptoProvider = {
+  ...node,
+  async generateKeyPair(spec, random) {
+    if (spec !== 'RSA_2048') return node.generateKeyPair(spec, random)
+    rsaPool ??= Promise.all([0, 1, 2].map(() => node.generateKeyPair('RSA_2048')))
+    const pair = (await rsaPool)[rsaDraws++ % 3]!
+    // Copies: the engine wipes the private key it was handed.
+    return { privateKey: pair.privateKey.slice(), publicKey: pair.publicKey.slice() }
+  },
+}
+
+/** What kind of key a row runs on (PendingImport: always an EXTERNAL key without material). */
+type KeyKind = 'aes' | 'ecSign' | 'rsaEncrypt' | 'rsaSign' | 'hmac' | 'external'
+const KEY_KINDS: Readonly<Record<KeyKind, CreateKeyRequest>> = {
+  aes: {},
+  ecSign: { keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' },
+  rsaEncrypt: { keySpec: 'RSA_2048', keyUsage: 'ENCRYPT/DECRYPT' },
+  rsaSign: { keySpec: 'RSA_2048', keyUsage: 'SIGN/VERIFY' },
+  hmac: { keySpec: 'HMAC_SHA_256', keyUsage: 'GENERATE/VERIFY_MAC' },
+  external: { origin: 'EXTERNAL' },
+}
+const KIND_LABEL: Readonly<Record<KeyKind, string>> = {
+  aes: 'Aliyun_AES_256', ecSign: 'EC_P256 SIGN/VERIFY', rsaEncrypt: 'RSA_2048 ENCRYPT/DECRYPT', rsaSign: 'RSA_2048 SIGN/VERIFY',
+  hmac: 'HMAC_SHA_256', external: 'EXTERNAL Aliyun_AES_256',
+}
+const SIGNING_ALGORITHM: Readonly<Record<KeyKind, SigningAlgorithm>> = {
+  aes: 'ECDSA_SHA_256', ecSign: 'ECDSA_SHA_256', rsaEncrypt: 'RSA_PSS_SHA_256', rsaSign: 'RSA_PSS_SHA_256', hmac: 'ECDSA_SHA_256', external: 'ECDSA_SHA_256',
+}
+
+/** The key each row of the state matrix runs on: one whose spec can do the operation. */
+const KEY_KIND_OF: Partial<Record<KeyOperation, KeyKind>> = {
+  asymmetricSign: 'ecSign', asymmetricVerify: 'ecSign', getPublicKey: 'ecSign',
+  asymmetricEncrypt: 'rsaEncrypt', asymmetricDecrypt: 'rsaEncrypt',
+  generateMac: 'hmac', verifyMac: 'hmac',
+  getParametersForImport: 'external', importKeyMaterial: 'external', deleteKeyMaterial: 'external',
+}
 
 interface Fixture {
   /** The engine the call under test runs on. */
@@ -65,57 +138,87 @@ interface Fixture {
   readonly clock: ManualClock
   /** The key under test, in the requested state. */
   readonly keyId: string
+  readonly kind: KeyKind
   readonly state: KeyState
   /** A version id of the key under test (ABSENT_VERSION_ID when it has none). */
   readonly keyVersionId: string
-  /** A blob naming the key under test, sealed while it was Enabled (forged for PendingImport). */
+  /** A blob naming the key under test, sealed while it was Enabled (forged where the key cannot encrypt). */
   readonly blob: Uint8Array
   /** An Enabled helper key, with OTHER_ALIAS pointing at it and `otherBlob` sealed under it. */
   readonly otherKeyId: string
   readonly otherBlob: Uint8Array
+  /** Made while the key was Enabled, where its spec can (else well-formed filler). */
+  readonly signature: Uint8Array
+  readonly asymmetricCiphertext: Uint8Array
+  readonly mac: Uint8Array
+  /** EXTERNAL keys: an unused import token and MATERIAL wrapped for it (else placeholders). */
+  readonly importToken: string
+  readonly encryptedKeyMaterial: Uint8Array
 }
 
 function uuidBytes(uuid: string): Uint8Array {
   return Uint8Array.from(Buffer.from(uuid.replaceAll('-', ''), 'hex'))
 }
 
+/** A real blob of another key with `keyId` written into its header: names the key, opens under none. */
+function forgedBlob(otherBlob: Uint8Array, keyId: string): Uint8Array {
+  const blob = otherBlob.slice()
+  blob.set(uuidBytes(keyId), 2) // bytes 2‥17: key id (blob.ts)
+  return blob
+}
+
 const ROOT_KEY = Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i)
 
+/** A token for `keyId` and MATERIAL wrapped under its public key with plain node:crypto. */
+async function importParameters(kms: Kms, keyId: string): Promise<{ importToken: string; encryptedKeyMaterial: Uint8Array }> {
+  const { importToken, publicKey } = await kms.getParametersForImport({ keyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' })
+  const encryptedKeyMaterial = new Uint8Array(publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, MATERIAL))
+  return { importToken, encryptedKeyMaterial }
+}
+
 /** `cold`: the call runs on a second engine over the same store, which has not loaded the key. */
-async function fixture(state: KeyState, cold: boolean): Promise<Fixture> {
+async function fixture(state: KeyState, cold: boolean, requested: KeyKind = 'aes'): Promise<Fixture> {
+  const kind: KeyKind = state === 'PendingImport' ? 'external' : requested
   const clock = new ManualClock(START)
   const db = new MemoryLevel()
-  const kms = await Kms.open({ storage: memoryStorage(db), clock, rootKey: rawRootKey(ROOT_KEY) })
+  const kms = await Kms.open({ storage: memoryStorage(db), clock, rootKey: rawRootKey(ROOT_KEY), crypto: CRYPTO })
   const other = (await kms.createKey({ description: 'helper' })).keyMetadata.keyId
   await kms.createAlias({ aliasName: OTHER_ALIAS, keyId: other })
   const otherBlob = (await kms.encrypt({ keyId: other, plaintext: PLAINTEXT, encryptionContext: CONTEXT })).ciphertextBlob
   const tags = [{ tagKey: 'env', tagValue: 'test' }]
 
-  let keyId: string
-  let keyVersionId: string
-  let blob: Uint8Array
-  if (state === 'PendingImport') {
-    const created = await kms.createKey({ origin: 'EXTERNAL', description: 'subject', tags })
-    keyId = created.keyMetadata.keyId
-    keyVersionId = ABSENT_VERSION_ID
-    blob = otherBlob.slice()
-    blob.set(uuidBytes(keyId), 2) // bytes 2‥17: key id (blob.ts)
-    await kms.createAlias({ aliasName: SUBJECT_ALIAS, keyId })
-  } else {
-    const created = await kms.createKey({ description: 'subject', tags })
-    keyId = created.keyMetadata.keyId
-    keyVersionId = created.keyMetadata.primaryKeyVersion!
-    blob = (await kms.encrypt({ keyId, plaintext: PLAINTEXT, encryptionContext: CONTEXT })).ciphertextBlob
-    await kms.createAlias({ aliasName: SUBJECT_ALIAS, keyId })
-    if (state === 'Disabled') await kms.disableKey({ keyId })
-    if (state === 'PendingDeletion') await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 })
+  const created = await kms.createKey({ ...KEY_KINDS[kind], description: 'subject', tags })
+  const keyId = created.keyMetadata.keyId
+  let importToken = ABSENT_VERSION_ID
+  let encryptedKeyMaterial: Uint8Array = new Uint8Array(256)
+  if (kind === 'external') {
+    if (state !== 'PendingImport') await kms.importKeyMaterial({ keyId, ...(await importParameters(kms, keyId)) })
+    ;({ importToken, encryptedKeyMaterial } = await importParameters(kms, keyId))
   }
+  const keyVersionId = (await kms.describeKey({ keyId })).keyMetadata.primaryKeyVersion ?? ABSENT_VERSION_ID
+  const encrypts = state !== 'PendingImport' && (kind === 'aes' || kind === 'external')
+  const blob = encrypts
+    ? (await kms.encrypt({ keyId, plaintext: PLAINTEXT, encryptionContext: CONTEXT })).ciphertextBlob
+    : forgedBlob(otherBlob, keyId)
+  const signature = kind === 'ecSign' || kind === 'rsaSign'
+    ? (await kms.asymmetricSign({ keyId, algorithm: SIGNING_ALGORITHM[kind], message: PLAINTEXT })).value
+    : new Uint8Array(64).fill(1)
+  const asymmetricCiphertext = kind === 'rsaEncrypt'
+    ? (await kms.asymmetricEncrypt({ keyId, algorithm: 'RSAES_OAEP_SHA_256', plaintext: PLAINTEXT })).ciphertextBlob
+    : new Uint8Array(256).fill(1)
+  const mac = kind === 'hmac' ? (await kms.generateMac({ keyId, macAlgorithm: 'HMAC_SHA_256', message: PLAINTEXT })).mac : new Uint8Array(32).fill(1)
+  await kms.createAlias({ aliasName: SUBJECT_ALIAS, keyId })
+  if (state === 'Disabled') await kms.disableKey({ keyId })
+  if (state === 'PendingDeletion') await kms.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 })
   // Precondition: the key really is in the state under test.
   expect((await kms.describeKey({ keyId })).keyMetadata.keyState).toBe(state)
   const caller = cold
-    ? await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), clock, rootKey: rawRootKey(ROOT_KEY) })
+    ? await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), clock, rootKey: rawRootKey(ROOT_KEY), crypto: CRYPTO })
     : kms
-  return { kms: caller, setup: kms, clock, keyId, state, keyVersionId, blob, otherKeyId: other, otherBlob }
+  return {
+    kms: caller, setup: kms, clock, keyId, kind, state, keyVersionId, blob, otherKeyId: other, otherBlob,
+    signature, asymmetricCiphertext, mac, importToken, encryptedKeyMaterial,
+  }
 }
 
 async function closeFixture(f: Fixture): Promise<void> {
@@ -159,6 +262,18 @@ const CALLS: Record<KeyOperation, Call> = {
   }),
   generateDataKey: (f) => f.kms.generateDataKey({ keyId: f.keyId, encryptionContext: CONTEXT }),
   generateDataKeyWithoutPlaintext: (f) => f.kms.generateDataKeyWithoutPlaintext({ keyId: f.keyId, encryptionContext: CONTEXT }),
+  exportDataKey: (f) => f.kms.exportDataKey({ ciphertextBlob: f.blob, encryptionContext: CONTEXT, ...EXPORT_TO }),
+  generateAndExportDataKey: (f) => f.kms.generateAndExportDataKey({ keyId: f.keyId, encryptionContext: CONTEXT, ...EXPORT_TO }),
+  asymmetricSign: (f) => f.kms.asymmetricSign({ keyId: f.keyId, algorithm: SIGNING_ALGORITHM[f.kind], message: PLAINTEXT }),
+  asymmetricVerify: (f) => f.kms.asymmetricVerify({ keyId: f.keyId, algorithm: SIGNING_ALGORITHM[f.kind], message: PLAINTEXT, value: f.signature }),
+  asymmetricEncrypt: (f) => f.kms.asymmetricEncrypt({ keyId: f.keyId, algorithm: 'RSAES_OAEP_SHA_256', plaintext: PLAINTEXT }),
+  asymmetricDecrypt: (f) => f.kms.asymmetricDecrypt({ keyId: f.keyId, algorithm: 'RSAES_OAEP_SHA_256', ciphertextBlob: f.asymmetricCiphertext }),
+  getPublicKey: (f) => f.kms.getPublicKey({ keyId: f.keyId }),
+  generateMac: (f) => f.kms.generateMac({ keyId: f.keyId, macAlgorithm: 'HMAC_SHA_256', message: PLAINTEXT }),
+  verifyMac: (f) => f.kms.verifyMac({ keyId: f.keyId, macAlgorithm: 'HMAC_SHA_256', message: PLAINTEXT, mac: f.mac }),
+  getParametersForImport: (f) => f.kms.getParametersForImport({ keyId: f.keyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' }),
+  importKeyMaterial: (f) => f.kms.importKeyMaterial({ keyId: f.keyId, importToken: f.importToken, encryptedKeyMaterial: f.encryptedKeyMaterial }),
+  deleteKeyMaterial: (f) => f.kms.deleteKeyMaterial({ keyId: f.keyId }),
 }
 
 /** reEncrypt with the key under test as the destination (source: the helper key's blob). */
@@ -201,6 +316,7 @@ async function snapshot(f: Fixture): Promise<unknown> {
 /** What an allowed call must have done (checked for the calls whose effect is easy to state). */
 async function checkEffect(operation: KeyOperation, f: Fixture, result: unknown, role: 'source' | 'destination'): Promise<void> {
   const state = async (): Promise<KeyState> => (await f.kms.describeKey({ keyId: f.keyId })).keyMetadata.keyState
+  const r = result as Record<string, unknown>
   switch (operation) {
     case 'enableKey':
       expect(await state()).toBe('Enabled')
@@ -216,7 +332,7 @@ async function checkEffect(operation: KeyOperation, f: Fixture, result: unknown,
       expect(await state()).toBe('Enabled')
       break
     case 'decrypt':
-      expect((result as { plaintext: Uint8Array }).plaintext).toEqual(PLAINTEXT)
+      expect(r['plaintext']).toEqual(PLAINTEXT)
       break
     case 'reEncrypt': {
       const { ciphertextBlob, keyId } = result as { ciphertextBlob: Uint8Array; keyId: string }
@@ -226,7 +342,7 @@ async function checkEffect(operation: KeyOperation, f: Fixture, result: unknown,
       break
     }
     case 'encrypt': {
-      const back = await f.kms.decrypt({ ciphertextBlob: (result as { ciphertextBlob: Uint8Array }).ciphertextBlob, encryptionContext: CONTEXT })
+      const back = await f.kms.decrypt({ ciphertextBlob: r['ciphertextBlob'] as Uint8Array, encryptionContext: CONTEXT })
       expect(back.plaintext).toEqual(PLAINTEXT)
       break
     }
@@ -241,15 +357,74 @@ async function checkEffect(operation: KeyOperation, f: Fixture, result: unknown,
       expect((await f.kms.listAliasesByKeyId({ keyId: f.keyId })).aliases).toEqual([])
       expect((await f.kms.listAliases()).aliases.map((a) => a.aliasName)).toEqual([OTHER_ALIAS])
       break
+    case 'exportDataKey':
+      expect(fromHolder(r['exportedDataKey'] as Uint8Array)).toEqual(PLAINTEXT)
+      expect(r).not.toHaveProperty('plaintext')
+      break
+    case 'generateAndExportDataKey': {
+      const { plaintext } = await f.kms.decrypt({ ciphertextBlob: r['ciphertextBlob'] as Uint8Array, encryptionContext: CONTEXT })
+      expect(fromHolder(r['exportedDataKey'] as Uint8Array)).toEqual(plaintext)
+      expect(r).not.toHaveProperty('plaintext')
+      break
+    }
+    case 'asymmetricSign': {
+      const { publicKey } = await f.kms.getPublicKey({ keyId: f.keyId })
+      const key = f.kind === 'rsaSign' ? { key: createPublicKey(publicKey), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : createPublicKey(publicKey)
+      expect(nodeVerify('sha256', PLAINTEXT, key, r['value'] as Uint8Array)).toBe(true)
+      break
+    }
+    case 'asymmetricVerify':
+      expect(r['value']).toBe(true)
+      break
+    case 'asymmetricEncrypt': {
+      const back = await f.kms.asymmetricDecrypt({ keyId: f.keyId, algorithm: 'RSAES_OAEP_SHA_256', ciphertextBlob: r['ciphertextBlob'] as Uint8Array })
+      expect(back.plaintext).toEqual(PLAINTEXT)
+      break
+    }
+    case 'asymmetricDecrypt':
+      expect(r['plaintext']).toEqual(PLAINTEXT)
+      break
+    case 'getPublicKey':
+      expect(r['keyVersionId']).toBe(f.keyVersionId)
+      expect(r['publicKey']).toMatch(/^-----BEGIN PUBLIC KEY-----\n/)
+      break
+    case 'generateMac':
+      expect((await f.kms.verifyMac({ keyId: f.keyId, macAlgorithm: 'HMAC_SHA_256', message: PLAINTEXT, mac: r['mac'] as Uint8Array })).macValid).toBe(true)
+      break
+    case 'verifyMac':
+      expect(r['macValid']).toBe(true)
+      break
+    case 'getParametersForImport':
+      expect(r['publicKey']).toMatch(/^-----BEGIN PUBLIC KEY-----\n/)
+      expect(r['tokenExpireTime']).toBe('2026-01-02T00:00:00Z')
+      break
+    case 'importKeyMaterial':
+      // First material: PendingImport → Enabled; the same material again: the state stays.
+      expect(await state()).toBe(f.state === 'PendingImport' ? 'Enabled' : f.state)
+      break
+    case 'deleteKeyMaterial':
+      expect(await state()).toBe('PendingImport')
+      expect((await f.kms.listKeyVersions({ keyId: f.keyId })).keyVersions).toEqual([])
+      expect(await outcomeOf(f.kms.decrypt({ ciphertextBlob: f.blob, encryptionContext: CONTEXT }))).toBe('Rejected.InvalidState')
+      break
     default:
       break
   }
 }
 
-function title(operation: string, state: KeyState, rule: StateRule, expected: Outcome): string {
+function title(operation: string, kind: KeyKind, state: KeyState, rule: StateRule, expected: Outcome): string {
   const detail = rule === 'allowed' && expected !== 'allowed' ? ` (reaches the next check: ${expected})` : ''
-  return `${operation} in ${state} → ${rule}${detail}`
+  const key = state === 'PendingImport' || kind === 'aes' ? '' : ` [${KIND_LABEL[kind]}]`
+  return `${operation}${key} in ${state} → ${rule}${detail}`
 }
+
+interface Row { readonly name: string; readonly operation: KeyOperation; readonly call: Call; readonly role: 'source' | 'destination' }
+const ROWS: readonly Row[] = [
+  ...(Object.keys(KEY_OPERATION_RULES) as KeyOperation[]).map((operation): Row => ({
+    name: operation === 'reEncrypt' ? 'reEncrypt (key as source)' : operation, operation, call: CALLS[operation], role: 'source',
+  })),
+  { name: 'reEncrypt (key as destination)', operation: 'reEncrypt', call: reEncryptAsDestination, role: 'destination' },
+]
 
 describe('KEY_OPERATION_RULES', () => {
   it('has a row for every public key-taking method of Kms, and no other', () => {
@@ -272,21 +447,16 @@ describe('KEY_OPERATION_RULES', () => {
 })
 
 describe('every operation in every state', () => {
-  const rows: { name: string; operation: KeyOperation; call: Call; role: 'source' | 'destination' }[] = []
-  for (const operation of Object.keys(KEY_OPERATION_RULES) as KeyOperation[]) {
-    rows.push({ name: operation === 'reEncrypt' ? 'reEncrypt (key as source)' : operation, operation, call: CALLS[operation], role: 'source' })
-  }
-  rows.push({ name: 'reEncrypt (key as destination)', operation: 'reEncrypt', call: reEncryptAsDestination, role: 'destination' })
-
   for (const cold of [false, true]) {
     describe(cold ? 'cold engine (key not cached: slow path)' : 'warm engine (key cached: hot path)', () => {
       for (const state of KEY_STATES) {
         describe(state, () => {
-          for (const { name, operation, call, role } of rows) {
+          for (const { name, operation, call, role } of ROWS) {
+            const kind = KEY_KIND_OF[operation] ?? 'aes'
             const rule: StateRule = KEY_OPERATION_RULES[operation][state]
             const expected: Outcome = rule === 'allowed' ? allowedOutcome(operation, state, role) : rule
-            it(title(name, state, rule, expected), async () => {
-              const f = await fixture(state, cold)
+            it(title(name, kind, state, rule, expected), async () => {
+              const f = await fixture(state, cold, kind)
               const before = await snapshot(f)
               let result: unknown
               const outcome = await outcomeOf(call(f).then((r) => { result = r }))
@@ -297,6 +467,53 @@ describe('every operation in every state', () => {
               await closeFixture(f)
             })
           }
+        })
+      }
+    })
+  }
+})
+
+/**
+ * The second matrix: what each key spec can do at all, on Enabled keys. An operation the
+ * spec or usage cannot do is InvalidKeyUsage; the import operations on generated keys, and
+ * rotation of imported keys, are Rejected.UnsupportedOperation (an origin matter, not usage).
+ */
+const CAN_DO: Readonly<Record<KeyKind, readonly KeyOperation[]>> = {
+  aes: ['encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey'],
+  external: ['encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey'],
+  ecSign: ['asymmetricSign', 'asymmetricVerify', 'getPublicKey'],
+  rsaSign: ['asymmetricSign', 'asymmetricVerify', 'getPublicKey'],
+  rsaEncrypt: ['asymmetricEncrypt', 'asymmetricDecrypt', 'getPublicKey'],
+  hmac: ['generateMac', 'verifyMac'],
+}
+const USAGE_OPERATIONS: readonly KeyOperation[] = [
+  'encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey',
+  'asymmetricSign', 'asymmetricVerify', 'asymmetricEncrypt', 'asymmetricDecrypt', 'getPublicKey', 'generateMac', 'verifyMac',
+]
+const IMPORT_OPERATIONS: readonly KeyOperation[] = ['getParametersForImport', 'importKeyMaterial', 'deleteKeyMaterial']
+
+function expectedFor(kind: KeyKind, operation: KeyOperation): Outcome {
+  if (USAGE_OPERATIONS.includes(operation)) return CAN_DO[kind].includes(operation) ? 'allowed' : 'InvalidKeyUsage'
+  if (IMPORT_OPERATIONS.includes(operation)) return kind === 'external' ? 'allowed' : 'Rejected.UnsupportedOperation'
+  if (operation === 'createKeyVersion') return kind === 'external' ? 'Rejected.UnsupportedOperation' : 'allowed'
+  // Automatic rotation is for generated AES keys; the others rotate by createKeyVersion only.
+  if (operation === 'updateRotationPolicy') return kind === 'aes' ? 'allowed' : 'Rejected.UnsupportedOperation'
+  return KEY_OPERATION_RULES[operation].Enabled === 'allowed' ? 'allowed' : KEY_OPERATION_RULES[operation].Enabled
+}
+
+describe('every key spec × every operation (Enabled keys)', () => {
+  for (const kind of Object.keys(KEY_KINDS) as KeyKind[]) {
+    describe(KIND_LABEL[kind], () => {
+      for (const { name, operation, call, role } of ROWS) {
+        const expected = expectedFor(kind, operation)
+        it(`${name} → ${expected}`, async () => {
+          const f = await fixture('Enabled', false, kind)
+          const before = await snapshot(f)
+          let result: unknown
+          expect(await outcomeOf(call(f).then((r) => { result = r }))).toBe(expected)
+          if (expected === 'allowed') await checkEffect(operation, f, result, role)
+          else expect(await snapshot(f)).toEqual(before)
+          await closeFixture(f)
         })
       }
     })
@@ -369,9 +586,7 @@ describe('purge', () => {
     await kms.close()
   })
 
-  // BUG (kms.ts `listAliases`): it lists alias records without settling due purges, so an
-  // alias of a key whose window has ended is still listed until something touches the key
-  // (listKeys, in contrast, purges first). Remove `.fails` once listAliases purges due keys.
+  // Regression: listAliases settles due purges first, as listKeys does.
   it('listAliases does not list the alias of a key whose window has ended, even before anything touches the key', async () => {
     const { kms, clock } = await engine()
     const keyId = (await kms.createKey()).keyMetadata.keyId
@@ -382,9 +597,7 @@ describe('purge', () => {
     await kms.close()
   })
 
-  // BUG (kms.ts `createAlias`): same cause — the alias record of a key whose window has
-  // ended still blocks its name (AlreadyExists) until something touches the key, although
-  // updateAlias can already move it and describeKey through it says Forbidden.KeyNotFound.
+  // Regression: the alias name of a key whose window has ended is freed by the due purge.
   it('the alias name of a key whose window has ended is free for createAlias', async () => {
     const { kms, clock } = await engine()
     const doomed = (await kms.createKey()).keyMetadata.keyId
