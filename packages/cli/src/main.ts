@@ -17,6 +17,7 @@ import { init } from './commands/init.js'
 import {
   cancelDeletion, createKey, describeKey, disableKey, enableKey, listKeys, rotate, scheduleDeletion,
 } from './commands/keys.js'
+import { serveAws } from './commands/serve.js'
 import { decrypt, encrypt } from './commands/values.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, describeFailure } from './errors.js'
 import { keystoreDirectory, openKeystore } from './keystore.js'
@@ -24,7 +25,7 @@ import { Output, type Io } from './output.js'
 
 export const COMMANDS: readonly Command[] = [
   init, createKey, listKeys, describeKey, enableKey, disableKey, rotate, scheduleDeletion, cancelDeletion,
-  aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect,
+  aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect, serveAws,
 ]
 
 const GLOBAL_OPTIONS = {
