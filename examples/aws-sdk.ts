@@ -7,13 +7,15 @@
  *    (`aws kms list-keys --endpoint-url <url>`).
  *
  * Code written for AWS KMS runs as is: create a key and an alias, encrypt and decrypt
- * under an encryption context, and envelope-encrypt a document with a data key.
+ * under an encryption context, envelope-encrypt a document with a data key, and sign with
+ * an elliptic-curve key whose signature anyone checks with the public key alone.
  *
  * Run it: `npx tsx --conditions=source examples/aws-sdk.ts`
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createPublicKey, randomBytes, verify } from 'node:crypto'
 import {
-  CreateAliasCommand, CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient, ListAliasesCommand,
+  CreateAliasCommand, CreateKeyCommand, DecryptCommand, EncryptCommand, GenerateDataKeyCommand, GetPublicKeyCommand, KMSClient,
+  ListAliasesCommand, SignCommand,
 } from '@aws-sdk/client-kms'
 import { awsRequestHandler, startAwsKmsServer } from '@strongroom/aws'
 import { Kms } from '@strongroom/core'
@@ -23,6 +25,8 @@ export interface AwsSdkOutcome {
   readonly keyArn: string
   readonly decrypted: string
   readonly document: string
+  /** Whether node:crypto, given only the public key, accepts the signature KMS made. */
+  readonly signatureChecksOut: boolean
   readonly aliasesOverHttp: readonly string[]
 }
 
@@ -50,7 +54,17 @@ async function appCode(client: KMSClient): Promise<Omit<AwsSdkOutcome, 'aliasesO
   const document = Buffer.concat([decipher.update(stored.sealed), decipher.final()]).toString()
   unwrapped.Plaintext!.fill(0)
 
-  return { keyArn: KeyMetadata!.Arn!, decrypted: new TextDecoder().decode(Plaintext), document }
+  // Signing: the private key never leaves KMS; anyone verifies with the public key.
+  const signer = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))
+  const release = new TextEncoder().encode('release 1.4.2')
+  const { Signature } = await client.send(new SignCommand({
+    KeyId: signer.KeyMetadata!.KeyId, Message: release, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256',
+  }))
+  const { PublicKey } = await client.send(new GetPublicKeyCommand({ KeyId: signer.KeyMetadata!.KeyId }))
+  const publicKey = createPublicKey({ key: Buffer.from(PublicKey!), format: 'der', type: 'spki' })
+  const signatureChecksOut = verify('sha256', release, publicKey, Signature!)
+
+  return { keyArn: KeyMetadata!.Arn!, decrypted: new TextDecoder().decode(Plaintext), document, signatureChecksOut }
 }
 
 export async function awsSdkDemo(): Promise<AwsSdkOutcome> {
@@ -75,5 +89,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`key         ${outcome.keyArn}`)
   console.log(`decrypted   "${outcome.decrypted}"`)
   console.log(`envelope    "${outcome.document}"`)
+  console.log(`signature   ${outcome.signatureChecksOut ? 'verified with the public key alone' : 'did not verify'}`)
   console.log(`over HTTP   ${outcome.aliasesOverHttp.join(', ')}`)
 }

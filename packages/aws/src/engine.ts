@@ -19,7 +19,9 @@ export type EngineClient = Pick<Kms,
   | 'scheduleKeyDeletion' | 'cancelKeyDeletion' | 'encrypt' | 'decrypt' | 'reEncrypt' | 'generateDataKey'
   | 'generateDataKeyWithoutPlaintext' | 'createKeyVersion' | 'listKeyVersions' | 'updateRotationPolicy'
   | 'createAlias' | 'updateAlias' | 'deleteAlias' | 'listAliases' | 'listAliasesByKeyId' | 'tagResource'
-  | 'untagResource' | 'listResourceTags' | 'setKeyPolicy' | 'getKeyPolicy'>
+  | 'untagResource' | 'listResourceTags' | 'setKeyPolicy' | 'getKeyPolicy'
+  | 'asymmetricSign' | 'asymmetricVerify' | 'asymmetricEncrypt' | 'asymmetricDecrypt' | 'getPublicKey'
+  | 'generateMac' | 'verifyMac' | 'getParametersForImport' | 'importKeyMaterial' | 'deleteKeyMaterial'>
 
 /** The engine handed to the facade: a `Kms` (or anything shaped like one). */
 export interface Engine extends EngineClient {

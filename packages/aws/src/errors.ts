@@ -48,6 +48,8 @@ export const AWS_ERRORS = {
   IncorrectKeyMaterialException: 400,
   InvalidMarkerException: 400,
   KMSInvalidStateException: 400,
+  KMSInvalidSignatureException: 400,
+  KMSInvalidMacException: 400,
   LimitExceededException: 400,
   MalformedPolicyDocumentException: 400,
   NotFoundException: 400,

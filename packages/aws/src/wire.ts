@@ -98,6 +98,18 @@ export function optionalEnum<T extends string>(input: JsonObject, name: string, 
   return value as T
 }
 
+export function requiredEnum<T extends string>(input: JsonObject, name: string, values: readonly T[]): T {
+  return required(optionalEnum(input, name, values), name)
+}
+
+/** A timestamp member as epoch seconds (JSON 1.1 sends a number, fractions allowed). */
+export function optionalTimestamp(input: JsonObject, name: string): number | undefined {
+  const value = present(input, name)
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw wrongType(name, 'a timestamp (epoch seconds)')
+  return value
+}
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /** A base64 member as bytes. Strict: Buffer's decoder would silently skip bad characters. */

@@ -4,7 +4,7 @@
  * every operation of the AWS KMS API has a row in the operation table.
  */
 import * as sdk from '@aws-sdk/client-kms'
-import { ERROR_CODES, KmsError } from '@strongroom/core'
+import { ERROR_CODES, KmsError, OPERATIONS, type OperationName } from '@strongroom/core'
 import { describe, expect, it } from 'vitest'
 import { AWS_ERRORS, AWS_OPERATIONS, AwsError, ENGINE_ERROR_MAP, toAwsError } from '@strongroom/aws'
 
@@ -54,10 +54,89 @@ describe('error mapping', () => {
   })
 })
 
+/**
+ * Every engine operation and the AWS operations that run on it, or why none does. A new
+ * engine operation fails the test below until it is placed here, so "every engine
+ * operation with an AWS counterpart is mapped" stays true.
+ */
+const ENGINE_COUNTERPARTS: Record<OperationName, readonly string[] | { readonly none: string }> = {
+  createKey: ['CreateKey'],
+  describeKey: ['DescribeKey', 'GetKeyRotationStatus', 'GetKeyLastUsage'],
+  listKeys: ['ListKeys'],
+  updateKeyDescription: ['UpdateKeyDescription'],
+  enableKey: ['EnableKey'],
+  disableKey: ['DisableKey', 'CancelKeyDeletion'],
+  scheduleKeyDeletion: ['ScheduleKeyDeletion'],
+  cancelKeyDeletion: ['CancelKeyDeletion'],
+  setDeletionProtection: { none: 'AWS KMS has no deletion protection' },
+  describeRegions: { none: 'regions are EC2\'s DescribeRegions, not a KMS operation' },
+  encrypt: ['Encrypt'],
+  decrypt: ['Decrypt'],
+  reEncrypt: ['ReEncrypt'],
+  generateDataKey: ['GenerateDataKey'],
+  generateDataKeyWithoutPlaintext: ['GenerateDataKeyWithoutPlaintext'],
+  createKeyVersion: ['RotateKeyOnDemand'],
+  listKeyVersions: ['ListKeyRotations'],
+  describeKeyVersion: { none: 'AWS describes key material only through ListKeyRotations' },
+  updateRotationPolicy: ['EnableKeyRotation', 'DisableKeyRotation'],
+  createAlias: ['CreateAlias'],
+  updateAlias: ['UpdateAlias'],
+  deleteAlias: ['DeleteAlias'],
+  listAliases: ['ListAliases'],
+  listAliasesByKeyId: ['ListAliases'],
+  tagResource: ['TagResource'],
+  untagResource: ['UntagResource'],
+  listResourceTags: ['ListResourceTags'],
+  setKeyPolicy: ['PutKeyPolicy'],
+  getKeyPolicy: ['GetKeyPolicy', 'ListKeyPolicies'],
+  createPolicy: { none: 'identity policies are IAM\'s, not KMS\'s' },
+  updatePolicy: { none: 'identity policies are IAM\'s, not KMS\'s' },
+  getPolicy: { none: 'identity policies are IAM\'s, not KMS\'s' },
+  deletePolicy: { none: 'identity policies are IAM\'s, not KMS\'s' },
+  listPolicies: { none: 'identity policies are IAM\'s, not KMS\'s' },
+  attachPolicy: { none: 'identity policies are IAM\'s, not KMS\'s' },
+  detachPolicy: { none: 'identity policies are IAM\'s, not KMS\'s' },
+  listPoliciesForPrincipal: { none: 'identity policies are IAM\'s, not KMS\'s' },
+  asymmetricSign: ['Sign'],
+  asymmetricVerify: ['Verify'],
+  asymmetricEncrypt: ['Encrypt'],
+  asymmetricDecrypt: ['Decrypt'],
+  getPublicKey: ['GetPublicKey'],
+  generateMac: ['GenerateMac'],
+  verifyMac: ['VerifyMac'],
+  exportDataKey: { none: 'AWS has no re-wrapping of a data key under a caller\'s RSA public key' },
+  generateAndExportDataKey: { none: 'AWS has no data key wrapped under a caller\'s RSA public key (GenerateDataKey\'s Recipient is Nitro Enclaves attestation)' },
+  generateRandom: ['GenerateRandom'],
+  getRandomPassword: { none: 'GetRandomPassword is Secrets Manager\'s, not KMS\'s' },
+  getParametersForImport: ['GetParametersForImport'],
+  importKeyMaterial: ['ImportKeyMaterial'],
+  deleteKeyMaterial: ['DeleteImportedKeyMaterial'],
+}
+
 describe('the operation table', () => {
   const sdkOperations = Object.keys(sdk).filter((name) => /^[A-Z]\w*Command$/.test(name)).map((name) => name.slice(0, -'Command'.length))
 
   it('has a row for every operation of the AWS KMS API, and no others', () => {
     expect(Object.keys(AWS_OPERATIONS).sort()).toEqual(sdkOperations.sort())
+  })
+
+  it('maps every engine operation that has an AWS counterpart', () => {
+    expect(Object.keys(ENGINE_COUNTERPARTS).sort()).toEqual(Object.keys(OPERATIONS).sort())
+    for (const [engine, counterparts] of Object.entries(ENGINE_COUNTERPARTS)) {
+      if (!Array.isArray(counterparts)) continue
+      for (const operation of counterparts as readonly string[]) {
+        const entry = AWS_OPERATIONS[operation]
+        expect(entry !== undefined && 'run' in entry, `${engine} → ${operation}`).toBe(true)
+      }
+    }
+  })
+
+  it('leaves unsupported only what the engine has no counterpart for', () => {
+    const unsupported = Object.entries(AWS_OPERATIONS).filter(([, entry]) => 'unsupported' in entry).map(([operation]) => operation)
+    expect(unsupported.sort()).toEqual([
+      'ConnectCustomKeyStore', 'CreateCustomKeyStore', 'CreateGrant', 'Decapsulate', 'DeleteCustomKeyStore', 'DeriveSharedSecret',
+      'DescribeCustomKeyStores', 'DisconnectCustomKeyStore', 'Encapsulate', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+      'ListGrants', 'ListRetirableGrants', 'ReplicateKey', 'RetireGrant', 'RevokeGrant', 'UpdateCustomKeyStore', 'UpdatePrimaryRegion',
+    ])
   })
 })

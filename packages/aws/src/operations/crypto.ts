@@ -5,7 +5,15 @@
  * ```ts
  * const { CiphertextBlob } = await Encrypt({ KeyId: 'alias/app', Plaintext: 'c2VjcmV0', EncryptionContext: { tenant: 'acme' } }, context)
  * await Decrypt({ CiphertextBlob, EncryptionContext: { tenant: 'acme' } }, context)   // KeyId is optional, as in AWS
+ * await Encrypt({ KeyId: rsaKey, Plaintext, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }, context)   // engine asymmetricEncrypt
  * ```
+ *
+ * As on AWS, Encrypt and Decrypt serve RSA keys too: an `EncryptionAlgorithm` of
+ * `RSAES_OAEP_SHA_1` or `RSAES_OAEP_SHA_256` runs the engine's asymmetricEncrypt /
+ * asymmetricDecrypt (plain RSAES-OAEP ciphertext, which any RSA tool makes from the public
+ * key); Decrypt then needs `KeyId`, and neither takes an encryption context. Without one
+ * (or with `SYMMETRIC_DEFAULT`) the call is symmetric, and an RSA key refuses it with
+ * InvalidKeyUsageException, as AWS does.
  *
  * AWS limits hold here even where the engine is more generous: Plaintext 1–4096 bytes
  * (the engine takes 6 KiB), CiphertextBlob 1–6144, data keys by exactly one of KeySpec or
@@ -19,8 +27,8 @@
  */
 import { KmsError, parseBlob } from '@strongroom/core'
 import { optionalOperation } from '../engine.js'
-import { AwsError, unsupported } from '../errors.js'
-import { AWS_DATA_KEY_SPEC_VALUES, AWS_ENCRYPTION_ALGORITHM_VALUES } from '../specs.js'
+import { AwsError, unsupported, validation } from '../errors.js'
+import { AWS_DATA_KEY_SPEC_VALUES, AWS_ENCRYPTION_ALGORITHM_VALUES, type EngineEncryptionAlgorithm } from '../specs.js'
 import {
   base64, grantTokens, optionalBoolean, optionalEnum, optionalInteger, optionalString, optionalStringList,
   optionalStringMap, requiredBlob, type JsonObject,
@@ -30,13 +38,29 @@ import { keyRef } from './members.js'
 
 const PLAINTEXT_MAX = 4096
 const CIPHERTEXT_MAX = 6144
+/** The longest ciphertext the engine's asymmetricDecrypt takes; every RSA ciphertext (≤ 512 bytes) is shorter. */
+const ENGINE_RSA_CIPHERTEXT_MAX = 1024
 const SYMMETRIC_DEFAULT = 'SYMMETRIC_DEFAULT'
 
-/** Symmetric keys take only SYMMETRIC_DEFAULT; another AWS algorithm names a key type this key is not. */
-function encryptionAlgorithm(input: JsonObject, name: string): void {
+/** The RSAES-OAEP algorithm a request names, if any; `undefined` means symmetric (absent or SYMMETRIC_DEFAULT). */
+function encryptionAlgorithm(input: JsonObject, name: string): EngineEncryptionAlgorithm | undefined {
   const algorithm = optionalEnum(input, name, AWS_ENCRYPTION_ALGORITHM_VALUES)
-  if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
-    throw new AwsError('InvalidKeyUsageException', `${name} ${algorithm} is not supported by symmetric encryption keys; use SYMMETRIC_DEFAULT`)
+  if (algorithm === undefined || algorithm === SYMMETRIC_DEFAULT) return undefined
+  // No key here is an SM2 key, so SM2PKE is incompatible with every one of them, as AWS would answer.
+  if (algorithm === 'SM2PKE') throw new AwsError('InvalidKeyUsageException', `${name} SM2PKE needs an SM2 key; this engine has none`)
+  return algorithm
+}
+
+/** Symmetric only (ReEncrypt): the engine re-encrypts symmetric ciphertexts only. */
+function symmetricOnly(input: JsonObject, name: string): void {
+  const algorithm = encryptionAlgorithm(input, name)
+  if (algorithm !== undefined) throw unsupported(`${name} ${algorithm}: ReEncrypt with RSA keys is not supported; Decrypt, then Encrypt`)
+}
+
+/** An encryption context only binds symmetric ciphertexts; AWS does not take one with RSA keys. */
+function noContextForRsa(encryptionContext: Readonly<Record<string, string>> | undefined): void {
+  if (encryptionContext !== undefined && Object.keys(encryptionContext).length > 0) {
+    throw validation('EncryptionContext is supported only with symmetric encryption keys (SYMMETRIC_DEFAULT), not with RSAES_OAEP algorithms')
   }
 }
 
@@ -46,16 +70,16 @@ function noRecipient(input: JsonObject): void {
   }
 }
 
-function dryRun(input: JsonObject): boolean {
+export function dryRun(input: JsonObject): boolean {
   return optionalBoolean(input, 'DryRun') === true
 }
 
-function dryRunSucceeded(): AwsError {
+export function dryRunSucceeded(): AwsError {
   return new AwsError('DryRunOperationException', 'The request would have succeeded, but the DryRun option is set.')
 }
 
 /** Wipes every buffer, whatever happens to the operation. */
-function wiping<T>(buffers: readonly (Uint8Array | undefined)[], work: () => Promise<T>): Promise<T> {
+export function wiping<T>(buffers: readonly (Uint8Array | undefined)[], work: () => Promise<T>): Promise<T> {
   return work().finally(() => {
     for (const b of buffers) b?.fill(0)
   })
@@ -67,8 +91,15 @@ export const Encrypt: Operation = async (input, { client, names }) => {
   return wiping([plaintext], async () => {
     const encryptionContext = optionalStringMap(input, 'EncryptionContext')
     grantTokens(input)
-    encryptionAlgorithm(input, 'EncryptionAlgorithm')
+    const algorithm = encryptionAlgorithm(input, 'EncryptionAlgorithm')
     const isDryRun = dryRun(input)
+    if (algorithm !== undefined) {
+      noContextForRsa(encryptionContext)
+      if (typeof client.asymmetricEncrypt !== 'function') throw unsupported('RSA encryption is not supported by this engine')
+      const result = await client.asymmetricEncrypt({ keyId, algorithm, plaintext })
+      if (isDryRun) throw dryRunSucceeded()
+      return { CiphertextBlob: base64(result.ciphertextBlob), KeyId: names.keyArn(result.keyId), EncryptionAlgorithm: algorithm }
+    }
     const result = await client.encrypt({ keyId, plaintext, ...(encryptionContext === undefined ? {} : { encryptionContext }) })
     if (isDryRun) throw dryRunSucceeded()
     return { CiphertextBlob: base64(result.ciphertextBlob), KeyId: names.keyArn(result.keyId), EncryptionAlgorithm: SYMMETRIC_DEFAULT }
@@ -86,9 +117,31 @@ async function expectedKeyId(ref: string, { client, names }: OperationContext): 
 }
 
 /**
+ * RSA decryption: AWS requires the KeyId (an RSA ciphertext does not name its key). A
+ * ciphertext longer than the engine takes is longer than any RSA ciphertext, so it is
+ * replaced by one byte that no key decrypts: every check still runs, and the answer is
+ * InvalidCiphertextException, as on AWS.
+ */
+async function decryptRsa(
+  algorithm: EngineEncryptionAlgorithm, keyIdMember: string | undefined, ciphertextBlob: Uint8Array,
+  encryptionContext: Readonly<Record<string, string>> | undefined, isDryRun: boolean, { client, names }: OperationContext,
+): Promise<JsonObject> {
+  if (keyIdMember === undefined) throw validation(`KeyId is required to decrypt with EncryptionAlgorithm ${algorithm} (an asymmetric KMS key)`)
+  noContextForRsa(encryptionContext)
+  if (typeof client.asymmetricDecrypt !== 'function') throw unsupported('RSA decryption is not supported by this engine')
+  const ciphertext = ciphertextBlob.length > ENGINE_RSA_CIPHERTEXT_MAX ? new Uint8Array(1) : ciphertextBlob
+  const result = await client.asymmetricDecrypt({ keyId: names.keyRef(keyIdMember), algorithm, ciphertextBlob: ciphertext })
+  return wiping([result.plaintext], async () => {
+    if (isDryRun) throw dryRunSucceeded()
+    return { KeyId: names.keyArn(result.keyId), Plaintext: base64(result.plaintext), EncryptionAlgorithm: algorithm }
+  })
+}
+
+/**
  * Decrypt needs only the blob (it names its key); a KeyId, when given, must be the key
  * the blob was encrypted under, else IncorrectKeyException — checked before decrypting,
- * as AWS does, from the blob's header (which decryption then authenticates).
+ * as AWS does, from the blob's header (which decryption then authenticates). With an
+ * RSAES_OAEP algorithm it is RSA decryption under the KeyId.
  */
 export const Decrypt: Operation = async (input, context) => {
   const { client, names } = context
@@ -96,11 +149,12 @@ export const Decrypt: Operation = async (input, context) => {
   const encryptionContext = optionalStringMap(input, 'EncryptionContext')
   const keyIdMember = optionalString(input, 'KeyId', 1, 2048)
   grantTokens(input)
-  encryptionAlgorithm(input, 'EncryptionAlgorithm')
+  const algorithm = encryptionAlgorithm(input, 'EncryptionAlgorithm')
   noRecipient(input)
   const isDryRun = dryRun(input)
   const ignoreCiphertext = optionalStringList(input, 'DryRunModifiers', 10, 1, 64)?.includes('IGNORE_CIPHERTEXT') === true
   try {
+    if (algorithm !== undefined) return await decryptRsa(algorithm, keyIdMember, ciphertextBlob, encryptionContext, isDryRun, context)
     if (keyIdMember !== undefined) {
       const expected = await expectedKeyId(keyIdMember, context)
       const blobKeyId = parseBlob(ciphertextBlob)?.keyId
@@ -129,8 +183,8 @@ export const ReEncrypt: Operation = async (input, { client, names }) => {
   const sourceRef = optionalString(input, 'SourceKeyId', 1, 2048)
   const destinationKeyId = keyRef(input, names, 'DestinationKeyId')
   const destinationEncryptionContext = optionalStringMap(input, 'DestinationEncryptionContext')
-  encryptionAlgorithm(input, 'SourceEncryptionAlgorithm')
-  encryptionAlgorithm(input, 'DestinationEncryptionAlgorithm')
+  symmetricOnly(input, 'SourceEncryptionAlgorithm')
+  symmetricOnly(input, 'DestinationEncryptionAlgorithm')
   grantTokens(input)
   const isDryRun = dryRun(input)
   optionalStringList(input, 'DryRunModifiers', 10, 1, 64)

@@ -7,7 +7,7 @@
  *
  * ```ts
  * const entry = AWS_OPERATIONS['Encrypt']          // { run: Encrypt }
- * AWS_OPERATIONS['Sign']                           // { unsupported: 'asymmetric keys …' }
+ * AWS_OPERATIONS['CreateGrant']                    // { unsupported: 'grants are not supported' }
  * ```
  *
  * A target that is not an AWS KMS operation at all is UnknownOperationException (see
@@ -15,7 +15,9 @@
  */
 import type { OperationEntry } from './context.js'
 import { CreateAlias, DeleteAlias, ListAliases, UpdateAlias } from './aliases.js'
+import { GenerateMac, GetPublicKey, Sign, Verify, VerifyMac } from './asymmetric.js'
 import { Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateRandom, ReEncrypt } from './crypto.js'
+import { DeleteImportedKeyMaterial, GetParametersForImport, ImportKeyMaterial } from './import.js'
 import {
   CancelKeyDeletion, CreateKey, DescribeKey, DisableKey, EnableKey, ListKeys, ScheduleKeyDeletion, UpdateKeyDescription,
 } from './keys.js'
@@ -23,14 +25,14 @@ import { DisableKeyRotation, EnableKeyRotation, GetKeyRotationStatus, ListKeyRot
 import { GetKeyLastUsage, GetKeyPolicy, ListKeyPolicies, PutKeyPolicy } from './policies.js'
 import { ListResourceTags, TagResource, UntagResource } from './tags.js'
 
-const ASYMMETRIC = 'asymmetric keys are not supported yet (engine: asymmetricSign / asymmetricVerify / getPublicKey)'
-const MAC = 'HMAC keys are not supported yet (engine: generateMac / verifyMac)'
-const IMPORT = 'importing key material is not supported yet (engine: getParametersForImport / importKeyMaterial / deleteKeyMaterial)'
+const DATA_KEY_PAIRS = 'data key pairs are not supported (the engine makes symmetric data keys only)'
 const GRANTS = 'grants are not supported'
 const CUSTOM_KEY_STORES = 'custom key stores (CloudHSM, external) are not supported'
 const MULTI_REGION = 'multi-Region keys are not supported'
 const KEY_AGREEMENT = 'key agreement and KEM keys are not supported'
 
+/** GetPublicKey of a symmetric or HMAC key is an UnsupportedOperationException on AWS (the engine: InvalidKeyUsage). */
+const PUBLIC_KEY_ERRORS = { InvalidKeyUsage: 'UnsupportedOperationException' } as const
 /** A bad tag is a TagException in the tag operations, as on AWS. */
 const TAG_ERRORS = { InvalidParameter: 'TagException' } as const
 /** A policy the engine refuses is a MalformedPolicyDocumentException (the key reference is checked before the engine sees it). */
@@ -55,6 +57,16 @@ export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   GenerateDataKey: { run: GenerateDataKey },
   GenerateDataKeyWithoutPlaintext: { run: GenerateDataKeyWithoutPlaintext },
   GenerateRandom: { run: GenerateRandom, needs: 'generateRandom' },
+  // Asymmetric and HMAC keys (Encrypt and Decrypt above serve RSA keys too)
+  Sign: { run: Sign, needs: 'asymmetricSign' },
+  Verify: { run: Verify, needs: 'asymmetricVerify' },
+  GetPublicKey: { run: GetPublicKey, needs: 'getPublicKey', errors: PUBLIC_KEY_ERRORS },
+  GenerateMac: { run: GenerateMac, needs: 'generateMac' },
+  VerifyMac: { run: VerifyMac, needs: 'verifyMac' },
+  // Importing key material
+  GetParametersForImport: { run: GetParametersForImport, needs: 'getParametersForImport' },
+  ImportKeyMaterial: { run: ImportKeyMaterial, needs: 'importKeyMaterial' },
+  DeleteImportedKeyMaterial: { run: DeleteImportedKeyMaterial, needs: 'deleteKeyMaterial' },
   // Rotation
   EnableKeyRotation: { run: EnableKeyRotation },
   DisableKeyRotation: { run: DisableKeyRotation },
@@ -75,17 +87,9 @@ export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   ListKeyPolicies: { run: ListKeyPolicies },
   GetKeyLastUsage: { run: GetKeyLastUsage },
 
-  // Not available yet: each answers UnsupportedOperationException with its reason.
-  GenerateDataKeyPair: { unsupported: ASYMMETRIC },
-  GenerateDataKeyPairWithoutPlaintext: { unsupported: ASYMMETRIC },
-  Sign: { unsupported: ASYMMETRIC },
-  Verify: { unsupported: ASYMMETRIC },
-  GetPublicKey: { unsupported: ASYMMETRIC },
-  GenerateMac: { unsupported: MAC },
-  VerifyMac: { unsupported: MAC },
-  GetParametersForImport: { unsupported: IMPORT },
-  ImportKeyMaterial: { unsupported: IMPORT },
-  DeleteImportedKeyMaterial: { unsupported: IMPORT },
+  // Not available: each answers UnsupportedOperationException with its reason.
+  GenerateDataKeyPair: { unsupported: DATA_KEY_PAIRS },
+  GenerateDataKeyPairWithoutPlaintext: { unsupported: DATA_KEY_PAIRS },
   CreateGrant: { unsupported: GRANTS },
   ListGrants: { unsupported: GRANTS },
   ListRetirableGrants: { unsupported: GRANTS },

@@ -7,6 +7,11 @@
  * // { KeyMetadata: { KeyId, Arn, KeySpec: 'SYMMETRIC_DEFAULT', KeyState: 'Enabled', … } }
  * ```
  *
+ * CreateKey makes the specs both sides have (SYMMETRIC_DEFAULT, RSA_2048/3072/4096,
+ * ECC_NIST_P256, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519, HMAC_256/384/512) with the usages
+ * AWS allows for them; an AWS spec or usage the engine lacks is UnsupportedOperationException,
+ * a combination AWS itself refuses is ValidationException.
+ *
  * Where AWS and the reference model differ, these speak AWS: deletion windows are 7–30
  * days (default 30), and a cancelled deletion leaves the key Disabled.
  */
@@ -15,8 +20,8 @@ import { unsupported, validation } from '../errors.js'
 import type { AwsNames } from '../names.js'
 import { pageAfter, truncation } from '../pagination.js'
 import {
-  AWS_KEY_SPEC_VALUES, AWS_KEY_USAGE_VALUES, AWS_ORIGINS, AWS_ORIGIN_VALUES, awsKeySpec, awsKeyUsage, awsOrigin,
-  engineKeySpec, engineKeyUsage,
+  AWS_KEY_SPEC_VALUES, AWS_KEY_USAGE_VALUES, AWS_ORIGINS, AWS_ORIGIN_VALUES, awsAllowsUsage, awsKeySpec, awsKeyUsage, awsOrigin,
+  engineKeySpec, engineKeyUsage, isLegacySpec, keyAlgorithms,
 } from '../specs.js'
 import {
   epochSeconds, grantTokens, optionalBoolean, optionalEnum, optionalInteger, optionalString, requiredString, type JsonObject,
@@ -26,9 +31,14 @@ import { KEY_ID_MAX, keyRef, tagsParam } from './members.js'
 
 const DESCRIPTION_MAX = 8192
 
-/** An engine key's metadata in AWS's shape. `KeyId` is the bare id here, as AWS returns it; `Arn` is the ARN. */
+/**
+ * An engine key's metadata in AWS's shape. `KeyId` is the bare id here, as AWS returns it;
+ * `Arn` is the ARN. The algorithm lists follow the key's spec and usage; keys with
+ * imported material report their `ExpirationModel` (and `ValidTo`) once material is in.
+ */
 export function awsKeyMetadata(m: KeyMetadata, names: AwsNames): JsonObject {
   const spec = awsKeySpec(m.keySpec)
+  const hasMaterial = m.primaryKeyVersion !== undefined
   return {
     AWSAccountId: names.account,
     KeyId: m.keyId,
@@ -39,24 +49,29 @@ export function awsKeyMetadata(m: KeyMetadata, names: AwsNames): JsonObject {
     KeyUsage: awsKeyUsage(m.keyUsage),
     KeyState: m.keyState,
     ...(m.deleteDate === undefined ? {} : { DeletionDate: epochSeconds(m.deleteDate) }),
+    ...(m.origin === 'EXTERNAL' && m.materialExpireTime !== undefined ? { ValidTo: epochSeconds(m.materialExpireTime) } : {}),
     Origin: awsOrigin(m.origin),
+    ...(m.origin === 'EXTERNAL' && hasMaterial
+      ? { ExpirationModel: m.materialExpireTime === undefined ? 'KEY_MATERIAL_DOES_NOT_EXPIRE' : 'KEY_MATERIAL_EXPIRES' }
+      : {}),
     KeyManager: 'CUSTOMER',
-    CustomerMasterKeySpec: spec?.aws ?? m.keySpec,
-    KeySpec: spec?.aws ?? m.keySpec,
-    ...(spec?.encryptionAlgorithms === undefined ? {} : { EncryptionAlgorithms: spec.encryptionAlgorithms }),
+    ...(isLegacySpec(spec) ? { CustomerMasterKeySpec: spec } : {}),
+    KeySpec: spec,
+    ...keyAlgorithms(m.keySpec, m.keyUsage),
     MultiRegion: false,
     // The engine's key version is what AWS calls key material: one per rotation.
-    ...(m.primaryKeyVersion === undefined ? {} : { CurrentKeyMaterialId: m.primaryKeyVersion }),
+    ...(hasMaterial ? { CurrentKeyMaterialId: m.primaryKeyVersion } : {}),
   }
 }
 
 /**
- * The key id behind a reference, for answers that must name the key after a change. A
- * key id or ARN names it already; an alias needs a describe, and since the change has
- * been made by then, a failed describe (e.g. a principal without DescribeKey) must not
- * turn success into an error: the answer then omits what it could not learn.
+ * The key id (and metadata) behind a reference, for answers that must name the key or its
+ * state around a change. A key id or ARN names it already; an alias needs a describe. A
+ * failed describe (e.g. a principal without DescribeKey) must not turn the change's success
+ * into an error, nor stop a change the principal may make: the answer then omits what it
+ * could not learn.
  */
-async function describeAfter(context: OperationContext, ref: string): Promise<{ keyId?: string; metadata?: KeyMetadata }> {
+export async function describeQuietly(context: OperationContext, ref: string): Promise<{ keyId?: string; metadata?: KeyMetadata }> {
   const parsed = context.names.parse(ref)
   try {
     const metadata = (await context.client.describeKey({ keyId: context.names.keyRef(ref) })).keyMetadata
@@ -86,12 +101,15 @@ export const CreateKey: Operation = async (input, { client, names }) => {
   const tags = tagsParam(input, false)
 
   const engineSpec = engineKeySpec(awsSpec)
-  if (engineSpec === undefined) throw unsupported(`KeySpec ${awsSpec} is not supported yet; this engine creates SYMMETRIC_DEFAULT keys`)
+  if (engineSpec === undefined) throw unsupported(`KeySpec ${awsSpec} is not supported by this engine`)
+  if (!awsAllowsUsage(awsSpec, usage)) throw validation(`KeyUsage ${usage} is not compatible with KeySpec ${awsSpec}`)
   const engineUsage = engineKeyUsage(usage)
-  if (engineUsage === undefined || awsKeySpec(engineSpec)?.usage !== usage) {
-    throw validation(`KeyUsage ${usage} is not compatible with KeySpec ${awsSpec}`)
-  }
+  if (engineUsage === undefined) throw unsupported(`KeyUsage ${usage} is not supported by this engine`)
   if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL') throw unsupported(`Origin ${origin} is not supported`)
+  // The engine imports material into symmetric keys only; AWS also into HMAC and asymmetric keys.
+  if (origin === 'EXTERNAL' && awsSpec !== 'SYMMETRIC_DEFAULT') {
+    throw unsupported(`Origin EXTERNAL is supported for SYMMETRIC_DEFAULT keys only, not ${awsSpec}`)
+  }
 
   const { keyMetadata } = await client.createKey({
     keySpec: engineSpec, keyUsage: engineUsage, origin: AWS_ORIGINS[origin],
@@ -145,7 +163,7 @@ export const ScheduleKeyDeletion: Operation = async (input, context) => {
   const keyId = context.names.keyRef(ref)
   const days = optionalInteger(input, 'PendingWindowInDays', 7, 30) ?? 30
   await context.client.scheduleKeyDeletion({ keyId, pendingWindowInDays: days })
-  const after = await describeAfter(context, ref)
+  const after = await describeQuietly(context, ref)
   return {
     ...(after.keyId === undefined ? {} : { KeyId: context.names.keyArn(after.keyId) }),
     ...(after.metadata?.deleteDate === undefined ? {} : { DeletionDate: epochSeconds(after.metadata.deleteDate) }),
@@ -169,6 +187,6 @@ export const CancelKeyDeletion: Operation = async (input, context) => {
   } catch (error) {
     if (!KmsError.is(error, 'Rejected.InvalidState')) throw error
   }
-  const after = await describeAfter(context, ref)
+  const after = await describeQuietly(context, ref)
   return after.keyId === undefined ? {} : { KeyId: context.names.keyArn(after.keyId) }
 }

@@ -21,9 +21,11 @@
 import type { KeyVersion } from '@strongroom/core'
 import { unsupported } from '../errors.js'
 import { pageOfList, truncation } from '../pagination.js'
-import { epochSeconds, optionalEnum, optionalInteger, optionalString } from '../wire.js'
+import { awsKeySpec } from '../specs.js'
+import { epochSeconds, optionalEnum, optionalInteger, optionalString, requiredString } from '../wire.js'
 import type { Operation, OperationContext } from './context.js'
-import { keyRef } from './members.js'
+import { describeQuietly } from './keys.js'
+import { KEY_ID_MAX, keyRef } from './members.js'
 
 const DAY_SECONDS = 86_400
 const ENGINE_MAX_ROTATION_DAYS = 365
@@ -61,9 +63,21 @@ export const GetKeyRotationStatus: Operation = async (input, { client, names }) 
   }
 }
 
-export const RotateKeyOnDemand: Operation = async (input, { client, names }) => {
-  const { keyVersion } = await client.createKeyVersion({ keyId: keyRef(input, names) })
-  return { KeyId: names.keyArn(keyVersion.keyId) }
+/**
+ * AWS rotates symmetric encryption keys only: an asymmetric key's public key, and an HMAC
+ * key's MACs, must not change under code that relies on them. The engine would make a new
+ * version of those too, so the key is described first and refused as AWS does (when the
+ * caller may not describe it, the engine's own rules decide).
+ */
+export const RotateKeyOnDemand: Operation = async (input, context) => {
+  const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
+  const { metadata } = await describeQuietly(context, ref)
+  const spec = metadata === undefined ? undefined : awsKeySpec(metadata.keySpec)
+  if (spec !== undefined && spec !== 'SYMMETRIC_DEFAULT') {
+    throw unsupported(`RotateKeyOnDemand rotates symmetric encryption keys only, not ${spec} keys`)
+  }
+  const { keyVersion } = await context.client.createKeyVersion({ keyId: context.names.keyRef(ref) })
+  return { KeyId: context.names.keyArn(keyVersion.keyId) }
 }
 
 /** Every version of a key, oldest first (at most 1000, so a few engine pages). */
@@ -78,7 +92,7 @@ async function allVersions({ client }: OperationContext, keyId: string): Promise
 
 export const ListKeyRotations: Operation = async (input, context) => {
   const keyId = keyRef(input, context.names)
-  // ALL_KEY_MATERIAL concerns imported material, which this engine cannot import yet: both list the rotations.
+  // ALL_KEY_MATERIAL adds imported material on AWS; an EXTERNAL key here has its one material and no rotations, so both list the rotations.
   optionalEnum(input, 'IncludeKeyMaterial', ['ALL_KEY_MATERIAL', 'ROTATIONS_ONLY'])
   const limit = optionalInteger(input, 'Limit', 1, 1000) ?? 100
   const marker = optionalString(input, 'Marker', 1, 1024)
