@@ -70,14 +70,16 @@ export const OPERATIONS = {
 export type OperationName = keyof typeof OPERATIONS
 
 export class Call implements AuditEntry {
-  keyId?: string
-  keyVersionId?: string
-  sourceKeyId?: string
-  aliasName?: string
-  encryptionContext?: EncryptionContext
+  // `declare`: set only when known, so constructing a Call defines just the fields below
+  // (one Call per engine call: its construction is on the hot path).
+  declare keyId?: string
+  declare keyVersionId?: string
+  declare sourceKeyId?: string
+  declare aliasName?: string
+  declare encryptionContext?: EncryptionContext
   /** A cryptographic use of the key (moves its last-used date). */
-  keyUse?: boolean
-  errorCode?: string
+  declare keyUse?: boolean
+  declare errorCode?: string
   /** The record was committed with the call's state change; nothing more to append. */
   audited = false
 

@@ -132,11 +132,15 @@ export class KeyEntry {
     const { scratch } = context
     // Each blob owns its ArrayBuffer: callers may transfer it (postMessage, Electron IPC).
     const blob = new Uint8Array(plaintext.length + BLOB_OVERHEAD)
-    blob.set(epoch.header, 0)
     const nonce = context.random.fill(scratch.nonce)
-    blob.set(nonce, BLOB_NONCE_OFFSET)
-    const header = blob.subarray(0, BLOB_HEADER_LENGTH)
-    context.crypto.aesGcmEncrypt(epoch.subkey, nonce, plaintext, scratch.aadFor(header, encodedContext), blob.subarray(BLOB_HEADER_LENGTH))
+    // AAD = header ‖ context, assembled in scratch from the epoch's header template and the
+    // nonce (no views of the blob needed), then the header is copied into the blob once.
+    const aad = scratch.aad
+    aad.set(epoch.header, 0)
+    aad.set(nonce, BLOB_NONCE_OFFSET)
+    aad.set(encodedContext, BLOB_HEADER_LENGTH)
+    blob.set(aad.subarray(0, BLOB_HEADER_LENGTH), 0)
+    context.crypto.aesGcmEncrypt(epoch.subkey, nonce, plaintext, aad.subarray(0, BLOB_HEADER_LENGTH + encodedContext.length), blob.subarray(BLOB_HEADER_LENGTH))
     return { blob, keyVersionId: epoch.keyVersionId }
   }
 

@@ -1217,15 +1217,19 @@ export class Kms {
       '; for larger data use envelope encryption: generateDataKey, encrypt locally, keep only the wrapped data key')
     const context = encodeEncryptionContext(request.encryptionContext)
     if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
-    const seal = (entry: KeyEntry): api.EncryptResponse => {
-      const { blob, keyVersionId } = entry.seal(plaintext, context, this.#material)
-      call.keyVersionId = keyVersionId
-      call.keyUse = true
-      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
-    }
+    // No closure here: one per call would be garbage on the hottest path.
     const cached = this.#useCached(call, request.keyId, 'encrypt')
-    return cached !== undefined ? seal(cached) : this.#use(call, request.keyId, 'encrypt').then(seal)
+    if (cached !== undefined) return this.#sealed(call, cached, plaintext, context)
+    return this.#use(call, request.keyId, 'encrypt').then((entry) => this.#sealed(call, entry, plaintext, context))
   }
+
+  #sealed(call: Call, entry: KeyEntry, plaintext: Uint8Array, context: Uint8Array): api.EncryptResponse {
+    const { blob, keyVersionId } = entry.seal(plaintext, context, this.#material)
+    call.keyVersionId = keyVersionId
+    call.keyUse = true
+    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
+  }
+
 
   /** Opens a blob and returns the key it belongs to; every failure to authenticate is InvalidCiphertext. */
   async #open(call: Call, blob: Uint8Array, context: Uint8Array, operation: 'decrypt' | 'reEncrypt' | 'exportDataKey', action: string, expectedKeyId?: string): Promise<Opened> {
@@ -1257,16 +1261,18 @@ export class Kms {
     const blob = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 0, Number.MAX_SAFE_INTEGER)
     const context = encodeEncryptionContext(request.encryptionContext)
     if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
-    const respond = ({ entry, keyVersionId, plaintext }: Opened): api.DecryptResponse => {
-      call.keyVersionId = keyVersionId
-      call.keyUse = true
-      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, plaintext }
-    }
     const parsed = parseBlob(blob)
     const cached = parsed === undefined ? undefined : this.#useCached(call, parsed.keyId, 'decrypt', true)
-    if (cached !== undefined) return respond(this.#openWith(cached, parsed!, context))
-    return this.#open(call, blob, context, 'decrypt', 'Decrypt').then(respond)
+    if (cached !== undefined) return this.#decrypted(call, this.#openWith(cached, parsed!, context))
+    return this.#open(call, blob, context, 'decrypt', 'Decrypt').then((opened) => this.#decrypted(call, opened))
   }
+
+  #decrypted(call: Call, { entry, keyVersionId, plaintext }: Opened): api.DecryptResponse {
+    call.keyVersionId = keyVersionId
+    call.keyUse = true
+    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, plaintext }
+  }
+
 
   /**
    * Decrypts and re-encrypts under `destinationKeyId` inside the engine; the plaintext never
