@@ -16,7 +16,7 @@ import {
   BLOB_EPOCH_LENGTH, BLOB_HEADER_LENGTH, BLOB_NONCE_LENGTH, BLOB_NONCE_OFFSET, BLOB_OVERHEAD, MESSAGES_PER_EPOCH,
   algorithmForMaterial, deriveEpochSubkey, writeBlobHeader, type ParsedBlob,
 } from './blob.js'
-import { uuidToBytes, wipe } from './bytes.js'
+import { fromBase64, uuidToBytes, wipe } from './bytes.js'
 import { MAX_ENCRYPTION_CONTEXT_BYTES } from './context.js'
 import { KmsError } from './errors.js'
 import { primaryVersion, type KeyRecord, type KeyVersionRecord } from './key-record.js'
@@ -70,6 +70,7 @@ export class KeyEntry {
   /** Per version, most recently used first. */
   #subkeys: Map<string, DecryptSubkey[]>
   #epoch: EncryptEpoch | undefined
+  readonly #publicKeys = new Map<string, Uint8Array>()
 
   constructor(record: KeyRecord, revision: number, previous?: KeyEntry) {
     this.record = record
@@ -95,6 +96,17 @@ export class KeyEntry {
 
   version(keyVersionId: string): KeyVersionRecord | undefined {
     return this.record.versions.find((v) => v.keyVersionId === keyVersionId)
+  }
+
+  /** The version's public key (SubjectPublicKeyInfo DER), decoded once. */
+  publicKey(version: KeyVersionRecord): Uint8Array {
+    let key = this.#publicKeys.get(version.keyVersionId)
+    if (key === undefined) {
+      key = fromBase64(version.publicKey ?? '')
+      if (key === undefined || key.length === 0) throw new KmsError('CorruptRecord', `key ${this.record.keyId} version ${version.keyVersionId} has no readable public key`)
+      this.#publicKeys.set(version.keyVersionId, key)
+    }
+    return key
   }
 
   /** The version's unwrapped material (cached; the caller must not keep or wipe it). */

@@ -1735,7 +1735,7 @@ export class Kms {
 
   async #asymmetricSign(call: Call, request: api.AsymmetricSignRequest): Promise<api.AsymmetricSignResponse> {
     requestObject(request, 'asymmetricSign')
-    const entry = await this.#use(call, request.keyId, 'asymmetricSign')
+    const entry = this.#useCached(call, request.keyId, 'asymmetricSign') ?? await this.#use(call, request.keyId, 'asymmetricSign')
     const spec = entry.record.keySpec as AsymmetricKeySpec
     const algorithm = oneOf(request.algorithm, 'algorithm', signingAlgorithms(spec))
     const { input, isDigest } = this.#signingInput(request, algorithm)
@@ -1749,14 +1749,14 @@ export class Kms {
 
   async #asymmetricVerify(call: Call, request: api.AsymmetricVerifyRequest): Promise<api.AsymmetricVerifyResponse> {
     requestObject(request, 'asymmetricVerify')
-    const entry = await this.#use(call, request.keyId, 'asymmetricVerify')
+    const entry = this.#useCached(call, request.keyId, 'asymmetricVerify') ?? await this.#use(call, request.keyId, 'asymmetricVerify')
     const spec = entry.record.keySpec as AsymmetricKeySpec
     const algorithm = oneOf(request.algorithm, 'algorithm', signingAlgorithms(spec))
     const { input, isDigest } = this.#signingInput(request, algorithm)
     const signature = bytesParam(request.value, 'value', 1, 1024)
     const version = this.#version(entry, request.keyVersionId)
     call.keyVersionId = version.keyVersionId
-    const publicKey = fromBase64(version.publicKey!)!
+    const publicKey = entry.publicKey(version)
     const value = this.#cryptoCall('asymmetricVerify', () => this.#material.crypto.verify(spec, algorithm, publicKey, input, isDigest, signature))
     call.keyUse = true
     return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, value }
@@ -1764,13 +1764,13 @@ export class Kms {
 
   async #asymmetricEncrypt(call: Call, request: api.AsymmetricEncryptRequest): Promise<api.AsymmetricEncryptResponse> {
     requestObject(request, 'asymmetricEncrypt')
-    const entry = await this.#use(call, request.keyId, 'asymmetricEncrypt')
+    const entry = this.#useCached(call, request.keyId, 'asymmetricEncrypt') ?? await this.#use(call, request.keyId, 'asymmetricEncrypt')
     const spec = entry.record.keySpec as AsymmetricKeySpec
     const algorithm = oneOf(request.algorithm, 'algorithm', encryptionAlgorithms(spec))
     const plaintext = bytesParam(request.plaintext, 'plaintext', 1, rsaOaepMaxPlaintextLength(spec, algorithm), ` (the most ${algorithm} takes with ${spec})`)
     const version = this.#version(entry, request.keyVersionId)
     call.keyVersionId = version.keyVersionId
-    const publicKey = fromBase64(version.publicKey!)!
+    const publicKey = entry.publicKey(version)
     const ciphertextBlob = this.#cryptoCall('asymmetricEncrypt', () => this.#material.crypto.rsaEncrypt(spec, algorithm, publicKey, plaintext))
     call.keyUse = true
     return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, ciphertextBlob }
@@ -1778,7 +1778,7 @@ export class Kms {
 
   async #asymmetricDecrypt(call: Call, request: api.AsymmetricDecryptRequest): Promise<api.AsymmetricDecryptResponse> {
     requestObject(request, 'asymmetricDecrypt')
-    const entry = await this.#use(call, request.keyId, 'asymmetricDecrypt')
+    const entry = this.#useCached(call, request.keyId, 'asymmetricDecrypt') ?? await this.#use(call, request.keyId, 'asymmetricDecrypt')
     const spec = entry.record.keySpec as AsymmetricKeySpec
     const algorithm = oneOf(request.algorithm, 'algorithm', encryptionAlgorithms(spec))
     const ciphertext = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 1, 1024)

@@ -115,8 +115,23 @@ function matchesSpec(key: KeyObject, spec: AsymmetricKeySpec): boolean {
   return key.asymmetricKeyType === 'rsa' && key.asymmetricKeyDetails?.modulusLength === rsaModulusBits(spec)
 }
 
+/**
+ * The last KeyObject parsed from each byte array: callers (the engine) pass the same array
+ * for the same key every time, so this avoids even hashing the DER (a few µs for an RSA
+ * key). The entry keeps a copy of the bytes and is used only while they still match.
+ */
+const byArray = new WeakMap<Uint8Array, { readonly spec: AsymmetricKeySpec; readonly kind: 'private' | 'public'; readonly der: Buffer; readonly key: KeyObject }>()
+
 /** The KeyObject of a PKCS#8 (`private`) or SPKI (`public`) DER of `spec`; RangeError if it is not one. */
 function keyObject(kind: 'private' | 'public', spec: AsymmetricKeySpec, der: Uint8Array): KeyObject {
+  const known = byArray.get(der)
+  if (known !== undefined && known.spec === spec && known.kind === kind && known.der.equals(der)) return known.key
+  const key = parsedKeyObject(kind, spec, der)
+  byArray.set(der, { spec, kind, der: Buffer.from(der), key })
+  return key
+}
+
+function parsedKeyObject(kind: 'private' | 'public', spec: AsymmetricKeySpec, der: Uint8Array): KeyObject {
   const id = `${spec} ${kind} ${createHash('sha256').update(der).digest('base64')}`
   const cached = keyCache.get(id)
   if (cached !== undefined) {
