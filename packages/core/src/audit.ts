@@ -94,6 +94,11 @@ export interface AuditEntry {
   readonly errorCode?: string | undefined
   /** Key use (crypto operations) updates the key's last-used date. */
   readonly keyUse?: boolean | undefined
+  /**
+   * The context as it will be recorded, fixed when the entry is queued: the caller may
+   * reuse and change its context object after the call returns.
+   */
+  contextJson?: string
 }
 
 export interface AuditQuery {
@@ -126,6 +131,15 @@ export const AUDIT_USED_PREFIX = 'audit/used/'
 const GENESIS = '0'.repeat(64)
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** JSON text of a string; ids the engine made (UUIDs, hex) need no escaping but go through the same door. */
+function jsonString(value: string): string {
+  return JSON.stringify(value)
+}
+
+function jsonOrNull(value: string | undefined): string {
+  return value === undefined ? 'null' : JSON.stringify(value)
+}
 
 /** Distinct context pairs whose HMAC is remembered: contexts repeat, and an HMAC costs ~2 µs. */
 const CONTEXT_HMAC_CACHE = 4096
@@ -250,6 +264,7 @@ export class AuditTrail {
 
   /** Queues a call's record for the next commit. Never fails: the call has happened. */
   append(entry: AuditEntry): void {
+    if (entry.encryptionContext !== undefined) entry.contextJson = this.#contextJson(entry.encryptionContext)
     this.#pending.push(entry)
     if (entry.keyUse === true && entry.keyId !== undefined && entry.errorCode === undefined) this.#lastUsed.set(entry.keyId, entry.time)
   }
@@ -302,6 +317,12 @@ export class AuditTrail {
     return toBase64(this.#o.crypto.hmacSha256(this.#o.macKey, message))
   }
 
+  /** The recorded context as JSON, `null` when none. */
+  #contextJson(context: EncryptionContext | undefined): string {
+    const recorded = this.#recordContext(context)
+    return recorded === undefined ? 'null' : JSON.stringify(recorded)
+  }
+
   #recordContext(context: EncryptionContext | undefined): Record<string, string> | undefined {
     if (context === undefined || this.#mode === 'omit') return undefined
     const keys = Object.keys(context)
@@ -348,14 +369,15 @@ export class AuditTrail {
     const lines: string[] = []
     const used = new Map<string, number>()
     const { accountId, region, crypto } = this.#o
-    // This loop runs once per call the engine serves: one stringify, one hash per record.
+    const fixed = `,${JSON.stringify(accountId)},${JSON.stringify(region)},`
+    // This loop runs once per call the engine serves: the line is written by hand (the same
+    // JSON an array stringify gives, without walking one), then hashed once.
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!
-      const hashed = JSON.stringify([
-        first + i, this.#o.newEventId(), e.time, e.eventName, e.principal, accountId, region, e.requestId,
-        e.keyId ?? null, e.keyVersionId ?? null, e.sourceKeyId ?? null, e.aliasName ?? null,
-        this.#recordContext(e.encryptionContext) ?? null, e.errorCode ?? null, prevHex,
-      ])
+      const hashed = '[' + (first + i) + ',"' + this.#o.newEventId() + '",' + e.time + ',' + jsonString(e.eventName) + ',' +
+        jsonString(e.principal) + fixed + jsonString(e.requestId) + ',' + jsonOrNull(e.keyId) + ',' + jsonOrNull(e.keyVersionId) + ',' +
+        jsonOrNull(e.sourceKeyId) + ',' + jsonOrNull(e.aliasName) + ',' + (e.contextJson ?? this.#contextJson(e.encryptionContext)) + ',' +
+        jsonOrNull(e.errorCode) + ',"' + prevHex + '"]'
       // The line carries the previous hash, so hashing the line chains it.
       prevHex = crypto.sha256Hex(hashed)
       lines.push(hashed.slice(0, -1) + ',"' + prevHex + '"]')

@@ -80,6 +80,7 @@ export class Call implements AuditEntry {
   /** A cryptographic use of the key (moves its last-used date). */
   declare keyUse?: boolean
   declare errorCode?: string
+  declare contextJson?: string
   /** The record was committed with the call's state change; nothing more to append. */
   audited = false
 

@@ -991,3 +991,15 @@ describe("the 'audit' event", () => {
     expect(errors).toHaveLength(1)
   })
 })
+
+describe('a context object changed after the call', () => {
+  it('is recorded as it was at the call, not as it is at the group commit', async () => {
+    const { kms } = await open({ audit: { encryptionContext: 'plain', flushIntervalMs: 60_000 } })
+    const keyId = (await kms.createKey()).keyMetadata.keyId
+    const context: Record<string, string> = { tenant: 'acme' }
+    await kms.encrypt({ keyId, plaintext: utf8('x'), encryptionContext: context })
+    context['tenant'] = 'globex' // reused and changed before the records are committed
+    const [record] = (await kms.audit.query({ action: 'Encrypt' })).records
+    expect(record?.encryptionContext).toEqual({ tenant: 'acme' })
+  })
+})
