@@ -132,13 +132,13 @@ const GENESIS = '0'.repeat(64)
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
-/** JSON text of a string; ids the engine made (UUIDs, hex) need no escaping but go through the same door. */
-function jsonString(value: string): string {
-  return JSON.stringify(value)
-}
-
-function jsonOrNull(value: string | undefined): string {
-  return value === undefined ? 'null' : JSON.stringify(value)
+/**
+ * JSON text of a value the engine has already validated to plain characters (UUIDs, request
+ * and event ids, action names, principal and alias names, whose patterns admit no quote,
+ * backslash or control character): quoting is enough, no escaping pass is needed.
+ */
+function quoted(value: string | undefined): string {
+  return value === undefined ? 'null' : '"' + value + '"'
 }
 
 /** Distinct context pairs whose HMAC is remembered: contexts repeat, and an HMAC costs ~2 µs. */
@@ -374,10 +374,11 @@ export class AuditTrail {
     // JSON an array stringify gives, without walking one), then hashed once.
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!
-      const hashed = '[' + (first + i) + ',"' + this.#o.newEventId() + '",' + e.time + ',' + jsonString(e.eventName) + ',' +
-        jsonString(e.principal) + fixed + jsonString(e.requestId) + ',' + jsonOrNull(e.keyId) + ',' + jsonOrNull(e.keyVersionId) + ',' +
-        jsonOrNull(e.sourceKeyId) + ',' + jsonOrNull(e.aliasName) + ',' + (e.contextJson ?? this.#contextJson(e.encryptionContext)) + ',' +
-        jsonOrNull(e.errorCode) + ',"' + prevHex + '"]'
+      const hashed = '[' + (first + i) + ',"' + this.#o.newEventId() + '",' + e.time + ',' + quoted(e.eventName) + ',' +
+        quoted(e.principal) + fixed + quoted(e.requestId) + ',' + quoted(e.keyId) + ',' + quoted(e.keyVersionId) + ',' +
+        quoted(e.sourceKeyId) + ',' + quoted(e.aliasName) + ',' + (e.contextJson ?? this.#contextJson(e.encryptionContext)) + ',' +
+        // Error codes may come from any error's name: escaped properly.
+        (e.errorCode === undefined ? 'null' : JSON.stringify(e.errorCode)) + ',"' + prevHex + '"]'
       // The line carries the previous hash, so hashing the line chains it.
       prevHex = crypto.sha256Hex(hashed)
       lines.push(hashed.slice(0, -1) + ',"' + prevHex + '"]')

@@ -1003,3 +1003,20 @@ describe('a context object changed after the call', () => {
     expect(record?.encryptionContext).toEqual({ tenant: 'acme' })
   })
 })
+
+describe('records are valid JSON whatever the names', () => {
+  it('principal and alias names with every allowed punctuation, and odd error names, round-trip', async () => {
+    const { kms } = await open({ audit: { flushIntervalMs: 60_000 } })
+    const keyId = (await kms.createKey()).keyMetadata.keyId
+    const principal = 'a+b=c,d.e@f_g/h:i-j'
+    const aliasName = 'alias/x:y/z_w-v'
+    await kms.createAlias({ aliasName, keyId })
+    await kms.as(principal).describeKey({ keyId: aliasName }).catch(() => undefined)
+    await kms.encrypt({ keyId: aliasName, plaintext: utf8('x'), encryptionContext: { 'quote"key': 'back\\slash\nnewline', '😀': 'ü' } })
+    await kms.encrypt({ keyId, plaintext: 42 as unknown as Uint8Array }).catch(() => undefined) // a TypeError
+    expect((await kms.audit.verify()).ok).toBe(true)
+    const records = (await kms.audit.query({})).records
+    expect(records.find((r) => r.principal === principal)?.aliasName).toBe(aliasName)
+    expect(records.some((r) => r.errorCode === 'TypeError')).toBe(true)
+  })
+})
