@@ -1697,6 +1697,12 @@ export class Kms {
 
   // ---------------------------------------------------------------- asymmetric keys, MACs, data-key export
 
+  /** Runs `work` on the key: at once when it is cached (no promise of its own), else once loaded. */
+  #withKey<T>(call: Call, ref: unknown, operation: KeyOperation, work: (entry: KeyEntry) => T): T | Promise<T> {
+    const cached = this.#useCached(call, ref, operation)
+    return cached !== undefined ? work(cached) : this.#use(call, ref, operation).then(work)
+  }
+
   /** A named version of the key, or its primary version. */
   #version(entry: KeyEntry, keyVersionId: unknown): KeyVersionRecord {
     if (keyVersionId === undefined) {
@@ -1733,63 +1739,71 @@ export class Kms {
     }
   }
 
-  async #asymmetricSign(call: Call, request: api.AsymmetricSignRequest): Promise<api.AsymmetricSignResponse> {
+  #asymmetricSign(call: Call, request: api.AsymmetricSignRequest): api.AsymmetricSignResponse | Promise<api.AsymmetricSignResponse> {
     requestObject(request, 'asymmetricSign')
-    const entry = this.#useCached(call, request.keyId, 'asymmetricSign') ?? await this.#use(call, request.keyId, 'asymmetricSign')
-    const spec = entry.record.keySpec as AsymmetricKeySpec
-    const algorithm = oneOf(request.algorithm, 'algorithm', signingAlgorithms(spec))
-    const { input, isDigest } = this.#signingInput(request, algorithm)
-    const version = this.#version(entry, request.keyVersionId)
-    call.keyVersionId = version.keyVersionId
-    const privateKey = entry.material(version, this.#material)
-    const value = this.#cryptoCall('asymmetricSign', () => this.#material.crypto.sign(spec, algorithm, privateKey, input, isDigest))
-    call.keyUse = true
-    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, value }
+    return this.#withKey(call, request.keyId, 'asymmetricSign', (entry) => {
+      const spec = entry.record.keySpec as AsymmetricKeySpec
+      const algorithm = oneOf(request.algorithm, 'algorithm', signingAlgorithms(spec))
+      const { input, isDigest } = this.#signingInput(request, algorithm)
+      const version = this.#version(entry, request.keyVersionId)
+      call.keyVersionId = version.keyVersionId
+      const privateKey = entry.material(version, this.#material)
+      const value = this.#cryptoCall('asymmetricSign', () => this.#material.crypto.sign(spec, algorithm, privateKey, input, isDigest))
+      call.keyUse = true
+      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, value }
+    })
   }
 
-  async #asymmetricVerify(call: Call, request: api.AsymmetricVerifyRequest): Promise<api.AsymmetricVerifyResponse> {
+
+  #asymmetricVerify(call: Call, request: api.AsymmetricVerifyRequest): api.AsymmetricVerifyResponse | Promise<api.AsymmetricVerifyResponse> {
     requestObject(request, 'asymmetricVerify')
-    const entry = this.#useCached(call, request.keyId, 'asymmetricVerify') ?? await this.#use(call, request.keyId, 'asymmetricVerify')
-    const spec = entry.record.keySpec as AsymmetricKeySpec
-    const algorithm = oneOf(request.algorithm, 'algorithm', signingAlgorithms(spec))
-    const { input, isDigest } = this.#signingInput(request, algorithm)
-    const signature = bytesParam(request.value, 'value', 1, 1024)
-    const version = this.#version(entry, request.keyVersionId)
-    call.keyVersionId = version.keyVersionId
-    const publicKey = entry.publicKey(version)
-    const value = this.#cryptoCall('asymmetricVerify', () => this.#material.crypto.verify(spec, algorithm, publicKey, input, isDigest, signature))
-    call.keyUse = true
-    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, value }
+    return this.#withKey(call, request.keyId, 'asymmetricVerify', (entry) => {
+      const spec = entry.record.keySpec as AsymmetricKeySpec
+      const algorithm = oneOf(request.algorithm, 'algorithm', signingAlgorithms(spec))
+      const { input, isDigest } = this.#signingInput(request, algorithm)
+      const signature = bytesParam(request.value, 'value', 1, 1024)
+      const version = this.#version(entry, request.keyVersionId)
+      call.keyVersionId = version.keyVersionId
+      const publicKey = entry.publicKey(version)
+      const value = this.#cryptoCall('asymmetricVerify', () => this.#material.crypto.verify(spec, algorithm, publicKey, input, isDigest, signature))
+      call.keyUse = true
+      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, value }
+    })
   }
 
-  async #asymmetricEncrypt(call: Call, request: api.AsymmetricEncryptRequest): Promise<api.AsymmetricEncryptResponse> {
+
+  #asymmetricEncrypt(call: Call, request: api.AsymmetricEncryptRequest): api.AsymmetricEncryptResponse | Promise<api.AsymmetricEncryptResponse> {
     requestObject(request, 'asymmetricEncrypt')
-    const entry = this.#useCached(call, request.keyId, 'asymmetricEncrypt') ?? await this.#use(call, request.keyId, 'asymmetricEncrypt')
-    const spec = entry.record.keySpec as AsymmetricKeySpec
-    const algorithm = oneOf(request.algorithm, 'algorithm', encryptionAlgorithms(spec))
-    const plaintext = bytesParam(request.plaintext, 'plaintext', 1, rsaOaepMaxPlaintextLength(spec, algorithm), ` (the most ${algorithm} takes with ${spec})`)
-    const version = this.#version(entry, request.keyVersionId)
-    call.keyVersionId = version.keyVersionId
-    const publicKey = entry.publicKey(version)
-    const ciphertextBlob = this.#cryptoCall('asymmetricEncrypt', () => this.#material.crypto.rsaEncrypt(spec, algorithm, publicKey, plaintext))
-    call.keyUse = true
-    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, ciphertextBlob }
+    return this.#withKey(call, request.keyId, 'asymmetricEncrypt', (entry) => {
+      const spec = entry.record.keySpec as AsymmetricKeySpec
+      const algorithm = oneOf(request.algorithm, 'algorithm', encryptionAlgorithms(spec))
+      const plaintext = bytesParam(request.plaintext, 'plaintext', 1, rsaOaepMaxPlaintextLength(spec, algorithm), ` (the most ${algorithm} takes with ${spec})`)
+      const version = this.#version(entry, request.keyVersionId)
+      call.keyVersionId = version.keyVersionId
+      const publicKey = entry.publicKey(version)
+      const ciphertextBlob = this.#cryptoCall('asymmetricEncrypt', () => this.#material.crypto.rsaEncrypt(spec, algorithm, publicKey, plaintext))
+      call.keyUse = true
+      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, ciphertextBlob }
+    })
   }
 
-  async #asymmetricDecrypt(call: Call, request: api.AsymmetricDecryptRequest): Promise<api.AsymmetricDecryptResponse> {
+
+  #asymmetricDecrypt(call: Call, request: api.AsymmetricDecryptRequest): api.AsymmetricDecryptResponse | Promise<api.AsymmetricDecryptResponse> {
     requestObject(request, 'asymmetricDecrypt')
-    const entry = this.#useCached(call, request.keyId, 'asymmetricDecrypt') ?? await this.#use(call, request.keyId, 'asymmetricDecrypt')
-    const spec = entry.record.keySpec as AsymmetricKeySpec
-    const algorithm = oneOf(request.algorithm, 'algorithm', encryptionAlgorithms(spec))
-    const ciphertext = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 1, 1024)
-    const version = this.#version(entry, request.keyVersionId)
-    call.keyVersionId = version.keyVersionId
-    const privateKey = entry.material(version, this.#material)
-    const plaintext = this.#cryptoCall('asymmetricDecrypt', () => this.#material.crypto.rsaDecrypt(spec, algorithm, privateKey, ciphertext))
-    if (plaintext === undefined) throw invalidCiphertext()
-    call.keyUse = true
-    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, plaintext }
+    return this.#withKey(call, request.keyId, 'asymmetricDecrypt', (entry) => {
+      const spec = entry.record.keySpec as AsymmetricKeySpec
+      const algorithm = oneOf(request.algorithm, 'algorithm', encryptionAlgorithms(spec))
+      const ciphertext = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 1, 1024)
+      const version = this.#version(entry, request.keyVersionId)
+      call.keyVersionId = version.keyVersionId
+      const privateKey = entry.material(version, this.#material)
+      const plaintext = this.#cryptoCall('asymmetricDecrypt', () => this.#material.crypto.rsaDecrypt(spec, algorithm, privateKey, ciphertext))
+      if (plaintext === undefined) throw invalidCiphertext()
+      call.keyUse = true
+      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, plaintext }
+    })
   }
+
 
   /** The version's public key, as PEM and as SubjectPublicKeyInfo DER, for any standard tool. */
   async #getPublicKey(call: Call, request: api.GetPublicKeyRequest): Promise<api.GetPublicKeyResponse> {
