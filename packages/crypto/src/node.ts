@@ -12,6 +12,7 @@
  * come to rely on Buffer methods that other providers lack (`toString('hex')` differs).
  * Asymmetric keys (every spec, RSA included) and HMAC-SHA-2: node-asymmetric.ts.
  */
+import * as nodeCrypto from 'node:crypto'
 import {
   createCipheriv,
   createDecipheriv,
@@ -103,9 +104,13 @@ function sha256(data: Uint8Array): Uint8Array {
   return view(createHash('sha256').update(data).digest())
 }
 
+// `crypto.hash` (Node ≥ 20.12) hashes in one call without a Hash object: about twice as fast
+// for the short lines the audit trail hashes.
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash
+
 function sha256Hex(text: string): string {
   if (typeof text !== 'string') throw new TypeError('text must be a string')
-  return createHash('sha256').update(text, 'utf8').digest('hex')
+  return oneShotHash !== undefined ? oneShotHash('sha256', text, 'hex') : createHash('sha256').update(text, 'utf8').digest('hex')
 }
 
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
