@@ -27,7 +27,7 @@
  * subkeys by epoch.
  */
 import type { CryptoProvider } from '@strongroom/crypto'
-import { concatBytes, utf8Encode, uuidFromBytes } from './bytes.js'
+import { concatBytes, utf8Encode, uuidFromBytes, uuidFromBytesAt } from './bytes.js'
 
 export const BLOB_FORMAT_VERSION = 1
 export const BLOB_ALGORITHM_AES_256_GCM = 1
@@ -77,6 +77,20 @@ export function parseBlob(blob: Uint8Array): ParsedBlob | undefined {
     sealed: blob.subarray(BLOB_HEADER_LENGTH),
   }
 }
+
+/**
+ * The key id of a blob that can be a version-1 blob, without building a ParsedBlob (the
+ * decrypt hot path reads the other fields in place); `undefined` otherwise.
+ */
+export function blobKeyId(blob: Uint8Array): string | undefined {
+  if (blob.length < BLOB_OVERHEAD || blob[0] !== BLOB_FORMAT_VERSION) return undefined
+  const algorithm = blob[OFFSET_ALGORITHM]
+  if (algorithm !== BLOB_ALGORITHM_AES_256_GCM && algorithm !== BLOB_ALGORITHM_AES_128_GCM) return undefined
+  return uuidFromBytesAt(blob, OFFSET_KEY_ID)
+}
+
+export const BLOB_VERSION_ID_OFFSET = OFFSET_VERSION_ID
+export const BLOB_EPOCH_OFFSET = OFFSET_EPOCH
 
 /** The blob algorithm for key material of this length. */
 export function algorithmForMaterial(material: Uint8Array): number {

@@ -134,9 +134,14 @@ const uuidCodes: number[] = new Array<number>(36).fill(45 /* - */)
 
 export function uuidFromBytes(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new RangeError('a UUID is 16 bytes')
+  return uuidFromBytesAt(bytes, 0)
+}
+
+/** The UUID in the 16 bytes at `offset` (the caller checked they exist): no view needed. */
+export function uuidFromBytesAt(bytes: Uint8Array, offset: number): string {
   for (let i = 0; i < 16; i++) {
     const at = UUID_DIGIT_POSITIONS[i]!
-    const v = bytes[i]!
+    const v = bytes[offset + i]!
     uuidCodes[at] = HEX_CODES[2 * v]!
     uuidCodes[at + 1] = HEX_CODES[2 * v + 1]!
   }

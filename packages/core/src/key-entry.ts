@@ -13,10 +13,10 @@
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
 import {
-  BLOB_EPOCH_LENGTH, BLOB_HEADER_LENGTH, BLOB_NONCE_LENGTH, BLOB_NONCE_OFFSET, BLOB_OVERHEAD, MESSAGES_PER_EPOCH,
-  algorithmForMaterial, deriveEpochSubkey, writeBlobHeader, type ParsedBlob,
+  BLOB_EPOCH_LENGTH, BLOB_EPOCH_OFFSET, BLOB_HEADER_LENGTH, BLOB_NONCE_LENGTH, BLOB_NONCE_OFFSET, BLOB_OVERHEAD, BLOB_VERSION_ID_OFFSET,
+  MESSAGES_PER_EPOCH, algorithmForMaterial, deriveEpochSubkey, writeBlobHeader,
 } from './blob.js'
-import { fromBase64, uuidToBytes, wipe } from './bytes.js'
+import { fromBase64, uuidFromBytesAt, uuidToBytes, wipe } from './bytes.js'
 import { MAX_ENCRYPTION_CONTEXT_BYTES } from './context.js'
 import { KmsError } from './errors.js'
 import { primaryVersion, type KeyRecord, type KeyVersionRecord } from './key-record.js'
@@ -36,14 +36,7 @@ export interface MaterialContext {
 export class SealScratch {
   readonly aad = new Uint8Array(BLOB_HEADER_LENGTH + MAX_ENCRYPTION_CONTEXT_BYTES)
   readonly nonce = new Uint8Array(BLOB_NONCE_LENGTH)
-
-  /** header ‖ context as one contiguous view, without allocating. */
-  aadFor(header: Uint8Array, encodedContext: Uint8Array): Uint8Array {
-    if (encodedContext.length === 0) return header
-    this.aad.set(header, 0)
-    this.aad.set(encodedContext, BLOB_HEADER_LENGTH)
-    return this.aad.subarray(0, BLOB_HEADER_LENGTH + encodedContext.length)
-  }
+  readonly openNonce = new Uint8Array(BLOB_NONCE_LENGTH)
 }
 
 interface EncryptEpoch {
@@ -95,7 +88,9 @@ export class KeyEntry {
   }
 
   version(keyVersionId: string): KeyVersionRecord | undefined {
-    return this.record.versions.find((v) => v.keyVersionId === keyVersionId)
+    const versions = this.record.versions
+    for (let i = versions.length - 1; i >= 0; i--) if (versions[i]!.keyVersionId === keyVersionId) return versions[i]
+    return undefined
   }
 
   /** The version's public key (SubjectPublicKeyInfo DER), decoded once. */
@@ -156,25 +151,38 @@ export class KeyEntry {
     return { blob, keyVersionId: epoch.keyVersionId }
   }
 
-  /** Decrypts a parsed blob of this key; `undefined` when it is not authentic (or names no version here). */
-  open(parsed: ParsedBlob, encodedContext: Uint8Array, context: MaterialContext): Uint8Array | undefined {
-    const version = this.version(parsed.keyVersionId)
+  /**
+   * Decrypts a blob of this key (its key id already checked), reading every header field in
+   * place; `undefined` when it is not authentic or names no version here.
+   */
+  openBlob(blob: Uint8Array, encodedContext: Uint8Array, context: MaterialContext): { plaintext: Uint8Array; keyVersionId: string } | undefined {
+    const keyVersionId = uuidFromBytesAt(blob, BLOB_VERSION_ID_OFFSET)
+    const version = this.version(keyVersionId)
     if (version === undefined) return undefined
     const material = this.material(version, context)
-    if (algorithmForMaterial(material) !== parsed.algorithm) return undefined
-    let subkey = this.#findSubkey(parsed.keyVersionId, parsed.epoch)
+    if (algorithmForMaterial(material) !== blob[1]) return undefined
+    let subkey = this.#findSubkeyAt(keyVersionId, blob, BLOB_EPOCH_OFFSET)
     if (subkey === undefined) {
-      subkey = deriveEpochSubkey(context.crypto, material, parsed.epoch, this.keyIdBytes, uuidToBytes(parsed.keyVersionId))
-      this.#cacheSubkey(parsed.keyVersionId, parsed.epoch.slice(), subkey)
+      const epoch = blob.slice(BLOB_EPOCH_OFFSET, BLOB_EPOCH_OFFSET + BLOB_EPOCH_LENGTH)
+      subkey = deriveEpochSubkey(context.crypto, material, epoch, this.keyIdBytes, uuidToBytes(keyVersionId))
+      this.#cacheSubkey(keyVersionId, epoch, subkey)
     }
-    return context.crypto.aesGcmDecrypt(subkey, parsed.nonce, parsed.sealed, context.scratch.aadFor(parsed.header, encodedContext))
+    // Nonce and AAD (header ‖ context) are copied into scratch; only the sealed part is a view.
+    const { scratch } = context
+    const nonce = scratch.openNonce
+    for (let i = 0; i < BLOB_NONCE_LENGTH; i++) nonce[i] = blob[BLOB_NONCE_OFFSET + i]!
+    const aad = scratch.aad
+    for (let i = 0; i < BLOB_HEADER_LENGTH; i++) aad[i] = blob[i]!
+    aad.set(encodedContext, BLOB_HEADER_LENGTH)
+    const plaintext = context.crypto.aesGcmDecrypt(subkey, nonce, blob.subarray(BLOB_HEADER_LENGTH), aad.subarray(0, BLOB_HEADER_LENGTH + encodedContext.length))
+    return plaintext === undefined ? undefined : { plaintext, keyVersionId }
   }
 
-  #findSubkey(keyVersionId: string, epoch: Uint8Array): Uint8Array | undefined {
+  #findSubkeyAt(keyVersionId: string, blob: Uint8Array, offset: number): Uint8Array | undefined {
     const list = this.#subkeys.get(keyVersionId)
     if (list === undefined) return undefined
     outer: for (const candidate of list) {
-      for (let i = 0; i < BLOB_EPOCH_LENGTH; i++) if (candidate.epoch[i] !== epoch[i]) continue outer
+      for (let i = 0; i < BLOB_EPOCH_LENGTH; i++) if (candidate.epoch[i] !== blob[offset + i]) continue outer
       return candidate.subkey
     }
     return undefined

@@ -23,7 +23,7 @@ import {
 } from '@strongroom/crypto'
 import type * as api from './api.js'
 import { AuditTrail, type AuditOptions, type AuditPage, type AuditQuery, type AuditVerification } from './audit.js'
-import { parseBlob, type ParsedBlob } from './blob.js'
+import { blobKeyId } from './blob.js'
 import { Call, OPERATIONS, type OperationName } from './call.js'
 import { concatBytes, fromBase64, isUuid, toBase64, utf8Decode, utf8Encode, uuidV4FromRandom, wipe } from './bytes.js'
 import { DAY_MS, SECOND_MS, formatDate, systemClock, type Clock } from './clock.js'
@@ -1233,26 +1233,26 @@ export class Kms {
 
   /** Opens a blob and returns the key it belongs to; every failure to authenticate is InvalidCiphertext. */
   async #open(call: Call, blob: Uint8Array, context: Uint8Array, operation: 'decrypt' | 'reEncrypt' | 'exportDataKey', action: string, expectedKeyId?: string): Promise<Opened> {
-    const parsed = parseBlob(blob)
-    if (parsed === undefined) throw invalidCiphertext()
-    if (expectedKeyId !== undefined && expectedKeyId !== parsed.keyId) {
+    const keyId = blobKeyId(blob)
+    if (keyId === undefined) throw invalidCiphertext()
+    if (expectedKeyId !== undefined && expectedKeyId !== keyId) {
       throw new KmsError('IncorrectKey', 'the ciphertext was not encrypted under sourceKeyId')
     }
     let entry: KeyEntry
     try {
-      entry = this.#useCached(call, parsed.keyId, operation, true) ?? await this.#use(call, parsed.keyId, operation, action)
+      entry = this.#useCached(call, keyId, operation, true) ?? await this.#use(call, keyId, operation, action)
     } catch (error) {
       // A blob naming no key here (foreign, mangled, or purged) is simply not a valid ciphertext.
       if (KmsError.is(error, 'Forbidden.KeyNotFound')) throw invalidCiphertext()
       throw error
     }
-    return this.#openWith(entry, parsed, context)
+    return this.#openWith(entry, blob, context)
   }
 
-  #openWith(entry: KeyEntry, parsed: ParsedBlob, context: Uint8Array): Opened {
-    const plaintext = entry.open(parsed, context, this.#material)
-    if (plaintext === undefined) throw invalidCiphertext()
-    return { entry, keyVersionId: parsed.keyVersionId, plaintext }
+  #openWith(entry: KeyEntry, blob: Uint8Array, context: Uint8Array): Opened {
+    const opened = entry.openBlob(blob, context, this.#material)
+    if (opened === undefined) throw invalidCiphertext()
+    return { entry, keyVersionId: opened.keyVersionId, plaintext: opened.plaintext }
   }
 
   /** Synchronous when the blob's key is cached, like #encrypt. */
@@ -1261,9 +1261,9 @@ export class Kms {
     const blob = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 0, Number.MAX_SAFE_INTEGER)
     const context = encodeEncryptionContext(request.encryptionContext)
     if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
-    const parsed = parseBlob(blob)
-    const cached = parsed === undefined ? undefined : this.#useCached(call, parsed.keyId, 'decrypt', true)
-    if (cached !== undefined) return this.#decrypted(call, this.#openWith(cached, parsed!, context))
+    const keyId = blobKeyId(blob)
+    const cached = keyId === undefined ? undefined : this.#useCached(call, keyId, 'decrypt', true)
+    if (cached !== undefined) return this.#decrypted(call, this.#openWith(cached, blob, context))
     return this.#open(call, blob, context, 'decrypt', 'Decrypt').then((opened) => this.#decrypted(call, opened))
   }
 
