@@ -13,10 +13,10 @@
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
 import {
-  BLOB_EPOCH_LENGTH, BLOB_EPOCH_OFFSET, BLOB_HEADER_LENGTH, BLOB_NONCE_LENGTH, BLOB_NONCE_OFFSET, BLOB_OVERHEAD, BLOB_VERSION_ID_OFFSET,
+  BLOB_EPOCH_LENGTH, BLOB_EPOCH_OFFSET, BLOB_HEADER_LENGTH, BLOB_NONCE_LENGTH, BLOB_NONCE_OFFSET, BLOB_OVERHEAD,
   MESSAGES_PER_EPOCH, algorithmForMaterial, deriveEpochSubkey, writeBlobHeader,
 } from './blob.js'
-import { fromBase64, uuidFromBytesAt, uuidToBytes, wipe } from './bytes.js'
+import { fromBase64, uuidToBytes, wipe } from './bytes.js'
 import { MAX_ENCRYPTION_CONTEXT_BYTES } from './context.js'
 import { KmsError } from './errors.js'
 import { primaryVersion, type KeyRecord, type KeyVersionRecord } from './key-record.js'
@@ -152,11 +152,11 @@ export class KeyEntry {
   }
 
   /**
-   * Decrypts a blob of this key (its key id already checked), reading every header field in
-   * place; `undefined` when it is not authentic or names no version here.
+   * Decrypts a blob of this key (its key id already checked; `keyVersionId` read from it),
+   * reading every other header field in place; `undefined` when it is not authentic or
+   * names no version here.
    */
-  openBlob(blob: Uint8Array, encodedContext: Uint8Array, context: MaterialContext): { plaintext: Uint8Array; keyVersionId: string } | undefined {
-    const keyVersionId = uuidFromBytesAt(blob, BLOB_VERSION_ID_OFFSET)
+  openBlob(blob: Uint8Array, keyVersionId: string, encodedContext: Uint8Array, context: MaterialContext): Uint8Array | undefined {
     const version = this.version(keyVersionId)
     if (version === undefined) return undefined
     const material = this.material(version, context)
@@ -174,8 +174,7 @@ export class KeyEntry {
     const aad = scratch.aad
     for (let i = 0; i < BLOB_HEADER_LENGTH; i++) aad[i] = blob[i]!
     aad.set(encodedContext, BLOB_HEADER_LENGTH)
-    const plaintext = context.crypto.aesGcmDecrypt(subkey, nonce, blob.subarray(BLOB_HEADER_LENGTH), aad.subarray(0, BLOB_HEADER_LENGTH + encodedContext.length))
-    return plaintext === undefined ? undefined : { plaintext, keyVersionId }
+    return context.crypto.aesGcmDecrypt(subkey, nonce, blob.subarray(BLOB_HEADER_LENGTH), aad.subarray(0, BLOB_HEADER_LENGTH + encodedContext.length))
   }
 
   #findSubkeyAt(keyVersionId: string, blob: Uint8Array, offset: number): Uint8Array | undefined {

@@ -23,9 +23,9 @@ import {
 } from '@strongroom/crypto'
 import type * as api from './api.js'
 import { AuditTrail, type AuditOptions, type AuditPage, type AuditQuery, type AuditVerification } from './audit.js'
-import { blobKeyId } from './blob.js'
+import { BLOB_VERSION_ID_OFFSET, blobKeyId } from './blob.js'
 import { Call, OPERATIONS, type OperationName } from './call.js'
-import { concatBytes, fromBase64, isUuid, toBase64, utf8Decode, utf8Encode, uuidV4FromRandom, wipe } from './bytes.js'
+import { concatBytes, fromBase64, isUuid, toBase64, utf8Decode, utf8Encode, uuidFromBytesAt, uuidV4FromRandom, wipe } from './bytes.js'
 import { DAY_MS, SECOND_MS, formatDate, systemClock, type Clock } from './clock.js'
 import { encodeEncryptionContext } from './context.js'
 import { KmsError } from './errors.js'
@@ -1250,9 +1250,10 @@ export class Kms {
   }
 
   #openWith(entry: KeyEntry, blob: Uint8Array, context: Uint8Array): Opened {
-    const opened = entry.openBlob(blob, context, this.#material)
-    if (opened === undefined) throw invalidCiphertext()
-    return { entry, keyVersionId: opened.keyVersionId, plaintext: opened.plaintext }
+    const keyVersionId = uuidFromBytesAt(blob, BLOB_VERSION_ID_OFFSET)
+    const plaintext = entry.openBlob(blob, keyVersionId, context, this.#material)
+    if (plaintext === undefined) throw invalidCiphertext()
+    return { entry, keyVersionId, plaintext }
   }
 
   /** Synchronous when the blob's key is cached, like #encrypt. */
