@@ -46,9 +46,12 @@ async function timeBatch(fn: () => unknown, batch: number): Promise<number> {
 export async function compare(options: CompareOptions): Promise<Comparison> {
   const batch = options.batch ?? 2000
   const rounds = options.rounds ?? 15
-  // Warm up both sides so the JIT and caches are settled before timing.
-  await timeBatch(options.baseline, batch)
-  await timeBatch(options.candidate, batch)
+  // Warm up both sides so the JIT has optimised them and the heap has grown to its working
+  // size before timing (one batch is not enough for the first case of a run).
+  for (let i = 0; i < 5; i++) {
+    await timeBatch(options.baseline, batch)
+    await timeBatch(options.candidate, batch)
+  }
   const baseline: number[] = []
   const candidate: number[] = []
   const ratios: number[] = []
