@@ -32,7 +32,7 @@
  * waits for its own record to be committed (concurrent calls share one commit).
  */
 import type { CryptoProvider } from '@strongroom/crypto'
-import { toBase64, utf8Decode, utf8Encode } from './bytes.js'
+import { toBase64, toHex, utf8Decode, utf8Encode } from './bytes.js'
 import { formatDate } from './clock.js'
 import type { EncryptionContext } from './context.js'
 import { KmsError } from './errors.js'
@@ -131,6 +131,15 @@ export const AUDIT_USED_PREFIX = 'audit/used/'
 const GENESIS = '0'.repeat(64)
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+const TEXT_ENCODER = new TextEncoder()
+const NEWLINE = 0x0a
+
+/** Writes ASCII text at `pos`; returns the position after it. */
+function writeAscii(target: Uint8Array, pos: number, text: string): number {
+  for (let i = 0; i < text.length; i++) target[pos + i] = text.charCodeAt(i)
+  return pos + text.length
+}
 
 /**
  * JSON text of a value the engine has already validated to plain characters (UUIDs, request
@@ -366,12 +375,14 @@ export class AuditTrail {
     }
     const first = (head.value?.lastSeq ?? 0) + 1
     let prevHex = head.value?.lastHash ?? GENESIS
-    const lines: string[] = []
     const used = new Map<string, number>()
     const { accountId, region, crypto } = this.#o
     const fixed = `,${JSON.stringify(accountId)},${JSON.stringify(region)},`
-    // This loop runs once per call the engine serves: the line is written by hand (the same
-    // JSON an array stringify gives, without walking one), then hashed once.
+    // This loop runs once per call the engine serves. Each line is written by hand (the same
+    // JSON an array stringify gives, without walking one) straight into the segment's bytes,
+    // hashed there, and its hash appended: no per-line strings are kept for the commit.
+    let segment = new Uint8Array(entries.length * 448 + 256)
+    let pos = 0
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!
       const hashed = '[' + (first + i) + ',"' + this.#o.newEventId() + '",' + e.time + ',' + quoted(e.eventName) + ',' +
@@ -379,11 +390,21 @@ export class AuditTrail {
         quoted(e.sourceKeyId) + ',' + quoted(e.aliasName) + ',' + (e.contextJson ?? this.#contextJson(e.encryptionContext)) + ',' +
         // Error codes may come from any error's name: escaped properly.
         (e.errorCode === undefined ? 'null' : JSON.stringify(e.errorCode)) + ',"' + prevHex + '"]'
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; the hash suffix and newline 69 more.
+      if (pos + hashed.length * 3 + 72 > segment.length) {
+        const grown = new Uint8Array((pos + hashed.length * 3 + 72) * 2)
+        grown.set(segment.subarray(0, pos))
+        segment = grown
+      }
+      if (i > 0) segment[pos++] = NEWLINE
+      const { written } = TEXT_ENCODER.encodeInto(hashed, segment.subarray(pos))
       // The line carries the previous hash, so hashing the line chains it.
-      prevHex = crypto.sha256Hex(hashed)
-      lines.push(hashed.slice(0, -1) + ',"' + prevHex + '"]')
+      prevHex = toHex(crypto.sha256(segment.subarray(pos, pos + written)))
+      pos += written - 1 // the closing `]` becomes `,"<hash>"]`
+      pos = writeAscii(segment, pos, ',"' + prevHex + '"]')
       if (e.keyUse === true && e.keyId !== undefined && e.errorCode === undefined) used.set(e.keyId, Math.max(used.get(e.keyId) ?? 0, e.time))
     }
+    const value = segment.subarray(0, pos)
     const lastSeq = first + entries.length - 1
     const firstSeq = head.value?.firstSeq ?? 1
     const anchorHash = head.value?.anchorHash ?? GENESIS
@@ -392,7 +413,7 @@ export class AuditTrail {
       mac: this.#headMac(firstSeq, anchorHash, lastSeq, prevHex),
     }
     const mutations: Mutation[] = [
-      { type: 'put', key: segmentKey(first), value: utf8Encode(lines.join('\n')), expectedRevision: null },
+      { type: 'put', key: segmentKey(first), value, expectedRevision: null },
       { type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(newHead)), expectedRevision: head.revision },
     ]
     try {
@@ -411,7 +432,7 @@ export class AuditTrail {
         this.#head = revision === undefined ? undefined : { value: newHead, revision }
         if (this.#floor === undefined || lastSeq > this.#floor.seq) this.#floor = { seq: lastSeq, hash: prevHex }
         // Building record objects costs; do it only for live listeners.
-        if (this.#o.listening()) for (const line of lines) this.#o.emit(toRecord(parseLine(line)!.fields))
+        if (this.#o.listening()) for (const line of parseSegment(value) ?? []) this.#o.emit(toRecord(line.fields))
       },
       aborted: () => {
         this.#head = undefined

@@ -101,12 +101,13 @@ function aesGcmDecrypt(
 
 function sha256(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data')
-  return view(createHash('sha256').update(data).digest())
+  return view(oneShotDigest !== undefined ? oneShotDigest('sha256', data, 'buffer') : createHash('sha256').update(data).digest())
 }
 
 // `crypto.hash` (Node ≥ 20.12) hashes in one call without a Hash object: about twice as fast
 // for the short lines the audit trail hashes.
 const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash
+const oneShotDigest = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash
 
 function sha256Hex(text: string): string {
   if (typeof text !== 'string') throw new TypeError('text must be a string')
