@@ -17,31 +17,18 @@ import {
 } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  Kms, KmsError, ManualClock, rawRootKey, seededRandom,
-  type CryptoProvider, type KeyMetadata, type KmsErrorCode, type StorageAdapter,
+  Kms, ManualClock, rawRootKey, seededRandom,
+  type CryptoProvider, type KeyMetadata, type StorageAdapter,
 } from '@strongroom/core'
 import type { SigningAlgorithm } from '@strongroom/crypto'
 import { nobleCryptoProvider } from '@strongroom/crypto/noble'
 import { memoryStorage } from '@strongroom/storage-memory'
 import { MemoryLevel } from 'memory-level'
+import { rejectsWith, utf8 } from './helpers.js'
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest())
 const START = '2026-01-01T00:00:00Z'
 const MESSAGE = utf8('transfer 100 to alice')
-
-async function rejectsWith(promise: Promise<unknown>, code: KmsErrorCode): Promise<KmsError> {
-  let error: unknown
-  try {
-    await promise
-  } catch (e) {
-    error = e
-  }
-  if (!KmsError.is(error, code)) {
-    throw new Error(`expected KmsError ${code}, got ${error === undefined ? 'success' : String((error as Error)?.stack ?? error)}`)
-  }
-  return error
-}
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {

@@ -17,13 +17,13 @@ import { MemoryLevel } from 'memory-level'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DAY_MS, Kms, KmsError, ManualClock, passphraseRootKey, rawRootKey, seededRandom,
-  type KmsErrorCode, type KmsOptions, type Mutation, type StorageAdapter, type StoredRecord,
+  type KmsOptions, type Mutation, type StorageAdapter, type StoredRecord,
 } from '@strongroom/core'
 import { levelStorage } from '@strongroom/storage-level'
 import { memoryStorage } from '@strongroom/storage-memory'
 import type { AuditRecord } from '../src/audit.js'
+import { rejectsWith, utf8 } from './helpers.js'
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const base64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
@@ -40,19 +40,6 @@ async function eventually(condition: () => Promise<boolean>, what: string, ms = 
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
     await sleep(5)
   }
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: KmsErrorCode): Promise<KmsError> {
-  let error: unknown
-  try {
-    await promise
-  } catch (e) {
-    error = e
-  }
-  if (!KmsError.is(error, code)) {
-    throw new Error(`expected KmsError ${code}, got ${error === undefined ? 'success' : String((error as Error)?.stack ?? error)}`)
-  }
-  return error
 }
 
 /** The error code (or error name) a call failed with, or 'ok'. */

@@ -16,30 +16,17 @@ import { MemoryLevel } from 'memory-level'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   Kms, KmsError, ManualClock, passphraseRootKey, rawRootKey, seededRandom,
-  type Clock, type KmsErrorCode, type StorageAdapter, type StoredRecord,
+  type Clock, type StorageAdapter, type StoredRecord,
 } from '@strongroom/core'
 import { levelStorage } from '@strongroom/storage-level'
 import { memoryStorage } from '@strongroom/storage-memory'
 import { OPERATIONS, type OperationName } from '../src/call.js'
+import { rejectsWith, utf8 } from './helpers.js'
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 const ROOT = new Uint8Array(32).fill(7)
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i
 const START = '2026-01-01T00:00:00Z'
-
-async function rejectsWith(promise: Promise<unknown>, code: KmsErrorCode): Promise<KmsError> {
-  let error: unknown
-  try {
-    await promise
-  } catch (e) {
-    error = e
-  }
-  if (!KmsError.is(error, code)) {
-    throw new Error(`expected KmsError ${code}, got ${error === undefined ? 'success' : String((error as Error)?.stack ?? error)}`)
-  }
-  return error
-}
 
 /** The code a call failed with, or 'ok'. */
 async function outcome(promise: Promise<unknown>): Promise<string> {

@@ -24,8 +24,8 @@ import {
 } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
 import { MemoryLevel } from 'memory-level'
+import { rejectsWith, utf8 } from './helpers.js'
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const START = '2026-01-01T00:00:00Z'
 const START_UNIX = Date.parse(START) / 1000
 const PLAINTEXT = utf8('card 4111-1111-1111-1111')
@@ -33,19 +33,6 @@ const CONTEXT = { tenant: 'acme' }
 
 type WrappingAlgorithm = 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1'
 const OAEP_HASH = { RSAES_OAEP_SHA_256: 'sha256', RSAES_OAEP_SHA_1: 'sha1' } as const
-
-async function rejectsWith(promise: Promise<unknown>, code: KmsErrorCode): Promise<KmsError> {
-  let error: unknown
-  try {
-    await promise
-  } catch (e) {
-    error = e
-  }
-  if (!KmsError.is(error, code)) {
-    throw new Error(`expected KmsError ${code}, got ${error === undefined ? 'success' : String((error as Error)?.stack ?? error)}`)
-  }
-  return error
-}
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {

@@ -15,23 +15,10 @@ import {
 } from '@strongroom/core'
 import { levelStorage } from '@strongroom/storage-level'
 import { memoryStorage } from '@strongroom/storage-memory'
+import { rejectsWith, utf8 } from './helpers.js'
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 const ROOT = new Uint8Array(32).fill(42)
-
-async function rejectsWith(promise: Promise<unknown>, code: KmsErrorCode): Promise<KmsError> {
-  let error: unknown
-  try {
-    await promise
-  } catch (e) {
-    error = e
-  }
-  if (!KmsError.is(error, code)) {
-    throw new Error(`expected KmsError ${code}, got ${error === undefined ? 'success' : String((error as Error)?.stack ?? error)}`)
-  }
-  return error
-}
 
 /** Outcome of a call: its value, or the KmsError code (anything else is re-thrown). */
 async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; code: KmsErrorCode }> {

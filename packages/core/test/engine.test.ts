@@ -11,31 +11,18 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   DAY_MS, Kms, KmsError, ManualClock, MAX_ENCRYPT_PLAINTEXT_BYTES, parseBlob, rawRootKey, seededRandom,
-  type KeyCreatedEvent, type KmsErrorCode, type KmsEvents, type KmsOptions, type StorageAdapter,
+  type KeyCreatedEvent, type KmsEvents, type KmsOptions, type StorageAdapter,
 } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
+import { rejectsWith, utf8 } from './helpers.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
 const START = '2026-01-01T00:00:00Z'
 const ACCOUNT = '000000000000'
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 
 /** Awaits `promise` and asserts it rejects with a KmsError of `code`; returns the error. */
-async function rejectsWith(promise: Promise<unknown>, code: KmsErrorCode): Promise<KmsError> {
-  let error: unknown
-  try {
-    await promise
-  } catch (e) {
-    error = e
-  }
-  if (!KmsError.is(error, code)) {
-    throw new Error(`expected KmsError ${code}, got ${error === undefined ? 'success' : String((error as Error)?.stack ?? error)}`)
-  }
-  return error
-}
-
 const engines: Kms[] = []
 afterEach(async () => {
   await Promise.all(engines.splice(0).map((k) => k.close()))

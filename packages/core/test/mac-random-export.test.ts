@@ -19,28 +19,15 @@ import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBy
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   Kms, KmsError, ManualClock, seededRandom,
-  type AuditRecord, type KmsErrorCode, type StorageAdapter, type StoredRecord,
+  type AuditRecord, type StorageAdapter, type StoredRecord,
 } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
 import { randomPassword } from '../src/password.js'
+import { rejectsWith, utf8 } from './helpers.js'
 
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const base64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
 const START = '2026-01-01T00:00:00Z'
-
-async function rejectsWith(promise: Promise<unknown>, code: KmsErrorCode): Promise<KmsError> {
-  let error: unknown
-  try {
-    await promise
-  } catch (e) {
-    error = e
-  }
-  if (!KmsError.is(error, code)) {
-    throw new Error(`expected KmsError ${code}, got ${error === undefined ? 'success' : String((error as Error)?.stack ?? error)}`)
-  }
-  return error
-}
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {

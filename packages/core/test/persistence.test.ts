@@ -12,32 +12,19 @@ import { promisify } from 'node:util'
 import { ClassicLevel } from 'classic-level'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
-  ephemeralRootKey, Kms, KmsError, passphraseRootKey, rawRootKey,
-  type CryptoProvider, type KmsErrorCode, type KmsEvents, type RootKeyProvider,
+  ephemeralRootKey, Kms, passphraseRootKey, rawRootKey,
+  type CryptoProvider, type KmsEvents, type RootKeyProvider,
 } from '@strongroom/core'
 import { nodeCryptoProvider } from '@strongroom/crypto/node'
 import { levelStorage } from '@strongroom/storage-level'
+import { rejectsWith, utf8 } from './helpers.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const workspace = path.resolve(here, '../../..')
 const PASSPHRASE = 'correct horse battery staple'
-const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 /** The cheapest scrypt cost the engine accepts, to keep tests fast. */
 const passphrase = (pw: string): RootKeyProvider => passphraseRootKey(pw, { N: 2 ** 14 })
-
-async function rejectsWith(promise: Promise<unknown>, code: KmsErrorCode): Promise<KmsError> {
-  let error: unknown
-  try {
-    await promise
-  } catch (e) {
-    error = e
-  }
-  if (!KmsError.is(error, code)) {
-    throw new Error(`expected KmsError ${code}, got ${error === undefined ? 'success' : String((error as Error)?.stack ?? error)}`)
-  }
-  return error
-}
 
 let dir: string
 beforeEach(() => {
