@@ -173,11 +173,9 @@ describe('returned blobs', () => {
     expect((await kms.decrypt({ ciphertextBlob: b })).plaintext).toEqual(bytes('b'))
   })
 
-  // BUG (bytes.ts ByteSlab, used by key-entry.ts seal): returned blobs are views on one
-  // shared 64 KiB slab. Transferring one blob's ArrayBuffer (postMessage / structuredClone
-  // with a transfer list, Electron IPC) detaches the slab: every other blob the caller
-  // holds from that slab silently becomes empty (length 0) — acknowledged ciphertext lost.
-  // Remove `.fails` once returned blobs own their buffers.
+  // Regression: blobs were once views on a shared 64 KiB slab, and transferring one blob's
+  // ArrayBuffer (postMessage / structuredClone with a transfer list, Electron IPC) emptied
+  // every other blob from that slab. Every blob now owns its buffer.
   it('transferring one blob\'s buffer leaves the caller\'s other blobs intact', async () => {
     const own = await Kms.open({ storage: memoryStorage() })
     const key = (await own.createKey()).keyMetadata.keyId
@@ -193,11 +191,8 @@ describe('returned blobs', () => {
     }
   })
 
-  // BUG (same cause): after the transfer above, ByteSlab.alloc keeps carving views from the
-  // detached slab and every later encrypt / generateDataKey of ≤ 8 KiB throws
-  // "TypeError: Cannot perform Construct on a detached ArrayBuffer" for the engine's
-  // lifetime. One-line fix in ByteSlab.alloc: also start a new slab when
-  // `this.#slab.byteLength === 0` (a detached slab's view has length 0).
+  // Regression (same cause): after such a transfer, later encryptions failed with
+  // "Cannot perform Construct on a detached ArrayBuffer" for the engine's lifetime.
   it('transferring one blob\'s buffer does not break later encryption', async () => {
     const own = await Kms.open({ storage: memoryStorage() })
     const key = (await own.createKey()).keyMetadata.keyId
