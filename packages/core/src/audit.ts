@@ -135,6 +135,9 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 const TEXT_ENCODER = new TextEncoder()
 const NEWLINE = 0x0a
 
+const COMMA = 0x2c
+const QUOTE = 0x22
+
 /** Writes ASCII text at `pos`; returns the position after it. */
 function writeAscii(target: Uint8Array, pos: number, text: string): number {
   for (let i = 0; i < text.length; i++) target[pos + i] = text.charCodeAt(i)
@@ -142,13 +145,28 @@ function writeAscii(target: Uint8Array, pos: number, text: string): number {
 }
 
 /**
- * JSON text of a value the engine has already validated to plain characters (UUIDs, request
- * and event ids, action names, principal and alias names, whose patterns admit no quote,
- * backslash or control character): quoting is enough, no escaping pass is needed.
+ * A value the engine has already validated to plain ASCII (UUIDs, request and event ids,
+ * action names, principal and alias names, whose patterns admit no quote, backslash or
+ * control character) as a JSON string, or `null`: quoting is enough, no escaping pass.
  */
-function quoted(value: string | undefined): string {
-  return value === undefined ? 'null' : '"' + value + '"'
+function writeQuoted(target: Uint8Array, pos: number, value: string | undefined): number {
+  if (value === undefined) return writeAscii(target, pos, 'null')
+  target[pos] = QUOTE
+  const end = writeAscii(target, pos + 1, value)
+  target[end] = QUOTE
+  return end + 1
 }
+
+/** Any text as UTF-8 (ASCII written directly, anything else through TextEncoder). */
+function writeText(target: Uint8Array, pos: number, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c > 0x7f) return pos + TEXT_ENCODER.encodeInto(text, target.subarray(pos)).written
+    target[pos + i] = c
+  }
+  return pos + text.length
+}
+
 
 /** Distinct context pairs whose HMAC is remembered: contexts repeat, and an HMAC costs ~2 µs. */
 const CONTEXT_HMAC_CACHE = 4096
@@ -377,30 +395,52 @@ export class AuditTrail {
     let prevHex = head.value?.lastHash ?? GENESIS
     const used = new Map<string, number>()
     const { accountId, region, crypto } = this.#o
-    const fixed = `,${JSON.stringify(accountId)},${JSON.stringify(region)},`
-    // This loop runs once per call the engine serves. Each line is written by hand (the same
-    // JSON an array stringify gives, without walking one) straight into the segment's bytes,
-    // hashed there, and its hash appended: no per-line strings are kept for the commit.
+    const fixed = `,${JSON.stringify(accountId)},${JSON.stringify(region)},"`
+    // This loop runs once per call the engine serves. Each line is written piece by piece
+    // straight into the segment's bytes (the same JSON an array stringify gives, without
+    // building a string first), hashed there, and its hash appended.
     let segment = new Uint8Array(entries.length * 448 + 256)
     let pos = 0
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!
-      const hashed = '[' + (first + i) + ',"' + this.#o.newEventId() + '",' + e.time + ',' + quoted(e.eventName) + ',' +
-        quoted(e.principal) + fixed + quoted(e.requestId) + ',' + quoted(e.keyId) + ',' + quoted(e.keyVersionId) + ',' +
-        quoted(e.sourceKeyId) + ',' + quoted(e.aliasName) + ',' + (e.contextJson ?? this.#contextJson(e.encryptionContext)) + ',' +
-        // Error codes may come from any error's name: escaped properly.
-        (e.errorCode === undefined ? 'null' : JSON.stringify(e.errorCode)) + ',"' + prevHex + '"]'
-      // UTF-8 takes at most 3 bytes per UTF-16 unit; the hash suffix and newline 69 more.
-      if (pos + hashed.length * 3 + 72 > segment.length) {
-        const grown = new Uint8Array((pos + hashed.length * 3 + 72) * 2)
+      const context = e.contextJson ?? this.#contextJson(e.encryptionContext)
+      // Error codes may come from any error's name: escaped properly.
+      const errorCode = e.errorCode === undefined ? 'null' : JSON.stringify(e.errorCode)
+      // Engine-made and validated fields are ASCII; the context and error code may not be
+      // (UTF-8 takes at most 3 bytes per UTF-16 unit). 600 covers the rest with the hash.
+      const bound = pos + 600 + (context.length + errorCode.length) * 3
+      if (bound > segment.length) {
+        const grown = new Uint8Array(bound * 2)
         grown.set(segment.subarray(0, pos))
         segment = grown
       }
       if (i > 0) segment[pos++] = NEWLINE
-      const { written } = TEXT_ENCODER.encodeInto(hashed, segment.subarray(pos))
+      const start = pos
+      pos = writeAscii(segment, pos, '[' + (first + i) + ',"')
+      pos = writeAscii(segment, pos, this.#o.newEventId())
+      pos = writeAscii(segment, pos, '",' + e.time + ',')
+      pos = writeQuoted(segment, pos, e.eventName)
+      segment[pos++] = COMMA
+      pos = writeQuoted(segment, pos, e.principal)
+      pos = writeAscii(segment, pos, fixed)
+      pos = writeAscii(segment, pos, e.requestId)
+      segment[pos++] = QUOTE
+      segment[pos++] = COMMA
+      pos = writeQuoted(segment, pos, e.keyId)
+      segment[pos++] = COMMA
+      pos = writeQuoted(segment, pos, e.keyVersionId)
+      segment[pos++] = COMMA
+      pos = writeQuoted(segment, pos, e.sourceKeyId)
+      segment[pos++] = COMMA
+      pos = writeQuoted(segment, pos, e.aliasName)
+      segment[pos++] = COMMA
+      pos = writeText(segment, pos, context)
+      segment[pos++] = COMMA
+      pos = writeText(segment, pos, errorCode)
+      pos = writeAscii(segment, pos, ',"' + prevHex + '"]')
       // The line carries the previous hash, so hashing the line chains it.
-      prevHex = toHex(crypto.sha256(segment.subarray(pos, pos + written)))
-      pos += written - 1 // the closing `]` becomes `,"<hash>"]`
+      prevHex = toHex(crypto.sha256(segment.subarray(start, pos)))
+      pos -= 1 // the closing `]` becomes `,"<hash>"]`
       pos = writeAscii(segment, pos, ',"' + prevHex + '"]')
       if (e.keyUse === true && e.keyId !== undefined && e.errorCode === undefined) used.set(e.keyId, Math.max(used.get(e.keyId) ?? 0, e.time))
     }

@@ -1007,3 +1007,18 @@ describe('records are valid JSON whatever the names', () => {
     expect(records.some((r) => r.errorCode === 'TypeError')).toBe(true)
   })
 })
+
+describe('lines written byte by byte', () => {
+  it('record any context and error text exactly, and verify (property)', async () => {
+    const { default: fc } = await import('fast-check')
+    const { kms } = await open({ audit: { encryptionContext: 'plain', flushIntervalMs: 60_000 } })
+    const keyId = (await kms.createKey()).keyMetadata.keyId
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 })
+    await fc.assert(fc.asyncProperty(fc.dictionary(text.filter((k) => k.length > 0), text, { maxKeys: 3 }), async (context) => {
+      const { requestId } = await kms.encrypt({ keyId, plaintext: utf8('x'), encryptionContext: context })
+      const record = (await kms.audit.query({ action: 'Encrypt', limit: 1000 })).records.find((r) => r.requestId === requestId)
+      expect(record?.encryptionContext ?? {}).toEqual(context)
+    }), { numRuns: 60 })
+    expect((await kms.audit.verify()).ok).toBe(true)
+  })
+})
