@@ -32,7 +32,7 @@
  * waits for its own record to be committed (concurrent calls share one commit).
  */
 import type { CryptoProvider } from '@strongroom/crypto'
-import { toBase64, toHex, utf8Decode, utf8Encode } from './bytes.js'
+import { toBase64, utf8Decode, utf8Encode } from './bytes.js'
 import { formatDate } from './clock.js'
 import type { EncryptionContext } from './context.js'
 import { KmsError } from './errors.js'
@@ -439,7 +439,7 @@ export class AuditTrail {
       pos = writeText(segment, pos, errorCode)
       pos = writeAscii(segment, pos, ',"' + prevHex + '"]')
       // The line carries the previous hash, so hashing the line chains it.
-      prevHex = toHex(crypto.sha256(segment.subarray(start, pos)))
+      prevHex = crypto.sha256Hex(segment.subarray(start, pos))
       pos -= 1 // the closing `]` becomes `,"<hash>"]`
       pos = writeAscii(segment, pos, ',"' + prevHex + '"]')
       if (e.keyUse === true && e.keyId !== undefined && e.errorCode === undefined) used.set(e.keyId, Math.max(used.get(e.keyId) ?? 0, e.time))

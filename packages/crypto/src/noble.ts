@@ -85,9 +85,10 @@ function sha256(data: Uint8Array): Uint8Array {
   return nobleSha256(data)
 }
 
-function sha256Hex(text: string): string {
-  if (typeof text !== 'string') throw new TypeError('text must be a string')
-  return bytesToHex(nobleSha256(utf8ToBytes(text)))
+function sha256Hex(data: string | Uint8Array): string {
+  if (typeof data === 'string') return bytesToHex(nobleSha256(utf8ToBytes(data)))
+  assertBytes(data, 'data')
+  return bytesToHex(nobleSha256(data))
 }
 
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {

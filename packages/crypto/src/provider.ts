@@ -93,12 +93,13 @@ export interface CryptoProvider {
   sha256(data: Uint8Array): Uint8Array
 
   /**
-   * SHA-256 of the UTF-8 encoding of `text`, as 64 lower-case hex digits. The audit trail
-   * hashes one line of text per record; on Node this form allocates no byte buffers and is
-   * several times cheaper than encoding, hashing and hex-encoding separately. Throws
-   * TypeError for a non-string; lone surrogates are encoded as U+FFFD, as TextEncoder does.
+   * SHA-256 of `data` (bytes, or the UTF-8 encoding of a string) as 64 lower-case hex
+   * digits. The audit trail hashes one line per record; on Node this one call is about
+   * three times cheaper than `sha256` followed by hex encoding (Node 20's one-shot hash
+   * returns hex far faster than a buffer). Throws TypeError for anything else; lone
+   * surrogates are encoded as U+FFFD, as TextEncoder does.
    */
-  sha256Hex(text: string): string
+  sha256Hex(data: string | Uint8Array): string
 
   /** HMAC-SHA-256 (RFC 2104). */
   hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array

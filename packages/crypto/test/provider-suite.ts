@@ -115,6 +115,14 @@ export function providerSuite(factory: () => CryptoProvider): void {
         }
         expect(() => crypto.sha256Hex(42 as unknown as string)).toThrow(TypeError)
       })
+      it('SHA-256 of bytes, as hex: only the view is hashed, not the buffer around it', () => {
+        expect(crypto.sha256Hex(new TextEncoder().encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+        const around = new Uint8Array(600).map((_, i) => i % 251)
+        const view = around.subarray(100, 450)
+        expect(crypto.sha256Hex(view)).toBe(toHex(crypto.sha256(view.slice())))
+        expect(crypto.sha256Hex(around.subarray(7, 7))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')
+        expect(() => crypto.sha256Hex([1, 2, 3] as unknown as Uint8Array)).toThrow(TypeError)
+      })
       for (const v of hmacVectors) {
         it(`HMAC-SHA-256 ${v.id}`, () => {
           const mac = crypto.hmacSha256(hex(v.key), hex(v.data))
