@@ -144,6 +144,16 @@ function writeAscii(target: Uint8Array, pos: number, text: string): number {
   return pos + text.length
 }
 
+/** Writes a number as JSON at `pos` (a non-negative integer's digits without making a string); returns the position after it. */
+function writeNumber(target: Uint8Array, pos: number, value: number): number {
+  // A caller's clock may return any number; only safe non-negative integers take the fast path.
+  if (!Number.isSafeInteger(value) || value < 0) return writeAscii(target, pos, JSON.stringify(value))
+  let digits = 1
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++
+  for (let i = pos + digits - 1, rest = value; i >= pos; i--, rest = Math.floor(rest / 10)) target[i] = 0x30 + (rest % 10)
+  return pos + digits
+}
+
 /**
  * A value the engine has already validated to plain ASCII (UUIDs, request and event ids,
  * action names, principal and alias names, whose patterns admit no quote, backslash or
@@ -344,10 +354,29 @@ export class AuditTrail {
     return toBase64(this.#o.crypto.hmacSha256(this.#o.macKey, message))
   }
 
+  /**
+   * The last context recorded, as its keys and values in the caller's order, with its JSON:
+   * a service mostly repeats one context call after call, and comparing pairs is far cheaper
+   * than sorting, MACing and stringifying them again.
+   */
+  #lastContext: { readonly pairs: readonly string[]; readonly json: string } | undefined
+
   /** The recorded context as JSON, `null` when none. */
   #contextJson(context: EncryptionContext | undefined): string {
+    if (context === undefined) return 'null'
+    const last = this.#lastContext
+    if (last !== undefined) {
+      const keys = Object.keys(context)
+      let same = keys.length * 2 === last.pairs.length
+      for (let i = 0; same && i < keys.length; i++) same = last.pairs[2 * i] === keys[i] && last.pairs[2 * i + 1] === context[keys[i]!]
+      if (same) return last.json
+    }
     const recorded = this.#recordContext(context)
-    return recorded === undefined ? 'null' : JSON.stringify(recorded)
+    const json = recorded === undefined ? 'null' : JSON.stringify(recorded)
+    const pairs: string[] = []
+    for (const k of Object.keys(context)) pairs.push(k, context[k]!)
+    this.#lastContext = { pairs, json }
+    return json
   }
 
   #recordContext(context: EncryptionContext | undefined): Record<string, string> | undefined {
@@ -401,6 +430,8 @@ export class AuditTrail {
     // building a string first), hashed there, and its hash appended.
     let segment = new Uint8Array(entries.length * 448 + 256)
     let pos = 0
+    /** Where the previous line's hash digits are, to copy them as this line's prevHash. */
+    let prevHashAt = -1
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!
       const context = e.contextJson ?? this.#contextJson(e.encryptionContext)
@@ -416,9 +447,13 @@ export class AuditTrail {
       }
       if (i > 0) segment[pos++] = NEWLINE
       const start = pos
-      pos = writeAscii(segment, pos, '[' + (first + i) + ',"')
-      pos = writeAscii(segment, pos, this.#o.newEventId())
-      pos = writeAscii(segment, pos, '",' + e.time + ',')
+      segment[pos++] = 0x5b // [
+      pos = writeNumber(segment, pos, first + i)
+      segment[pos++] = COMMA
+      pos = writeQuoted(segment, pos, this.#o.newEventId())
+      segment[pos++] = COMMA
+      pos = writeNumber(segment, pos, e.time)
+      segment[pos++] = COMMA
       pos = writeQuoted(segment, pos, e.eventName)
       segment[pos++] = COMMA
       pos = writeQuoted(segment, pos, e.principal)
@@ -437,11 +472,23 @@ export class AuditTrail {
       pos = writeText(segment, pos, context)
       segment[pos++] = COMMA
       pos = writeText(segment, pos, errorCode)
-      pos = writeAscii(segment, pos, ',"' + prevHex + '"]')
+      segment[pos++] = COMMA
+      segment[pos++] = QUOTE
+      if (prevHashAt < 0) pos = writeAscii(segment, pos, prevHex)
+      else {
+        segment.copyWithin(pos, prevHashAt, prevHashAt + 64)
+        pos += 64
+      }
+      segment[pos++] = QUOTE
+      segment[pos++] = 0x5d // ]
       // The line carries the previous hash, so hashing the line chains it.
       prevHex = crypto.sha256Hex(segment.subarray(start, pos))
-      pos -= 1 // the closing `]` becomes `,"<hash>"]`
-      pos = writeAscii(segment, pos, ',"' + prevHex + '"]')
+      segment[pos - 1] = COMMA // the closing `]` becomes `,"<hash>"]`
+      segment[pos++] = QUOTE
+      prevHashAt = pos
+      pos = writeAscii(segment, pos, prevHex)
+      segment[pos++] = QUOTE
+      segment[pos++] = 0x5d // ]
       if (e.keyUse === true && e.keyId !== undefined && e.errorCode === undefined) used.set(e.keyId, Math.max(used.get(e.keyId) ?? 0, e.time))
     }
     const value = segment.subarray(0, pos)

@@ -414,6 +414,44 @@ describe('no secret in any record or event', () => {
       expect(third!['order']).not.toBe(first!['tenant']) // the same value under another name differs
     }
   })
+
+  it('records each call\'s own context when the caller reuses, changes or reorders one object between calls', async () => {
+    const { kms } = await open({ audit: { encryptionContext: 'plain' } })
+    const keyId = (await kms.createKey()).keyMetadata.keyId
+    const context: Record<string, string> = { tenant: 'acme' }
+    const expected: Record<string, string>[] = []
+    const call = async () => {
+      await kms.encrypt({ keyId, plaintext: utf8('x'), encryptionContext: context })
+      expected.push({ ...context })
+    }
+    await call()
+    await call() // unchanged
+    context['tenant'] = 'globex' // same key, new value
+    await call()
+    context['order'] = '7' // a key more
+    await call()
+    delete context['tenant'] // a key fewer
+    await call()
+    await kms.encrypt({ keyId, plaintext: utf8('x'), encryptionContext: { tenant: 'acme', order: '7' } })
+    await kms.encrypt({ keyId, plaintext: utf8('x'), encryptionContext: { order: '7', tenant: 'acme' } }) // same pairs, other order
+    await kms.encrypt({ keyId, plaintext: utf8('x'), encryptionContext: { order: 'tenant', tenant: 'acme7' } }) // same text run together
+    expected.push({ order: '7', tenant: 'acme' }, { order: '7', tenant: 'acme' }, { order: 'tenant', tenant: 'acme7' })
+    expect((await everything(kms, { action: 'Encrypt' })).map((r) => r.encryptionContext)).toEqual(expected)
+    expect((await kms.audit.verify()).ok).toBe(true)
+  })
+
+  it('records times exactly whatever the clock returns, fractions included', async () => {
+    const { kms, clock, storage } = await open()
+    const keyId = (await kms.createKey()).keyMetadata.keyId
+    clock.advance(0.5)
+    await kms.describeKey({ keyId })
+    clock.advance(1234.25)
+    await kms.describeKey({ keyId })
+    await kms.audit.flush()
+    const stored = (await segments(storage)).flatMap((s) => s.lines).filter((f) => f[3] === 'DescribeKey').map((f) => f[2])
+    expect(stored).toEqual([Date.parse(START) + 0.5, Date.parse(START) + 1234.75])
+    expect((await kms.audit.verify()).ok).toBe(true)
+  })
 })
 
 // ---------------------------------------------------------------- tamper evidence
