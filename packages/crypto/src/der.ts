@@ -16,6 +16,7 @@
  * and RFC 8410 allow, so keys made by OpenSSL or imported by a user can be read too.
  */
 import type { AsymmetricKeySpec } from './asymmetric.js'
+import { concatBytes } from './bytes.js'
 
 /** An elliptic curve for ECDSA: its DER names, order and sizes. */
 export interface EcCurve {
@@ -108,21 +109,9 @@ const OCTET_STRING = 0x04
 const CONTEXT_0 = 0xa0
 const CONTEXT_1 = 0xa1
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0
-  for (const part of parts) length += part.length
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
-
 /** One TLV with a minimal definite length (X.690 §10.1). */
 function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
-  const body = concat(contents)
+  const body = concatBytes(...contents)
   const length = body.length
   const header =
     length < 0x80
@@ -130,7 +119,7 @@ function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
       : length < 0x100
         ? Uint8Array.of(tag, 0x81, length)
         : Uint8Array.of(tag, 0x82, length >> 8, length & 0xff)
-  return concat([header, body])
+  return concatBytes(header, body)
 }
 
 /** A non-negative INTEGER, minimal two's complement (a 0x00 prefix when the top bit is set). */

@@ -20,6 +20,7 @@ export {
   signingAlgorithms,
   UnsupportedAlgorithmError,
 } from './asymmetric.js'
+export { concatBytes } from './bytes.js'
 export { defaultCryptoProvider } from './default.js'
 export type { RandomSource } from './random.js'
 export { pooledRandom, seededRandom } from './random.js'
