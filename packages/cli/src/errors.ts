@@ -47,22 +47,15 @@ export interface Failure {
   readonly message: string
 }
 
-/** True when some error in the cause chain has this `code` (abstract-level nests LEVEL_LOCKED). */
-function hasCause(error: unknown, code: string): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    if ((e as { code?: unknown }).code === code) return true
-  }
-  return false
-}
-
 /** Maps anything thrown to a status and a message that is safe to print (KmsError messages never hold secrets). */
 export function describeFailure(error: unknown): Failure {
   if (error instanceof UsageError) return { status: EXIT_USAGE, code: 'Usage', message: error.message }
   if (error instanceof EnvironmentError) return { status: EXIT_ENVIRONMENT, code: 'Environment', message: error.message }
   if (error instanceof InterruptedError) return { status: EXIT_INTERRUPTED, code: 'Interrupted', message: 'interrupted' }
   if (error instanceof KmsError) {
-    if (hasCause(error, 'LEVEL_LOCKED')) {
-      return { status: EXIT_KMS, code: error.code, message: 'the keystore is in use by another process' }
+    // Another process (e.g. `strongroom serve-aws`) holds the directory: the environment, not the KMS.
+    if (error.code === 'KeystoreInUse') {
+      return { status: EXIT_ENVIRONMENT, code: error.code, message: 'the keystore is in use by another process (close it there first)' }
     }
     return { status: EXIT_KMS, code: error.code, message: error.message }
   }

@@ -26,7 +26,9 @@ const EMPTY = new Uint8Array(0)
 
 export function encodeEncryptionContext(context: EncryptionContext | undefined): Uint8Array {
   if (context === undefined) return EMPTY
-  if (context === null || typeof context !== 'object' || Array.isArray(context)) {
+  // `null` arrives from JSON-shaped callers (facades, IPC): bad input with a code, not a type error.
+  if (context === null) throw new KmsError('InvalidParameter', 'encryptionContext must be an object of string values (omit it for none), not null')
+  if (typeof context !== 'object' || Array.isArray(context)) {
     throw new TypeError('encryptionContext must be an object of string values')
   }
   const keys = Object.keys(context)

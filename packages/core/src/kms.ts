@@ -39,7 +39,7 @@ import {
 } from './key-record.js'
 import { KeyStore, storageFailure, type Transaction } from './key-store.js'
 import { aliasArn, assertAliasName, isValidAccount, isValidRegion, keyArn, parseKeyReference } from './names.js'
-import { evaluate, type PolicyAttachment } from './policy.js'
+import { encryptionContextConditions, evaluate, type PolicyAttachment } from './policy.js'
 import {
   MAX_POLICIES_PER_PRINCIPAL, POLICY_PREFIX, PRINCIPAL_PREFIX, PolicyStore, ROOT_PRINCIPAL, SYSTEM_PRINCIPAL, assertPolicyName,
   assertPrincipalName, encodeRecord, type PolicyRecord,
@@ -714,9 +714,18 @@ export class Kms {
     return this.#auditSync ? this.#flushAudit().then(() => value) : Promise.resolve(value)
   }
 
+  /** Never throws: a refused call is always recorded, answered with a rejected promise, and counted done (or close() would wait forever). */
   #failed(call: Call, error: unknown): Promise<never> {
     call.errorCode = KmsError.is(error) ? error.code : error instanceof Error ? error.name : 'InternalFailure'
-    this.#record(call)
+    try {
+      this.#record(call)
+    } catch {
+      // The request was malformed in a way that also defeats recording its details (e.g. a
+      // context that is not an object): record the refusal without them.
+      delete call.encryptionContext
+      delete call.contextJson
+      this.#record(call)
+    }
     this.#callDone()
     // 'sync' durability covers refused and failed calls too (a denial is what an auditor
     // looks for). The call's own error is the one to report; a failed flush is kept in
@@ -836,12 +845,7 @@ export class Kms {
       ...extra,
     }
     if (call.aliasName !== undefined) context['kms:RequestAlias'] = call.aliasName
-    const ec = call.encryptionContext
-    if (ec !== undefined) {
-      const keys = Object.keys(ec)
-      context['kms:EncryptionContextKeys'] = keys
-      for (const k of keys) context[`kms:EncryptionContext:${k}`] = ec[k]!
-    }
+    if (call.encryptionContext !== undefined) Object.assign(context, encryptionContextConditions(call.encryptionContext))
     if (record !== undefined) {
       context['kms:KeySpec'] = record.keySpec
       context['kms:KeyUsage'] = record.keyUsage
@@ -1307,23 +1311,23 @@ export class Kms {
     }
   }
 
-  /** Data key length and the condition keys a policy can test about it. */
-  #dataKeyRequest(call: Call, request: api.GenerateDataKeyRequest): { length: number; conditions: Record<string, string> } {
+  /** Data key length and the condition keys a policy can test about it (the context is validated first, then noted on the call). */
+  #dataKeyRequest(call: Call, request: api.GenerateDataKeyRequest): { length: number; conditions: Record<string, string>; context: Uint8Array } {
+    const context = encodeEncryptionContext(request.encryptionContext)
     if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
     if (request.numberOfBytes !== undefined) {
       const length = integerParam(request.numberOfBytes, 'numberOfBytes', 1, MAX_DATA_KEY_BYTES)
-      return { length, conditions: { 'kms:NumberOfBytes': String(length) } }
+      return { length, conditions: { 'kms:NumberOfBytes': String(length) }, context }
     }
     const spec = request.keySpec === undefined ? 'AES_256' : oneOf(request.keySpec, 'keySpec', ['AES_256', 'AES_128'])
     const length = spec === 'AES_128' ? 16 : 32
-    return { length, conditions: { 'kms:DataKeySpec': spec, 'kms:NumberOfBytes': String(length) } }
+    return { length, conditions: { 'kms:DataKeySpec': spec, 'kms:NumberOfBytes': String(length) }, context }
   }
 
   /** A fresh data key, in the clear and wrapped under the CMK, for envelope encryption of large data. */
   #generateDataKey(call: Call, request: api.GenerateDataKeyRequest): api.GenerateDataKeyResponse | Promise<api.GenerateDataKeyResponse> {
     requestObject(request, 'generateDataKey')
-    const { length, conditions } = this.#dataKeyRequest(call, request)
-    const context = encodeEncryptionContext(request.encryptionContext)
+    const { length, conditions, context } = this.#dataKeyRequest(call, request)
     const generate = (entry: KeyEntry): api.GenerateDataKeyResponse => {
       const plaintext = this.#random.fill(new Uint8Array(length))
       const { blob, keyVersionId } = entry.seal(plaintext, context, this.#material)
@@ -1338,8 +1342,7 @@ export class Kms {
   /** Like generateDataKey, but only the wrapped data key is returned (decrypt it later, where it is used). */
   async #generateDataKeyWithoutPlaintext(call: Call, request: api.GenerateDataKeyRequest): Promise<api.EncryptResponse> {
     requestObject(request, 'generateDataKeyWithoutPlaintext')
-    const { length, conditions } = this.#dataKeyRequest(call, request)
-    const context = encodeEncryptionContext(request.encryptionContext)
+    const { length, conditions, context } = this.#dataKeyRequest(call, request)
     const entry = this.#useCached(call, request.keyId, 'generateDataKeyWithoutPlaintext')
       ?? await this.#use(call, request.keyId, 'generateDataKeyWithoutPlaintext', call.eventName, conditions)
     const dataKey = this.#random.fill(new Uint8Array(length))
@@ -1904,8 +1907,7 @@ export class Kms {
   async #generateAndExportDataKey(call: Call, request: api.GenerateAndExportDataKeyRequest): Promise<api.GenerateAndExportDataKeyResponse> {
     requestObject(request, 'generateAndExportDataKey')
     const wrapping = this.#wrappingKey(request)
-    const { length, conditions } = this.#dataKeyRequest(call, request)
-    const context = encodeEncryptionContext(request.encryptionContext)
+    const { length, conditions, context } = this.#dataKeyRequest(call, request)
     const entry = await this.#use(call, request.keyId, 'generateAndExportDataKey', call.eventName, conditions)
     const dataKey = this.#random.fill(new Uint8Array(length))
     try {

@@ -558,6 +558,29 @@ function deepFreeze<T>(value: T): T {
 type Context = ReadonlyMap<string, readonly string[]>
 
 /**
+ * The `kms:EncryptionContext:<name>` and `kms:EncryptionContextKeys` condition keys of an
+ * encryption context. Condition key names match case-insensitively (as in AWS), so a
+ * condition key must never stand for two context keys: a context whose keys differ only in
+ * case or Unicode compatibility form (`tenant` / `Tenant` / `TENANT`, the Kelvin sign for
+ * `K`, full-width letters) is refused with InvalidParameter rather than letting
+ * `StringEquals kms:EncryptionContext:tenant = acme` match `{ tenant: 'globex', Tenant: 'acme' }`.
+ */
+export function encryptionContextConditions(context: Readonly<Record<string, string>>): Record<string, string | readonly string[]> {
+  const keys = Object.keys(context)
+  const out: Record<string, string | readonly string[]> = { 'kms:EncryptionContextKeys': keys }
+  const folded = new Set<string>()
+  for (const k of keys) {
+    const fold = k.normalize('NFKC').toLowerCase()
+    if (folded.has(fold)) {
+      throw new KmsError('InvalidParameter', 'the encryption context has keys that differ only in case or Unicode form; policies match context keys case-insensitively, so it is ambiguous and refused')
+    }
+    folded.add(fold)
+    out[`kms:EncryptionContext:${k}`] = context[k]!
+  }
+  return out
+}
+
+/**
  * Decides a request against every policy that governs it (the principal's identity
  * policies and the key's policy, as one set). Pure: no I/O, no clock; the caller puts
  * the time in the context (`acs:CurrentTime`). Deny overrides allow; the default is deny.

@@ -238,8 +238,19 @@ export class AbstractLevelStorage implements StorageAdapter {
   #failure(message: string, cause: unknown): KmsError {
     if (cause instanceof KmsError) return cause
     if (this.#closing !== undefined) return new KmsError('Closed', `storage '${this.manifest.name}' is closed`, { cause })
+    if (causeHasCode(cause, 'LEVEL_LOCKED')) {
+      return new KmsError('KeystoreInUse', `${this.manifest.name}: the database is in use by another process (${message})`, { cause })
+    }
     return new KmsError('StorageFailure', `${this.manifest.name}: ${message}`, { cause })
   }
+}
+
+/** True when some error in the cause chain has this `code` (abstract-level wraps LEVEL_LOCKED in LEVEL_DATABASE_NOT_OPEN). */
+function causeHasCode(error: unknown, code: string): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if ((e as { code?: unknown }).code === code) return true
+  }
+  return false
 }
 
 /** Precondition: keys are non-empty strings that UTF-8 can represent (no lone surrogates). */

@@ -107,13 +107,14 @@ describe('levelStorage', () => {
     expect(db.status).toBe('open')
   })
 
-  it('an open failure (LevelDB directory locked) is StorageFailure with the backend error as cause', async () => {
+  it('a LevelDB directory locked by another holder is KeystoreInUse (a stable code, not a storage failure), with the backend error as cause', async () => {
     const location = nextLocation()
     const holder = openRoot(location)
     await holder.open()
     const storage = levelStorage(openRoot(location))
     const error = await storage.get('k').catch((caught: unknown) => caught)
-    expect(KmsError.is(error, 'StorageFailure')).toBe(true)
+    expect(KmsError.is(error, 'KeystoreInUse')).toBe(true)
+    expect((error as KmsError).message).toMatch(/in use by another process/)
     expect((error as KmsError).cause).toMatchObject({ code: 'LEVEL_DATABASE_NOT_OPEN', cause: { code: 'LEVEL_LOCKED' } })
   })
 
