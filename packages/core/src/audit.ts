@@ -332,10 +332,28 @@ export class AuditTrail {
     return { seq: head.value?.lastSeq ?? 0, hash: head.value?.lastHash ?? GENESIS }
   }
 
+  /**
+   * The stored head, checked before the chain is extended from it: the engine never
+   * re-MACs a head it has not verified (that would launder a forged or edited one), and a
+   * head older than one this engine committed is a rollback. Either fails closed with
+   * CorruptRecord (the engine then refuses calls with AuditFailure) until the head is
+   * restored; `verify()` says what is wrong.
+   */
   async #loadHead(fresh: boolean): Promise<{ value: Head | undefined; revision: number | null }> {
     if (this.#head !== undefined && !fresh) return this.#head
     const stored = await this.#o.storage.get(AUDIT_HEAD_KEY)
-    this.#head = stored === undefined ? { value: undefined, revision: null } : { value: this.#decodeHead(stored), revision: stored.revision }
+    const value = stored === undefined ? undefined : this.#decodeHead(stored)
+    if (value !== undefined) {
+      const mac = this.#headMac(value.firstSeq, value.anchorHash, value.lastSeq, value.lastHash)
+      if (!this.#o.crypto.timingSafeEqual(utf8Encode(mac), utf8Encode(value.mac))) {
+        throw new KmsError('CorruptRecord', 'the audit head failed its MAC check: the trail is not extended from a head that was not verified')
+      }
+    }
+    const floor = this.#floor
+    if (floor !== undefined && (value?.lastSeq ?? 0) < floor.seq) {
+      throw new KmsError('CorruptRecord', `the audit head was rolled back: record ${floor.seq} was committed or verified before`)
+    }
+    this.#head = stored === undefined ? { value: undefined, revision: null } : { value, revision: stored.revision }
     return this.#head
   }
 
@@ -582,8 +600,14 @@ export class AuditTrail {
 
   /** Recomputes the whole chain and checks it against the MAC'd head; reports the first problem. */
   async verify(flush: () => Promise<void>, anchor?: { readonly seq: number; readonly hash: string }): Promise<AuditVerification> {
-    await flush()
+    // A failed flush (say, on a head that fails its check) must not hide what is wrong with
+    // the stored trail: verify it anyway, and report the flush failure only if it is intact.
+    let flushFailure: unknown
+    await flush().catch((error: unknown) => {
+      flushFailure = error ?? new Error('flush failed')
+    })
     const result = await this.#verifyChain(anchor ?? this.#floor)
+    if (result.ok && flushFailure !== undefined) throw flushFailure
     if (result.ok && (this.#floor === undefined || result.lastSeq > this.#floor.seq)) {
       this.#floor = { seq: result.lastSeq, hash: result.lastHash }
     }

@@ -48,6 +48,7 @@ import {
   KEYSTORE_HEADER_KEY, RootKeyring, decodeKeystoreHeader, encodeKeystoreHeader, ephemeralRootKey, type RootKeyContext,
   type RootKeyProvider,
 } from './root-key.js'
+import { RECORD_SEAL_LABEL, RecordSealer, sealPlainRecords, sealedStorage } from './sealed-storage.js'
 import type { StorageAdapter } from './storage.js'
 import * as transitions from './transitions.js'
 import type { KeyOperation } from './transitions.js'
@@ -260,19 +261,20 @@ export class Kms {
   readonly audit: KmsAudit
 
   private constructor(
-    options: KmsOptions, keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource, clock: Clock, region: string, accountId: string,
+    options: KmsOptions, storage: StorageAdapter, keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource, clock: Clock,
+    region: string, accountId: string,
   ) {
     this.events = createEventEmitter()
     this.region = region
     this.accountId = accountId
-    this.#storage = options.storage
-    this.#keys = new KeyStore(options.storage, { cacheSize: options.keyCacheSize ?? 1000 })
+    this.#storage = storage
+    this.#keys = new KeyStore(storage, { cacheSize: options.keyCacheSize ?? 1000 })
     this.#material = { crypto, random, keyring, scratch: new SealScratch() }
     this.#requestIdPrefix = uuidV4FromRandom(random.fill(new Uint8Array(16))).slice(0, 24)
     this.#random = random
     this.#clock = clock
     this.#closeStorage = options.closeStorage ?? true
-    this.#policies = new PolicyStore(options.storage, this.#keys)
+    this.#policies = new PolicyStore(storage, this.#keys)
     this.#handlers = this.#operationHandlers()
     const auditOptions = options.audit === false ? undefined : options.audit ?? {}
     this.#auditSync = auditOptions?.durability === 'sync'
@@ -282,7 +284,7 @@ export class Kms {
       const eventIdPrefix = uuidV4FromRandom(random.fill(new Uint8Array(16))).slice(0, 24)
       let eventCounter = 0
       const audit = new AuditTrail({
-        storage: options.storage, crypto,
+        storage, crypto,
         macKey: keyring.deriveKey('audit/mac/v1'), contextKey: keyring.deriveKey('audit/context/v1'),
         region, accountId, settings: auditOptions,
         newEventId: () => eventIdPrefix + (eventCounter = (eventCounter + 1) % 2 ** 48).toString(16).padStart(12, '0'),
@@ -362,26 +364,41 @@ export class Kms {
       throw new KmsError('InvalidParameter', 'an ephemeral root key on durable storage would make every key unrecoverable after close')
     }
     const keyring = await Kms.#unlock(storage, rootKey, { crypto, random }, clock)
-    return new Kms(options, keyring, crypto, random, clock, region, accountId)
+    // Everything the engine reads and writes from here on goes through the barrier.
+    const sealed = sealedStorage(storage, new RecordSealer(crypto, random, keyring.deriveKey(RECORD_SEAL_LABEL)))
+    return new Kms(options, sealed, keyring, crypto, random, clock, region, accountId)
   }
 
-  /** Reads the keystore header and unlocks it, or initialises a new keystore. */
+  /**
+   * Reads the keystore header and unlocks it, or initialises a new keystore. A store that
+   * holds records but no header is never initialised afresh (that would let anyone "open"
+   * it with a root key of their own). A first-release store (schema-1 header, plain
+   * records) is upgraded in place before the engine uses it.
+   */
   static async #unlock(storage: StorageAdapter, rootKey: RootKeyProvider, context: RootKeyContext, clock: Clock): Promise<RootKeyring> {
+    const read = <T>(work: Promise<T>): Promise<T> => work.catch((error: unknown) => {
+      throw storageFailure(error)
+    })
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = await storage.get(KEYSTORE_HEADER_KEY).catch((error: unknown) => {
-        throw storageFailure(error)
-      })
+      const stored = await read(storage.get(KEYSTORE_HEADER_KEY))
       const header = stored === undefined ? undefined : decodeKeystoreHeader(stored.value)
+      if (header === undefined && (await read(storage.scan({ prefix: '', limit: 1 }))).records.length > 0) {
+        throw new KmsError('CorruptRecord', 'the store holds records but no keystore header: it was removed or the store is not a keystore; refusing to initialise it afresh')
+      }
       const { keyring, newHeader } = await RootKeyring.open(rootKey, header, context, clock.now())
-      if (newHeader !== undefined) {
-        try {
+      try {
+        if (newHeader !== undefined) {
           await storage.commit([{ type: 'put', key: KEYSTORE_HEADER_KEY, value: encodeKeystoreHeader(newHeader), expectedRevision: null }])
-        } catch (error) {
-          keyring.wipe()
-          // Another engine initialised the store at the same moment: unlock its header instead.
-          if (KmsError.is(error, 'Conflict')) continue
-          throw storageFailure(error)
+        } else if (header!.schema === 1) {
+          await sealPlainRecords(storage, new RecordSealer(context.crypto, context.random, keyring.deriveKey(RECORD_SEAL_LABEL)))
+          const upgraded = keyring.upgradedHeader(header!)
+          await storage.commit([{ type: 'put', key: KEYSTORE_HEADER_KEY, value: encodeKeystoreHeader(upgraded), expectedRevision: stored!.revision }])
         }
+      } catch (error) {
+        keyring.wipe()
+        // Another engine initialised or upgraded the store at the same moment: unlock its header instead.
+        if (KmsError.is(error, 'Conflict')) continue
+        throw storageFailure(error)
       }
       return keyring
     }

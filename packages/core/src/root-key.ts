@@ -16,8 +16,11 @@
  *
  * Derivation (HKDF-SHA-256, RFC 5869, salt = the header's random 32-byte salt):
  * KEK = HKDF(secret, info "strongroom/root/kek/v1"), check = HMAC(HKDF(secret, info
- * "strongroom/root/check/v1"), "strongroom/keystore/v1" ‖ salt). Other engine keys (the
- * audit MAC key, later) are derived with their own labels.
+ * "strongroom/root/check/v1"), "strongroom/keystore/v1" ‖ salt) in a schema-1 header and
+ * the same with "strongroom/keystore/v2/sealed-records" in a schema-2 header. Other engine
+ * keys are derived as HKDF(secret, info "strongroom/root/<label>"): the audit MAC key
+ * (`audit/mac/v1`), the record-sealing key (`records/seal/v1`), the header MAC key
+ * (`header/mac/v1`).
  *
  * Wrapped material: `0x01 ‖ nonce(12) ‖ AES-256-GCM(KEK, nonce, material,
  * AAD = "strongroom/material/v1" ‖ keyId ‖ versionId)`, base64 — so a wrapped value
@@ -143,14 +146,26 @@ export function ephemeralRootKey(): RootKeyProvider {
   }
 }
 
-/** Stored in the clear at `KEYSTORE_HEADER_KEY`. Holds nothing secret. */
+/**
+ * Stored in the clear at `KEYSTORE_HEADER_KEY`. Holds nothing secret.
+ *
+ * Schema 1 (the first release): records were stored as plain JSON. Schema 2: every other
+ * record is sealed (sealed-storage.ts); the check value is computed with its own label,
+ * so a schema-2 header cannot be turned back into a schema-1 one (which would make the
+ * engine accept unsealed records again) without the root key; and `mac` authenticates
+ * every field under a key derived from the root key.
+ */
 export interface KeystoreHeader {
-  readonly schema: 1
+  readonly schema: 1 | 2
   readonly rootKeyKind: string
   readonly rootKeyParams: RootKeyParams
   readonly salt: string
   readonly check: string
   readonly createdAt: number
+  /** Schema 2: `sealed-v1`, the record format of sealed-storage.ts. */
+  readonly records?: 'sealed-v1'
+  /** Schema 2: HMAC-SHA-256 under HKDF(secret, "strongroom/root/header/mac/v1") of the other fields. */
+  readonly mac?: string
 }
 
 export const KEYSTORE_HEADER_KEY = 'meta/keystore'
@@ -158,6 +173,8 @@ export const KEYSTORE_HEADER_KEY = 'meta/keystore'
 const LABEL_KEK = utf8Encode('strongroom/root/kek/v1')
 const LABEL_CHECK = utf8Encode('strongroom/root/check/v1')
 const CHECK_MESSAGE = utf8Encode('strongroom/keystore/v1')
+const CHECK_MESSAGE_V2 = utf8Encode('strongroom/keystore/v2/sealed-records')
+const HEADER_MAC_LABEL = 'header/mac/v1'
 const MATERIAL_AAD_LABEL = utf8Encode('strongroom/material/v1')
 const WRAP_FORMAT = 1
 
@@ -179,7 +196,11 @@ export class RootKeyring {
     this.#kek = crypto.hkdfSha256(secret, salt, LABEL_KEK, 32)
   }
 
-  /** Unlocks an existing keystore or initialises a new one; returns the keyring and the header to store (if new). */
+  /**
+   * Unlocks an existing keystore or initialises a new one; returns the keyring and the
+   * header to store (if new). A schema-1 header (records not yet sealed) unlocks as
+   * before; the engine then upgrades the store and stores `upgradedHeader(header)`.
+   */
   static async open(
     provider: RootKeyProvider,
     header: KeystoreHeader | undefined,
@@ -191,11 +212,8 @@ export class RootKeyring {
       const { secret, params } = await provider.create(context)
       const salt = random.fill(new Uint8Array(32))
       const keyring = new RootKeyring(crypto, random, secret, salt)
-      const newHeader: KeystoreHeader = {
-        schema: 1, rootKeyKind: provider.kind, rootKeyParams: params,
-        salt: toBase64(salt), check: toBase64(keyring.#checkValue()), createdAt: now,
-      }
-      return { keyring, newHeader }
+      const base = { rootKeyKind: provider.kind, rootKeyParams: params, salt: toBase64(salt), createdAt: now }
+      return { keyring, newHeader: keyring.#sealedHeader(base) }
     }
     if (header.rootKeyKind !== provider.kind) {
       throw new KmsError('RootKeyMismatch', `this keystore was created with a "${header.rootKeyKind}" root key, not "${provider.kind}"`)
@@ -205,16 +223,44 @@ export class RootKeyring {
     if (salt === undefined || check === undefined) throw new KmsError('CorruptRecord', 'the keystore header is unreadable')
     const secret = await provider.unlock(header.rootKeyParams, context)
     const keyring = new RootKeyring(crypto, random, secret, salt)
-    if (!crypto.timingSafeEqual(keyring.#checkValue(), check)) {
+    if (!crypto.timingSafeEqual(keyring.#checkValue(header.schema), check)) {
       keyring.wipe()
       throw new KmsError('RootKeyMismatch', 'the root key does not open this keystore (wrong passphrase or key)')
+    }
+    if (header.schema === 2) {
+      const mac = header.mac === undefined ? undefined : fromBase64(header.mac)
+      if (mac === undefined || header.records !== 'sealed-v1' || !crypto.timingSafeEqual(keyring.#headerMac(header), mac)) {
+        keyring.wipe()
+        throw new KmsError('CorruptRecord', 'the keystore header was modified (its MAC does not match)')
+      }
     }
     return { keyring }
   }
 
-  #checkValue(): Uint8Array {
+  /** The schema-2 header for a store whose records are now all sealed (same salt, kind and parameters). */
+  upgradedHeader(header: KeystoreHeader): KeystoreHeader {
+    this.#assertLive()
+    const { rootKeyKind, rootKeyParams, salt, createdAt } = header
+    return this.#sealedHeader({ rootKeyKind, rootKeyParams, salt, createdAt })
+  }
+
+  #sealedHeader(base: Pick<KeystoreHeader, 'rootKeyKind' | 'rootKeyParams' | 'salt' | 'createdAt'>): KeystoreHeader {
+    const unsigned: KeystoreHeader = { schema: 2, ...base, check: toBase64(this.#checkValue(2)), records: 'sealed-v1' }
+    return { ...unsigned, mac: toBase64(this.#headerMac(unsigned)) }
+  }
+
+  /** HMAC over every field but the MAC, in a fixed order (JSON of an array, so no field can be moved into another). */
+  #headerMac(header: KeystoreHeader): Uint8Array {
+    const fields = [header.schema, header.rootKeyKind, header.rootKeyParams, header.salt, header.check, header.createdAt, header.records ?? null]
+    const key = this.deriveKey(HEADER_MAC_LABEL)
+    const mac = this.#crypto.hmacSha256(key, utf8Encode(JSON.stringify(fields)))
+    wipe(key)
+    return mac
+  }
+
+  #checkValue(schema: 1 | 2): Uint8Array {
     const checkKey = this.#crypto.hkdfSha256(this.#secret, this.#salt, LABEL_CHECK, 32)
-    const value = this.#crypto.hmacSha256(checkKey, concatBytes(CHECK_MESSAGE, this.#salt))
+    const value = this.#crypto.hmacSha256(checkKey, concatBytes(schema === 1 ? CHECK_MESSAGE : CHECK_MESSAGE_V2, this.#salt))
     wipe(checkKey)
     return value
   }
@@ -279,7 +325,7 @@ export function decodeKeystoreHeader(bytes: Uint8Array): KeystoreHeader {
     throw new KmsError('CorruptRecord', 'the keystore header is not valid JSON', { cause })
   }
   const h = parsed as Partial<KeystoreHeader> | null
-  if (h === null || typeof h !== 'object' || h.schema !== 1 || typeof h.rootKeyKind !== 'string' ||
+  if (h === null || typeof h !== 'object' || (h.schema !== 1 && h.schema !== 2) || typeof h.rootKeyKind !== 'string' ||
       typeof h.salt !== 'string' || typeof h.check !== 'string' || typeof h.rootKeyParams !== 'object' || h.rootKeyParams === null) {
     throw new KmsError('CorruptRecord', 'the keystore header is unreadable or from a newer release')
   }

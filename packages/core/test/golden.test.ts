@@ -17,9 +17,13 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { Kms, KmsError, encodeEncryptionContext, parseBlob, rawRootKey, type StorageAdapter } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
-import { GOLDEN_FILE, buildGoldenKeystore, goldenRootKeyBytes, type GoldenKeystore } from './golden/generate.js'
+import { GOLDEN_FILE, GOLDEN_V1_FILE, buildGoldenKeystore, goldenRootKeyBytes, type GoldenKeystore } from './golden/generate.js'
+import { openSealedRecordBySpec } from './helpers.js'
 
-const golden = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as GoldenKeystore
+/** The first release's store: plain records, upgraded in place when opened. */
+const golden = JSON.parse(readFileSync(GOLDEN_V1_FILE, 'utf8')) as GoldenKeystore
+/** The current format: every record sealed. */
+const goldenV2 = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as GoldenKeystore
 
 const fromB64 = (s: string): Buffer => Buffer.from(s, 'base64')
 const fromHex = (s: string): Buffer => Buffer.from(s, 'hex')
@@ -30,14 +34,14 @@ const uuidText = (bytes: Uint8Array): string => {
 }
 
 /** A fresh memory store holding exactly the golden records. */
-async function goldenStore(): Promise<StorageAdapter> {
+async function goldenStore(file: GoldenKeystore = golden): Promise<StorageAdapter> {
   const storage = memoryStorage()
-  await storage.commit(golden.records.map((r) => ({ type: 'put' as const, key: r.key, value: fromB64(r.valueBase64), expectedRevision: null })))
+  await storage.commit(file.records.map((r) => ({ type: 'put' as const, key: r.key, value: fromB64(r.valueBase64), expectedRevision: null })))
   return storage
 }
 
-async function openGolden(): Promise<Kms> {
-  return Kms.open({ storage: await goldenStore(), rootKey: rawRootKey(goldenRootKeyBytes()) })
+async function openGolden(file: GoldenKeystore = golden): Promise<Kms> {
+  return Kms.open({ storage: await goldenStore(file), rootKey: rawRootKey(goldenRootKeyBytes()) })
 }
 
 function record<T>(key: string): T {
@@ -204,13 +208,85 @@ function encodedContextBySpec(context: Record<string, string> | undefined): Buff
   return Buffer.concat(parts)
 }
 
+describe('the first release\'s store is upgraded in place', () => {
+  it('every record but the header and the audit chain gets sealed, the header becomes schema 2, and nothing is lost', async () => {
+    const storage = await goldenStore()
+    const kms = await Kms.open({ storage, rootKey: rawRootKey(goldenRootKeyBytes()), closeStorage: false })
+    await kms.close()
+    const header = JSON.parse(new TextDecoder().decode((await storage.get('meta/keystore'))!.value)) as { schema: number; records?: string }
+    expect(header).toMatchObject({ schema: 2, records: 'sealed-v1' })
+    const sealedKeys: string[] = []
+    for (const r of golden.records) {
+      const now = (await storage.get(r.key))!.value
+      if (r.key === 'meta/keystore' || r.key.startsWith('audit/seg/') || r.key === 'audit/head') continue
+      expect([r.key, now[0]]).toEqual([r.key, 0x00])
+      // Same content, sealed: open it by the documented format.
+      expect(Buffer.from(await openSealedRecordBySpec(storage, r.key, goldenRootKeyBytes())).toString('base64')).toBe(r.valueBase64)
+      sealedKeys.push(r.key)
+    }
+    expect(sealedKeys.some((k) => k.startsWith('key/'))).toBe(true)
+    expect(sealedKeys).toContain('alias/golden')
+    // The upgraded store opens again and still decrypts every vector.
+    const again = await Kms.open({ storage, rootKey: rawRootKey(goldenRootKeyBytes()) })
+    for (const v of golden.vectors) {
+      const back = await again.decrypt({ ciphertextBlob: fromB64(v.blobBase64), ...(v.encryptionContext ? { encryptionContext: v.encryptionContext } : {}) })
+      expect(Buffer.from(back.plaintext).toString('base64')).toBe(v.plaintextBase64)
+    }
+    expect((await again.audit.verify()).ok).toBe(true)
+    await again.close()
+  })
+
+  it('an upgrade interrupted half-way resumes on the next open (some records sealed, header still schema 1)', async () => {
+    const storage = await goldenStore()
+    // Seal two of the records, as an interrupted upgrade leaves them (header still schema 1).
+    const half = golden.records.filter((r) => r.key.startsWith('key/') || r.key.startsWith('alias/')).slice(0, 2)
+    expect(half.length).toBe(2)
+    // A fully upgraded copy provides the sealed values of those records.
+    const upgraded = await goldenStore()
+    await Kms.open({ storage: upgraded, rootKey: rawRootKey(goldenRootKeyBytes()), closeStorage: false }).then((k) => k.close())
+    for (const r of half) {
+      const sealedValue = (await upgraded.get(r.key))!.value
+      const current = (await storage.get(r.key))!
+      await storage.commit([{ type: 'put', key: r.key, value: sealedValue, expectedRevision: current.revision }])
+    }
+    const kms = await Kms.open({ storage, rootKey: rawRootKey(goldenRootKeyBytes()), closeStorage: false })
+    for (const v of golden.vectors) {
+      const back = await kms.decrypt({ ciphertextBlob: fromB64(v.blobBase64), ...(v.encryptionContext ? { encryptionContext: v.encryptionContext } : {}) })
+      expect(Buffer.from(back.plaintext).toString('base64')).toBe(v.plaintextBase64)
+    }
+    await kms.close()
+    expect(JSON.parse(new TextDecoder().decode((await storage.get('meta/keystore'))!.value))).toMatchObject({ schema: 2 })
+  })
+})
+
+describe('golden keystore v2 (sealed records)', () => {
+  it('opens with the same raw root key, decrypts every vector and shows the recorded metadata', async () => {
+    expect(goldenV2.formatVersion).toBe(2)
+    const kms = await openGolden(goldenV2)
+    for (const metadata of goldenV2.metadata.keys) expect((await kms.describeKey({ keyId: metadata.keyId })).keyMetadata).toEqual(metadata)
+    for (const v of goldenV2.vectors) {
+      const back = await kms.decrypt({ ciphertextBlob: fromB64(v.blobBase64), ...(v.encryptionContext ? { encryptionContext: v.encryptionContext } : {}) })
+      expect(Buffer.from(back.plaintext).toString('base64'), v.description).toBe(v.plaintextBase64)
+    }
+    await kms.close()
+  })
+
+  it('its key records open by the documented sealed format (sealed-storage.ts) and hold no material in the clear', async () => {
+    const storage = await goldenStore(goldenV2)
+    for (const r of goldenV2.records.filter((x) => x.key.startsWith('key/'))) {
+      const record = JSON.parse(Buffer.from(await openSealedRecordBySpec(storage, r.key, goldenRootKeyBytes())).toString('utf8')) as { keyId: string }
+      expect(`key/${record.keyId}`).toBe(r.key)
+    }
+  })
+})
+
 describe('determinism', () => {
   it('the seeded recipe run again gives byte-identical records, ids, blobs and metadata', async () => {
     const again = await buildGoldenKeystore()
-    expect(again.records).toEqual(golden.records)
-    expect(again.vectors).toEqual(golden.vectors)
-    expect(again.metadata).toEqual(golden.metadata)
-    expect(again.formatVectors).toEqual(golden.formatVectors)
-    expect(again).toEqual(golden)
+    expect(again.records).toEqual(goldenV2.records)
+    expect(again.vectors).toEqual(goldenV2.vectors)
+    expect(again.metadata).toEqual(goldenV2.metadata)
+    expect(again.formatVectors).toEqual(goldenV2.formatVectors)
+    expect(again).toEqual(goldenV2)
   })
 })

@@ -2,11 +2,12 @@
  * Golden vectors: a small keystore made today by a fully deterministic engine, committed
  * as data so every future release proves it still opens today's stores and blobs
  * (golden.test.ts). Known-answer data is never regenerated casually: this script refuses
- * to overwrite `keystore-v1.json` unless given `--force`, and a changed file in a diff
- * means a format change that needs a new version, not a new fixture.
+ * to overwrite `keystore-v2.json` unless given `--force`, and a changed file in a diff
+ * means a format change that needs a new version, not a new fixture. `keystore-v1.json`
+ * is the first release's store (plain records), written by this recipe then and kept.
  *
  * ```sh
- * npx tsx --conditions=source packages/core/test/golden/generate.ts           # writes keystore-v1.json if absent
+ * npx tsx --conditions=source packages/core/test/golden/generate.ts           # writes keystore-v2.json if absent
  * npx tsx --conditions=source packages/core/test/golden/generate.ts --force   # overwrites (think twice)
  * ```
  *
@@ -29,7 +30,10 @@ import {
 } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
 
-export const GOLDEN_FILE = fileURLToPath(new URL('./keystore-v1.json', import.meta.url))
+/** The current format (schema-2 header, every record sealed): what this recipe writes. */
+export const GOLDEN_FILE = fileURLToPath(new URL('./keystore-v2.json', import.meta.url))
+/** The first release's store (plain records), kept forever: every release must open and upgrade it. */
+export const GOLDEN_V1_FILE = fileURLToPath(new URL('./keystore-v1.json', import.meta.url))
 export const GOLDEN_SEED = 'strongroom golden v1'
 export const GOLDEN_START = '2026-01-01T00:00:00Z'
 
@@ -72,7 +76,8 @@ export interface FormatVector {
 
 export interface GoldenKeystore {
   readonly about: string
-  readonly formatVersion: 1
+  /** 1: the first release (plain records); 2: sealed records. */
+  readonly formatVersion: 1 | 2
   readonly seed: string
   readonly start: string
   readonly rootKeyHex: string
@@ -250,7 +255,7 @@ export async function buildGoldenKeystore(): Promise<GoldenKeystore> {
   await storage.close()
   return {
     about: 'Strongroom golden keystore v1: made by packages/core/test/golden/generate.ts, read by golden.test.ts. Never edit by hand.',
-    formatVersion: 1,
+    formatVersion: 2,
     seed: GOLDEN_SEED,
     start: GOLDEN_START,
     rootKeyHex: hex(goldenRootKeyBytes()),

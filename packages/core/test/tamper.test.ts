@@ -1,0 +1,196 @@
+/**
+ * An attacker who can write the keystore's bytes but does not hold the root key (malware
+ * editing a LevelDB directory; the operator of a shared database) against a real LevelDB
+ * keystore, with the engine closed and with it running. Every forged, edited, swapped,
+ * relabelled or inserted record is CorruptRecord when it is read, before anything in it is
+ * believed; a store without its header is never initialised afresh; a forged audit head is
+ * never extended. Rollback to an older genuine copy is the one edit a record's seal cannot
+ * reveal (see the README's threat model).
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { ClassicLevel } from 'classic-level'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Kms, rawRootKey, type StorageAdapter } from '@strongroom/core'
+import { levelStorage } from '@strongroom/storage-level'
+import { rejectsWith, utf8 } from './helpers.js'
+
+const ROOT = new Uint8Array(32).fill(9)
+const ATTACKER_ROOT = new Uint8Array(32).fill(66)
+const text = (b: Uint8Array): string => new TextDecoder().decode(b)
+
+let dir: string
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-tamper-'))
+})
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+function openEngine(rootKey = ROOT): Promise<Kms> {
+  return Kms.open({ storage: levelStorage(new ClassicLevel(dir)), rootKey: rawRootKey(rootKey), audit: { durability: 'sync' } })
+}
+
+/** The store as the attacker sees it: the storage contract over the same directory (engine closed). */
+async function withStore<T>(work: (storage: StorageAdapter) => Promise<T>): Promise<T> {
+  const storage = levelStorage(new ClassicLevel(dir))
+  try {
+    return await work(storage)
+  } finally {
+    await storage.close()
+  }
+}
+
+async function put(storage: StorageAdapter, key: string, value: Uint8Array | undefined): Promise<void> {
+  const current = await storage.get(key)
+  if (value === undefined) {
+    if (current !== undefined) await storage.commit([{ type: 'delete', key, expectedRevision: current.revision }])
+    return
+  }
+  await storage.commit([{ type: 'put', key, value, expectedRevision: current?.revision ?? null }])
+}
+
+/** A keystore with two AES keys (one disabled), an HMAC key, an alias, a policy attached to alice. */
+async function populate(): Promise<{ a: string; b: string; mac: string; blob: Uint8Array }> {
+  const kms = await openEngine()
+  const a = (await kms.createKey()).keyMetadata.keyId
+  const b = (await kms.createKey()).keyMetadata.keyId
+  const mac = (await kms.createKey({ keySpec: 'HMAC_SHA_256' })).keyMetadata.keyId
+  await kms.createAlias({ aliasName: 'alias/app', keyId: a })
+  await kms.createPolicy({ policyName: 'narrow', policyDocument: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'kms:Encrypt', Resource: `acs:kms:local:000000000000:key/${a}` }] } })
+  await kms.attachPolicy({ policyName: 'narrow', principal: 'alice' })
+  await kms.disableKey({ keyId: b })
+  const blob = (await kms.encrypt({ keyId: a, plaintext: utf8('secret') })).ciphertextBlob
+  await kms.close()
+  return { a, b, mac, blob }
+}
+
+describe('tampering with a closed keystore', () => {
+  it('a key record edited in place (one byte) is CorruptRecord at use', async () => {
+    const { a, blob } = await populate()
+    await withStore(async (s) => {
+      const value = (await s.get(`key/${a}`))!.value.slice()
+      value[value.length - 20]! ^= 1
+      await put(s, `key/${a}`, value)
+    })
+    const kms = await openEngine()
+    await rejectsWith(kms.encrypt({ keyId: a, plaintext: utf8('x') }), 'CorruptRecord')
+    await rejectsWith(kms.decrypt({ ciphertextBlob: blob }), 'CorruptRecord')
+    await rejectsWith(kms.listKeys(), 'CorruptRecord')
+    await kms.close()
+  })
+
+  it('a disabled key cannot be re-enabled by writing a plain (unsealed) record, nor by another key\'s sealed record', async () => {
+    const { a, b } = await populate()
+    await withStore(async (s) => {
+      await put(s, `key/${b}`, utf8(JSON.stringify({ schema: 1, keyId: b, keyState: 'Enabled' })))
+    })
+    let kms = await openEngine()
+    await rejectsWith(kms.encrypt({ keyId: b, plaintext: utf8('x') }), 'CorruptRecord')
+    await kms.close()
+    // Swap: key A's (enabled, genuine) record moved under B's storage key.
+    await withStore(async (s) => put(s, `key/${b}`, (await s.get(`key/${a}`))!.value))
+    kms = await openEngine()
+    await rejectsWith(kms.encrypt({ keyId: b, plaintext: utf8('x') }), 'CorruptRecord')
+    await kms.close()
+  })
+
+  it('an HMAC key cannot be relabelled as an AES key (its record is sealed to its own id and content)', async () => {
+    const { a, mac } = await populate()
+    await withStore(async (s) => put(s, `key/${mac}`, (await s.get(`key/${a}`))!.value))
+    const kms = await openEngine()
+    await rejectsWith(kms.encrypt({ keyId: mac, plaintext: utf8('x') }), 'CorruptRecord')
+    await kms.close()
+  })
+
+  it('an alias cannot be redirected, inserted or moved', async () => {
+    const { b } = await populate()
+    await withStore(async (s) => {
+      await put(s, 'alias/other', (await s.get('alias/app'))!.value)
+      await put(s, 'alias/app', utf8(JSON.stringify({ schema: 1, aliasName: 'alias/app', keyId: b, creationDate: 0, updateDate: 0 })))
+    })
+    const kms = await openEngine()
+    await rejectsWith(kms.encrypt({ keyId: 'alias/app', plaintext: utf8('x') }), 'CorruptRecord')
+    await rejectsWith(kms.encrypt({ keyId: 'alias/other', plaintext: utf8('x') }), 'CorruptRecord')
+    await rejectsWith(kms.listAliases(), 'CorruptRecord')
+    await kms.close()
+  })
+
+  it('an identity policy cannot be widened, nor a policy attached to another principal', async () => {
+    await populate()
+    const star = utf8(JSON.stringify({ schema: 1, policyName: 'narrow', description: '', createDate: 0, updateDate: 0, document: { Version: '1', Statement: [{ Effect: 'Allow', Action: ['kms:*'], Resource: ['*'] }] } }))
+    await withStore(async (s) => {
+      await put(s, 'policy/narrow', star)
+      await put(s, 'principal/mallory', (await s.get('principal/alice'))!.value)
+    })
+    const kms = await openEngine()
+    await rejectsWith(kms.as('alice').listKeys(), 'CorruptRecord')
+    await rejectsWith(kms.as('mallory').listKeys(), 'CorruptRecord')
+    await kms.close()
+  })
+
+  it('a store whose header was deleted is never initialised afresh, whatever the root key', async () => {
+    await populate()
+    await withStore((s) => put(s, 'meta/keystore', undefined))
+    await rejectsWith(openEngine(ATTACKER_ROOT), 'CorruptRecord')
+    await rejectsWith(openEngine(ROOT), 'CorruptRecord')
+  })
+
+  it('a header that was edited, or turned back into a first-release header, is refused at open', async () => {
+    await populate()
+    const header = await withStore(async (s) => text((await s.get('meta/keystore'))!.value))
+    const edited = JSON.parse(header) as Record<string, unknown>
+    await withStore((s) => put(s, 'meta/keystore', utf8(JSON.stringify({ ...edited, createdAt: 0 }))))
+    await rejectsWith(openEngine(), 'CorruptRecord')
+    // Downgrade: schema 1 would make the engine accept plain records again. Its check value differs.
+    const { mac: _mac, records: _records, ...rest } = edited
+    await withStore((s) => put(s, 'meta/keystore', utf8(JSON.stringify({ ...rest, schema: 1 }))))
+    await rejectsWith(openEngine(), 'RootKeyMismatch')
+    await withStore((s) => put(s, 'meta/keystore', utf8(header)))
+    const kms = await openEngine()
+    expect((await kms.audit.verify()).ok).toBe(true)
+    await kms.close()
+  })
+
+  it('a forged audit head is never extended: writes fail closed, verify() names the problem', async () => {
+    const { a } = await populate()
+    await withStore(async (s) => {
+      const head = JSON.parse(text((await s.get('audit/head'))!.value)) as Record<string, unknown>
+      await put(s, 'audit/head', utf8(JSON.stringify({ ...head, mac: Buffer.alloc(32, 1).toString('base64') })))
+    })
+    const kms = await openEngine()
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, problem: expect.stringMatching(/head was modified/) })
+    // The change's own commit carries its record: it fails on the head it cannot verify.
+    await rejectsWith(kms.disableKey({ keyId: a }), 'CorruptRecord')
+    // From then on the engine refuses every call (its records cannot be committed).
+    await rejectsWith(kms.encrypt({ keyId: a, plaintext: utf8('x') }), 'AuditFailure')
+    expect(await kms.audit.verify()).toMatchObject({ ok: false })
+    expect((await withStoreOf(kms, a)).keyState).toBe('Enabled')
+  })
+})
+
+/** The key's state as a fresh engine without audit sees it (the refused disable changed nothing). */
+async function withStoreOf(kms: Kms, keyId: string): Promise<{ keyState: string }> {
+  await kms.close().catch(() => undefined)
+  const fresh = await Kms.open({ storage: levelStorage(new ClassicLevel(dir)), rootKey: rawRootKey(ROOT), audit: false })
+  try {
+    return (await fresh.describeKey({ keyId })).keyMetadata
+  } finally {
+    await fresh.close()
+  }
+}
+
+describe('tampering while the engine runs', () => {
+  it('a key record replaced under a running engine is CorruptRecord on its next load', async () => {
+    const { a, b } = await populate()
+    const db = new ClassicLevel(dir)
+    const kms = await Kms.open({ storage: levelStorage(db), rootKey: rawRootKey(ROOT) })
+    await kms.encrypt({ keyId: a, plaintext: utf8('warm') })
+    // Another writer on the same database (it announces its commit, so the engine drops its cached copy).
+    const intruder = levelStorage(db, { closeDatabase: false })
+    await put(intruder, `key/${a}`, (await intruder.get(`key/${b}`))!.value)
+    await rejectsWith(kms.encrypt({ keyId: a, plaintext: utf8('x') }), 'CorruptRecord')
+    await kms.close()
+  })
+})
