@@ -114,6 +114,8 @@ export const ENGINE_ERROR_MAP: Readonly<Record<string, AwsErrorType>> = {
   RootKeyMismatch: 'KMSInternalException',
   // The store (or the audit trail written to it) is a dependency: retrying may succeed.
   StorageFailure: 'DependencyTimeoutException',
+  // Another process holds the keystore: the dependency is busy, retrying later may succeed.
+  KeystoreInUse: 'DependencyTimeoutException',
   AuditFailure: 'DependencyTimeoutException',
   CorruptRecord: 'KMSInternalException',
   InternalFailure: 'KMSInternalException',

@@ -46,7 +46,7 @@ export const ERROR_CODES = {
   Conflict: { kind: 'caller', httpStatus: 409, description: 'Another writer changed the same record first (from storage: an expected revision did not match; from the engine: its retries, with jittered backoff for up to 5 seconds, were exhausted). Repeat the call.' },
   RootKeyMismatch: { kind: 'caller', httpStatus: 403, description: 'The root key (passphrase, raw key, provider) does not open this keystore. Nothing was written.' },
   Closed: { kind: 'caller', httpStatus: 400, description: 'The engine or storage was closed.' },
-  KeystoreInUse: { kind: 'caller', httpStatus: 409, description: 'Another process holds the keystore (a LevelDB directory has one owner at a time). Close it there, or use storage shared across processes.' },
+  KeystoreInUse: { kind: 'internal', httpStatus: 503, description: 'Another process holds the keystore (a LevelDB directory has one owner at a time). Close it there, or use storage shared across processes.' },
   AuditFailure: { kind: 'internal', httpStatus: 503, description: 'The audit trail could not be written; the engine refuses calls (fails closed) until it can.' },
   StorageFailure: { kind: 'internal', httpStatus: 500, description: 'The storage backend failed; the operation did not complete and nothing was acknowledged.' },
   CorruptRecord: { kind: 'internal', httpStatus: 500, description: 'A stored record could not be read or failed its integrity check.' },
