@@ -1,5 +1,6 @@
 export { Kms, MAX_ENCRYPT_PLAINTEXT_BYTES } from './kms.js'
-export type { KmsOptions, KmsClient, KmsAudit, AuditAnchor } from './kms.js'
+export type { KmsOptions, KmsClient, KmsAudit, AuditAnchor, KmsVerification } from './kms.js'
+export type { StoreVerification } from './sealed-storage.js'
 export { OPERATIONS } from './call.js'
 export type { OperationName } from './call.js'
 export type {

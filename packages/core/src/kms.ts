@@ -48,7 +48,8 @@ import {
   KEYSTORE_HEADER_KEY, RootKeyring, decodeKeystoreHeader, encodeKeystoreHeader, ephemeralRootKey, type RootKeyContext,
   type RootKeyProvider,
 } from './root-key.js'
-import { RECORD_SEAL_LABEL, RecordSealer, sealPlainRecords, sealedStorage } from './sealed-storage.js'
+import { RECORD_SEAL_LABEL, RecordSealer, SealedStorage, rebuildSealHead, sealPlainRecords, type StoreVerification } from './sealed-storage.js'
+import { RECORD_DIGEST_LABEL, StoreDigest } from './store-digest.js'
 import type { StorageAdapter } from './storage.js'
 import * as transitions from './transitions.js'
 import type { KeyOperation } from './transitions.js'
@@ -132,6 +133,14 @@ export type KmsClient = Pick<Kms, OperationName> & { readonly principal: string 
 export interface AuditAnchor {
   readonly seq: number
   readonly hash: string
+}
+
+/** What `kms.verify()` found: the sealed records (and their freshness) and the audit trail. */
+export interface KmsVerification {
+  readonly ok: boolean
+  readonly records: StoreVerification
+  /** Absent when auditing is off. */
+  readonly audit?: AuditVerification
 }
 
 /** The trail's administration, for the engine owner only. */
@@ -234,7 +243,7 @@ export class Kms {
   readonly events: KmsEventEmitter
   readonly region: string
   readonly accountId: string
-  readonly #storage: StorageAdapter
+  readonly #storage: SealedStorage
   readonly #keys: KeyStore
   readonly #material: MaterialContext
   readonly #random: RandomSource
@@ -261,7 +270,7 @@ export class Kms {
   readonly audit: KmsAudit
 
   private constructor(
-    options: KmsOptions, storage: StorageAdapter, keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource, clock: Clock,
+    options: KmsOptions, storage: SealedStorage, keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource, clock: Clock,
     region: string, accountId: string,
   ) {
     this.events = createEventEmitter()
@@ -365,8 +374,12 @@ export class Kms {
     }
     const keyring = await Kms.#unlock(storage, rootKey, { crypto, random }, clock)
     // Everything the engine reads and writes from here on goes through the barrier.
-    const sealed = sealedStorage(storage, new RecordSealer(crypto, random, keyring.deriveKey(RECORD_SEAL_LABEL)))
+    const sealed = new SealedStorage(storage, Kms.#sealer(keyring, crypto, random), new StoreDigest(crypto, keyring.deriveKey(RECORD_DIGEST_LABEL)))
     return new Kms(options, sealed, keyring, crypto, random, clock, region, accountId)
+  }
+
+  static #sealer(keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource): RecordSealer {
+    return new RecordSealer(crypto, random, keyring.deriveKey(RECORD_SEAL_LABEL))
   }
 
   /**
@@ -390,7 +403,15 @@ export class Kms {
         if (newHeader !== undefined) {
           await storage.commit([{ type: 'put', key: KEYSTORE_HEADER_KEY, value: encodeKeystoreHeader(newHeader), expectedRevision: null }])
         } else if (header!.schema === 1) {
-          await sealPlainRecords(storage, new RecordSealer(context.crypto, context.random, keyring.deriveKey(RECORD_SEAL_LABEL)))
+          const sealer = Kms.#sealer(keyring, context.crypto, context.random)
+          const digest = new StoreDigest(context.crypto, keyring.deriveKey(RECORD_DIGEST_LABEL))
+          try {
+            await sealPlainRecords(storage, sealer)
+            await rebuildSealHead(storage, sealer, digest)
+          } finally {
+            sealer.wipe()
+            digest.wipe()
+          }
           const upgraded = keyring.upgradedHeader(header!)
           await storage.commit([{ type: 'put', key: KEYSTORE_HEADER_KEY, value: encodeKeystoreHeader(upgraded), expectedRevision: stored!.revision }])
         }
@@ -2065,6 +2086,22 @@ export class Kms {
       const event = this.#stateEvent(entry.record, next, now)
       if (event !== undefined) tx.emit(event)
     })
+  }
+
+  // ---------------------------------------------------------------- verification
+
+  /**
+   * Checks the whole store: every record's seal, that the records are the latest ones
+   * written (the store digest catches a record rolled back to an older genuine copy, deleted
+   * or copied in), and the audit trail (against `anchor` when given). Reads every record.
+   */
+  async verify(options: { readonly anchor?: AuditAnchor } = {}): Promise<KmsVerification> {
+    this.#assertOpen()
+    requestObject(options, 'verify')
+    await this.#keys.drain()
+    const records = await this.#storage.verify()
+    const audit = this.#audit === undefined ? undefined : await this.audit.verify(options)
+    return { ok: records.ok && (audit?.ok ?? true), records, ...(audit === undefined ? {} : { audit }) }
   }
 
   // ---------------------------------------------------------------- maintenance

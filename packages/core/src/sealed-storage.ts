@@ -28,7 +28,8 @@ import { AUDIT_HEAD_KEY, AUDIT_SEGMENT_PREFIX } from './audit.js'
 import { utf8Encode, wipe } from './bytes.js'
 import { KmsError } from './errors.js'
 import { KEYSTORE_HEADER_KEY } from './root-key.js'
-import type { CommitResult, Mutation, ScanOptions, ScanPage, StorageAdapter, StoredRecord } from './storage.js'
+import type { CommitResult, Mutation, ScanOptions, ScanPage, StorageAdapter, StorageChangeListener, StoredRecord } from './storage.js'
+import { EMPTY_SEAL_HEAD, SEAL_HEAD_KEY, StoreDigest, decodeSealHead, encodeSealHead, type SealHead } from './store-digest.js'
 
 /** First byte of every sealed value; no plain record of the first release starts with it (JSON or digits). */
 const SEALED_MAGIC = 0x00
@@ -96,37 +97,218 @@ function aad(storageKey: string): Uint8Array {
   return out
 }
 
+/** What the barrier keeps per sealed record it has seen: the revision and the sealed bytes' identity. */
+interface Seen {
+  readonly revision: number
+  readonly sealed: Uint8Array
+}
+
+/** Records whose sealed form is remembered for the next write (beyond it, a write re-reads the record). */
+const MAX_SEEN = 10_000
+
 /**
  * The engine's view of an adapter through the barrier: values are sealed on commit and
  * opened (checked) on every read, so a record that fails is CorruptRecord at the moment it
- * is read, before any state in it is believed. Revisions, keys, watch and close pass through.
+ * is read, before any state in it is believed. Every commit that writes sealed records also
+ * moves the store digest (store-digest.ts) in the same atomic commit. Revisions, keys,
+ * watch and close pass through.
  */
-export function sealedStorage(inner: StorageAdapter, sealer: RecordSealer): StorageAdapter {
-  const open = (record: StoredRecord): StoredRecord =>
-    isUnsealedRecord(record.key) ? record : { key: record.key, revision: record.revision, value: sealer.open(record.key, record.value) }
-  const adapter: StorageAdapter = {
-    manifest: inner.manifest,
-    async get(key: string): Promise<StoredRecord | undefined> {
-      const record = await inner.get(key)
-      return record === undefined ? undefined : open(record)
-    },
-    async scan(options: ScanOptions): Promise<ScanPage> {
-      const page = await inner.scan(options)
-      const records = page.records.map(open)
-      return page.cursor === undefined ? { records } : { records, cursor: page.cursor }
-    },
-    commit(mutations: readonly Mutation[]): Promise<CommitResult> {
-      return inner.commit(mutations.map((m) =>
-        m.type !== 'put' || isUnsealedRecord(m.key) || !(m.value instanceof Uint8Array) ? m : { ...m, value: sealer.seal(m.key, m.value) }))
-    },
-    async close(): Promise<void> {
-      sealer.wipe()
-      await inner.close()
-    },
+export class SealedStorage implements StorageAdapter {
+  readonly manifest: StorageAdapter['manifest']
+  readonly #inner: StorageAdapter
+  readonly #sealer: RecordSealer
+  readonly #digest: StoreDigest
+  readonly #seen = new Map<string, Seen>()
+  #head: { value: SealHead; revision: number | null } | undefined
+  readonly #unwatch: (() => void) | undefined
+  declare watch?: (listener: StorageChangeListener) => () => void
+
+  constructor(inner: StorageAdapter, sealer: RecordSealer, digest: StoreDigest) {
+    this.manifest = inner.manifest
+    this.#inner = inner
+    this.#sealer = sealer
+    this.#digest = digest
+    const watch = inner.watch
+    if (watch !== undefined) {
+      // Another writer's commit makes what we remember of those records (and of the digest) stale.
+      this.#unwatch = watch.call(inner, (changes) => {
+        for (const { key, revision } of changes) {
+          if (key === SEAL_HEAD_KEY) {
+            if (this.#head?.revision !== revision) this.#head = undefined
+          } else if (this.#seen.get(key)?.revision !== revision) this.#seen.delete(key)
+        }
+      })
+      this.watch = (listener) => watch.call(inner, listener)
+    }
   }
-  const watch = inner.watch
-  if (watch !== undefined) return { ...adapter, watch: (listener) => watch.call(inner, listener) }
-  return adapter
+
+  #remember(key: string, revision: number, sealed: Uint8Array): void {
+    if (this.#seen.size >= MAX_SEEN && !this.#seen.has(key)) this.#seen.clear()
+    this.#seen.set(key, { revision, sealed })
+  }
+
+  #open(record: StoredRecord): StoredRecord {
+    if (isUnsealedRecord(record.key)) return record
+    const value = this.#sealer.open(record.key, record.value)
+    this.#remember(record.key, record.revision, record.value)
+    return { key: record.key, revision: record.revision, value }
+  }
+
+  async get(key: string): Promise<StoredRecord | undefined> {
+    const record = await this.#inner.get(key)
+    return record === undefined ? undefined : this.#open(record)
+  }
+
+  async scan(options: ScanOptions): Promise<ScanPage> {
+    const page = await this.#inner.scan(options)
+    const records = page.records.filter((r) => r.key !== SEAL_HEAD_KEY).map((r) => this.#open(r))
+    return page.cursor === undefined ? { records } : { records, cursor: page.cursor }
+  }
+
+  async commit(mutations: readonly Mutation[]): Promise<CommitResult> {
+    const sealedPuts = new Map<string, Uint8Array>()
+    let touches = false
+    for (const m of mutations) {
+      if (isUnsealedRecord(m.key) || m.type === 'check') continue
+      if (m.key === SEAL_HEAD_KEY) throw new KmsError('InvalidParameter', `${SEAL_HEAD_KEY} is written only by the barrier`)
+      touches = true
+      if (m.type === 'put' && m.value instanceof Uint8Array) sealedPuts.set(m.key, this.#sealer.seal(m.key, m.value))
+    }
+    if (!touches) return this.#inner.commit(mutations)
+    const head = await this.#loadHead()
+    let digest = StoreDigest.parse(head.value.digest)
+    let count = head.value.count
+    for (const m of mutations) {
+      if (isUnsealedRecord(m.key) || m.type === 'check') continue
+      if (m.expectedRevision !== null) {
+        const old = await this.#sealedAt(m.key, m.expectedRevision)
+        // Absent or at another revision: the commit will fail its expectation anyway.
+        if (old !== undefined) {
+          digest = StoreDigest.remove(digest, this.#digest.element(m.key, old))
+          count--
+        }
+      }
+      const sealed = sealedPuts.get(m.key)
+      if (sealed !== undefined) {
+        digest = StoreDigest.add(digest, this.#digest.element(m.key, sealed))
+        count++
+      }
+    }
+    const next: SealHead = { schema: 1, count, digest: StoreDigest.format(digest) }
+    const written = mutations.map((m) => (m.type === 'put' && sealedPuts.has(m.key) ? { ...m, value: sealedPuts.get(m.key)! } : m))
+    written.push({ type: 'put', key: SEAL_HEAD_KEY, value: this.#sealer.seal(SEAL_HEAD_KEY, encodeSealHead(next)), expectedRevision: head.revision })
+    let result: CommitResult
+    try {
+      result = await this.#inner.commit(written)
+    } catch (error) {
+      this.#head = undefined
+      for (const m of mutations) this.#seen.delete(m.key)
+      throw error
+    }
+    for (const m of mutations) {
+      const sealed = sealedPuts.get(m.key)
+      const revision = result.revisions.get(m.key)
+      if (sealed !== undefined && revision !== undefined) this.#remember(m.key, revision, sealed)
+      else this.#seen.delete(m.key)
+    }
+    const headRevision = result.revisions.get(SEAL_HEAD_KEY)
+    this.#head = headRevision === undefined ? undefined : { value: next, revision: headRevision }
+    const revisions = new Map(result.revisions)
+    revisions.delete(SEAL_HEAD_KEY)
+    return { revisions }
+  }
+
+  /** The sealed bytes stored at `key` if it is at `revision` (remembered, or read). */
+  async #sealedAt(key: string, revision: number): Promise<Uint8Array | undefined> {
+    const seen = this.#seen.get(key)
+    if (seen?.revision === revision) return seen.sealed
+    const stored = await this.#inner.get(key)
+    return stored?.revision === revision ? stored.value : undefined
+  }
+
+  async #loadHead(): Promise<{ value: SealHead; revision: number | null }> {
+    if (this.#head !== undefined) return this.#head
+    const stored = await this.#inner.get(SEAL_HEAD_KEY)
+    this.#head = stored === undefined
+      ? { value: EMPTY_SEAL_HEAD, revision: null }
+      : { value: decodeSealHead(this.#sealer.open(SEAL_HEAD_KEY, stored.value)), revision: stored.revision }
+    return this.#head
+  }
+
+  /**
+   * Recomputes the digest from every sealed record in the store and compares it with the
+   * stored head: a record rolled back to an older genuine copy, deleted, or copied in is
+   * reported; so is any record that fails its seal.
+   */
+  async verify(): Promise<StoreVerification> {
+    let digest = 0n
+    let count = 0
+    let after: string | undefined
+    for (;;) {
+      const page = await this.#inner.scan({ prefix: '', limit: 500, ...(after === undefined ? {} : { after }) })
+      for (const record of page.records) {
+        if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY) continue
+        try {
+          this.#sealer.open(record.key, record.value)
+        } catch (error) {
+          return { ok: false, problem: (error as Error).message }
+        }
+        digest = StoreDigest.add(digest, this.#digest.element(record.key, record.value))
+        count++
+      }
+      if (page.cursor === undefined || page.records.length === 0) break
+      after = page.cursor
+    }
+    const stored = await this.#inner.get(SEAL_HEAD_KEY)
+    let head: SealHead
+    try {
+      head = stored === undefined ? EMPTY_SEAL_HEAD : decodeSealHead(this.#sealer.open(SEAL_HEAD_KEY, stored.value))
+    } catch (error) {
+      return { ok: false, problem: (error as Error).message }
+    }
+    if (stored === undefined && count > 0) return { ok: false, problem: 'the store digest (meta/seal-head) is missing' }
+    if (head.count !== count || head.digest !== StoreDigest.format(digest)) {
+      return {
+        ok: false,
+        problem: `the records in the store are not the ones last written (digest mismatch: ${count} records found, ${head.count} expected): a record was rolled back to an older copy, deleted or copied in`,
+      }
+    }
+    return { ok: true, records: count }
+  }
+
+  async close(): Promise<void> {
+    this.#unwatch?.()
+    this.#sealer.wipe()
+    this.#digest.wipe()
+    this.#seen.clear()
+    await this.#inner.close()
+  }
+}
+
+export type StoreVerification = { readonly ok: true; readonly records: number } | { readonly ok: false; readonly problem: string }
+
+/**
+ * The digest of a store computed from scratch and stored as its head (after an upgrade
+ * from the first release, whose stores had none). Returns the head written.
+ */
+export async function rebuildSealHead(storage: StorageAdapter, sealer: RecordSealer, digest: StoreDigest): Promise<SealHead> {
+  let sum = 0n
+  let count = 0
+  let after: string | undefined
+  for (;;) {
+    const page = await storage.scan({ prefix: '', limit: 500, ...(after === undefined ? {} : { after }) })
+    for (const record of page.records) {
+      if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY) continue
+      sum = StoreDigest.add(sum, digest.element(record.key, record.value))
+      count++
+    }
+    if (page.cursor === undefined || page.records.length === 0) break
+    after = page.cursor
+  }
+  const head: SealHead = { schema: 1, count, digest: StoreDigest.format(sum) }
+  const current = await storage.get(SEAL_HEAD_KEY)
+  await storage.commit([{ type: 'put', key: SEAL_HEAD_KEY, value: sealer.seal(SEAL_HEAD_KEY, encodeSealHead(head)), expectedRevision: current?.revision ?? null }])
+  return head
 }
 
 /**
@@ -147,7 +329,7 @@ export async function sealPlainRecords(storage: StorageAdapter, sealer: RecordSe
       const page = await storage.scan({ prefix: '', limit: pageSize, ...(after === undefined ? {} : { after }) })
       const mutations: Mutation[] = []
       for (const record of page.records) {
-        if (isUnsealedRecord(record.key) || isSealedValue(record.value)) continue
+        if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY || isSealedValue(record.value)) continue
         mutations.push({ type: 'put', key: record.key, value: sealer.seal(record.key, record.value), expectedRevision: record.revision })
       }
       if (mutations.length > 0) {

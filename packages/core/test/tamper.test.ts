@@ -181,6 +181,80 @@ async function withStoreOf(kms: Kms, keyId: string): Promise<{ keyState: string 
   }
 }
 
+/** Every record as stored (the attacker's copy of the store at one moment). */
+async function snapshot(): Promise<Array<{ key: string; value: Uint8Array }>> {
+  return withStore(async (s) => {
+    const out: Array<{ key: string; value: Uint8Array }> = []
+    let after: string | undefined
+    for (;;) {
+      const page = await s.scan({ prefix: '', limit: 1000, ...(after === undefined ? {} : { after }) })
+      out.push(...page.records.map((r) => ({ key: r.key, value: r.value.slice() })))
+      if (page.cursor === undefined || page.records.length === 0) return out
+      after = page.cursor
+    }
+  })
+}
+
+async function restore(records: ReadonlyArray<{ key: string; value: Uint8Array }>, only?: (key: string) => boolean): Promise<void> {
+  await withStore(async (s) => {
+    for (const r of records) if (only === undefined || only(r.key)) await put(s, r.key, r.value)
+  })
+}
+
+describe('rollback: a record replaced by an older genuine copy of itself', () => {
+  it('a disabled key put back to its Enabled record, an alias put back, a rotation rolled back, a deleted record: kms.verify() reports each', async () => {
+    const { a, b } = await populate()
+    const before = await snapshot()
+    let kms = await openEngine()
+    const v2 = (await kms.createKeyVersion({ keyId: a })).keyVersion.keyVersionId
+    await kms.updateAlias({ aliasName: 'alias/app', keyId: b }).catch(() => undefined)
+    await kms.disableKey({ keyId: a })
+    expect(await kms.verify()).toMatchObject({ ok: true, records: { ok: true }, audit: { ok: true } })
+    await kms.close()
+
+    const cases: Array<[string, () => Promise<void>]> = [
+      ['key record before disable and rotation', () => restore(before, (k) => k === `key/${a}`)],
+      ['alias record before it moved', () => restore(before, (k) => k === 'alias/app')],
+      ['a deleted key record', () => withStore((s) => put(s, `key/${b}`, undefined))],
+    ]
+    for (const [what, tamper] of cases) {
+      const genuine = await snapshot()
+      await tamper()
+      kms = await openEngine()
+      const report = await kms.verify()
+      expect([what, report.ok, report.records.ok]).toEqual([what, false, false])
+      expect(report.records).toMatchObject({ problem: expect.stringMatching(/not the ones last written/) })
+      await kms.close()
+      await restore(genuine)
+    }
+    // Put back as it was, the store verifies again, with the rotation and the disable in place.
+    kms = await openEngine()
+    expect((await kms.verify()).ok).toBe(true)
+    expect((await kms.describeKey({ keyId: a })).keyMetadata).toMatchObject({ keyState: 'Disabled', primaryKeyVersion: v2 })
+    await kms.close()
+  })
+
+  it('the whole store rolled back together is caught by the audit anchor kept outside the store', async () => {
+    const { a } = await populate()
+    const old = await snapshot()
+    let kms = await openEngine()
+    await kms.disableKey({ keyId: a })
+    const anchor = await kms.audit.anchor()
+    await kms.close()
+    await restore(old)
+    await withStore(async (s) => {
+      // Records written after the snapshot are removed too: nothing newer remains.
+      for (const r of (await s.scan({ prefix: 'audit/seg/', limit: 1000 })).records) {
+        if (!old.some((o) => o.key === r.key)) await put(s, r.key, undefined)
+      }
+    })
+    kms = await openEngine()
+    expect((await kms.verify()).records.ok).toBe(true) // consistent with itself...
+    expect(await kms.verify({ anchor })).toMatchObject({ ok: false, audit: { ok: false, problem: expect.stringMatching(/rolled back/) } })
+    await kms.close().catch(() => undefined)
+  })
+})
+
 describe('tampering while the engine runs', () => {
   it('a key record replaced under a running engine is CorruptRecord on its next load', async () => {
     const { a, b } = await populate()
