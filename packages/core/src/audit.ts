@@ -349,6 +349,11 @@ export class AuditTrail {
         throw new KmsError('CorruptRecord', 'the audit head failed its MAC check: the trail is not extended from a head that was not verified')
       }
     }
+    if (value === undefined) {
+      // No head: a new trail, unless segments exist (the head was deleted): never start a second chain over them.
+      const page = await this.#o.storage.scan({ prefix: AUDIT_SEGMENT_PREFIX, limit: 1 })
+      if (page.records.length > 0) throw new KmsError('CorruptRecord', 'audit records exist but the audit head is missing')
+    }
     const floor = this.#floor
     if (floor !== undefined && (value?.lastSeq ?? 0) < floor.seq) {
       throw new KmsError('CorruptRecord', `the audit head was rolled back: record ${floor.seq} was committed or verified before`)
@@ -706,6 +711,40 @@ export class AuditTrail {
     mutations.push({ type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(newHead)), expectedRevision: head.revision })
     this.#head = undefined
     return { mutations, removed }
+  }
+
+  /**
+   * The operator's answer to a head that fails its check (forged, edited, deleted, or older
+   * than one this engine committed): a new MAC'd head over the chain as stored, provided the
+   * chain itself is intact (every record hashes to what the next one names, no gap). What
+   * the chain lost before this moment is not recovered; the caller records the act.
+   */
+  async prepareReseal(): Promise<{ mutations: Mutation[]; lastSeq: number }> {
+    let expectedSeq: number | undefined
+    let prevHash: string | undefined
+    let firstSeq = 1
+    let anchorHash = GENESIS
+    for await (const { key, lines } of this.#segments()) {
+      if (lines === undefined) throw new KmsError('CorruptRecord', `audit segment ${key} is unreadable: the chain itself is broken, resealing cannot vouch for it`)
+      for (const { hashed, hash, fields } of lines) {
+        if (expectedSeq === undefined) {
+          firstSeq = fields[0]
+          anchorHash = fields[14]
+        } else if (fields[0] !== expectedSeq || fields[14] !== prevHash) {
+          throw new KmsError('CorruptRecord', `the audit chain itself is broken at record ${fields[0]}: resealing cannot vouch for it`)
+        }
+        if (this.#o.crypto.sha256Hex(hashed) !== hash) throw new KmsError('CorruptRecord', `audit record ${fields[0]} was modified: resealing cannot vouch for it`)
+        expectedSeq = fields[0] + 1
+        prevHash = hash
+      }
+    }
+    const lastSeq = expectedSeq === undefined ? 0 : expectedSeq - 1
+    const lastHash = prevHash ?? GENESIS
+    const stored = await this.#o.storage.get(AUDIT_HEAD_KEY)
+    const head: Head = { schema: 1, firstSeq, anchorHash, lastSeq, lastHash, mac: this.#headMac(firstSeq, anchorHash, lastSeq, lastHash) }
+    this.#head = undefined
+    this.#floor = { seq: lastSeq, hash: lastHash }
+    return { mutations: [{ type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(head)), expectedRevision: stored?.revision ?? null }], lastSeq }
   }
 
   /** Formats a record's time for describeKey's `lastUsedDate`. */

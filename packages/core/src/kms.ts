@@ -159,6 +159,13 @@ export interface KmsAudit {
   anchor(): Promise<AuditAnchor>
   /** Deletes records older than `before` (whole commits at a time); the rest still verifies. */
   prune(options: { readonly before: number | string | Date }): Promise<{ readonly removed: number }>
+  /**
+   * The explicit operator action after the engine refused to extend a head that failed its
+   * check (forged, edited, deleted, rolled back): writes a new MAC'd head over the chain as
+   * stored, if the chain itself is intact, and records the act (`ResealAuditTrail`). Calls
+   * are accepted again afterwards. Run `verify()` first and keep its report.
+   */
+  reseal(): Promise<{ readonly lastSeq: number }>
   /** Commits every pending record now. */
   flush(): Promise<void>
 }
@@ -310,6 +317,7 @@ export class Kms {
       verify: async (options = {}) => this.#auditAdmin().verify(() => this.#flushAudit(), options.anchor),
       anchor: async () => this.#auditAdmin().anchor(() => this.#flushAudit()),
       prune: (options) => this.#pruneAudit(options),
+      reseal: () => this.#resealAudit(),
       flush: () => this.#flushAudit(),
     }
     if (options.maintenanceIntervalMs !== undefined) {
@@ -846,6 +854,19 @@ export class Kms {
     this.#record(call)
     await this.#flushAudit()
     return { removed }
+  }
+
+  async #resealAudit(): Promise<{ lastSeq: number }> {
+    const audit = this.#auditAdmin()
+    const call = new Call('ResealAuditTrail', ROOT_PRINCIPAL, this.#requestId(), this.#clock.now())
+    const lastSeq = await this.#keys.exclusive(async () => {
+      const reseal = await audit.prepareReseal()
+      await this.#keys.commitDirect(reseal.mutations)
+      return reseal.lastSeq
+    })
+    this.#record(call)
+    await this.#flushAudit()
+    return { lastSeq }
   }
 
   /** A change the engine makes by itself (purge, automatic rotation), audited as `system`. */

@@ -168,6 +168,36 @@ describe('tampering with a closed keystore', () => {
     expect(await kms.audit.verify()).toMatchObject({ ok: false })
     expect((await withStoreOf(kms, a)).keyState).toBe('Enabled')
   })
+
+  it('a dropped or forged head is resealed only by the explicit, audited operator action; then calls are accepted again', async () => {
+    const { a } = await populate()
+    await withStore((s) => put(s, 'audit/head', undefined))
+    const kms = await openEngine()
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, problem: expect.stringMatching(/head is missing/) })
+    await rejectsWith(kms.disableKey({ keyId: a }), 'CorruptRecord')
+    await rejectsWith(kms.encrypt({ keyId: a, plaintext: utf8('x') }), 'AuditFailure')
+    const { lastSeq } = await kms.audit.reseal()
+    expect(lastSeq).toBeGreaterThan(0)
+    await kms.disableKey({ keyId: a })
+    const report = await kms.verify()
+    expect(report.ok).toBe(true)
+    const { records } = await kms.audit.query({ limit: 1000 })
+    expect(records.map((r) => r.eventName)).toContain('ResealAuditTrail')
+    // The refusals while the head was bad were kept and committed after the reseal.
+    expect(records.filter((r) => r.eventName === 'DisableKey').map((r) => r.result)).toEqual(['Success', 'Failure', 'Success'])
+    await kms.close()
+  })
+
+  it('reseal refuses a chain that is itself broken (an edited record)', async () => {
+    await populate()
+    await withStore(async (s) => {
+      const segment = (await s.scan({ prefix: 'audit/seg/', limit: 1 })).records[0]!
+      await put(s, segment.key, utf8(text(segment.value).replace('"Success"', '"Fail"').replace('CreateKey', 'DeleteKey')))
+    })
+    const kms = await openEngine()
+    await rejectsWith(kms.audit.reseal(), 'CorruptRecord')
+    await kms.close()
+  })
 })
 
 /** The key's state as a fresh engine without audit sees it (the refused disable changed nothing). */
