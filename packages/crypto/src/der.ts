@@ -15,7 +15,7 @@
  * DER (definite, minimal lengths; no trailing bytes) and accept the optional fields OpenSSL
  * and RFC 8410 allow, so keys made by OpenSSL or imported by a user can be read too.
  */
-import type { AsymmetricKeySpec } from './asymmetric.js'
+import { EC_SEED_LENGTH, ED25519_KEY_LENGTH, type AsymmetricKeySpec } from './contract.js'
 import { concatBytes } from './bytes.js'
 
 /** An elliptic curve for ECDSA: its DER names, order and sizes. */
@@ -64,16 +64,6 @@ export const SECP256K1: EcCurve = Object.freeze({
 export function ecCurve(spec: AsymmetricKeySpec): EcCurve | undefined {
   return spec === 'EC_P256' ? P256 : spec === 'EC_P256K' ? SECP256K1 : undefined
 }
-
-/** Length of an Ed25519 private key (the RFC 8032 seed) and of its public key. */
-export const ED25519_KEY_LENGTH = 32
-
-/**
- * How many random bytes make an EC private key: the group size plus half of it, 48 for these
- * curves, so the reduction below has a bias of about 2^-128 (FIPS 186-5 §A.2.1 asks for
- * 64 extra bits; this is what @noble/curves' `mapHashToField` and `keygen(seed)` use).
- */
-export const EC_SEED_LENGTH = 48
 
 /** FIPS 186-5 §A.2.1: d = (c mod (n − 1)) + 1, a scalar in [1, n − 1], as `size` big-endian bytes. */
 export function scalarFromSeed(curve: EcCurve, seed: Uint8Array): Uint8Array {

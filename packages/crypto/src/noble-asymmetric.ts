@@ -29,13 +29,16 @@ import {
   assertSignatureInput,
   drawKeySeed,
   isRsaSpec,
+} from './asymmetric.js'
+import {
   UnsupportedAlgorithmError,
   type AsymmetricEncryptionAlgorithm,
   type AsymmetricKeyPair,
   type AsymmetricKeySpec,
   type HmacAlgorithm,
+  type RandomSource,
   type SigningAlgorithm,
-} from './asymmetric.js'
+} from './contract.js'
 import {
   decodeEcPrivateKey,
   decodeEcPublicKey,
@@ -50,7 +53,6 @@ import {
   scalarFromSeed,
   type EcCurve,
 } from './der.js'
-import type { RandomSource } from './random.js'
 
 const NAME = 'noble'
 

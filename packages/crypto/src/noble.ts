@@ -29,10 +29,15 @@ import {
   assertScrypt,
   scryptMaxmem,
 } from './assert.js'
-import type { AsymmetricKeyPair, AsymmetricKeySpec } from './asymmetric.js'
 import * as asymmetric from './noble-asymmetric.js'
-import { GCM_TAG_LENGTH, type CryptoProvider, type ScryptParams } from './provider.js'
-import type { RandomSource } from './random.js'
+import {
+  GCM_TAG_LENGTH,
+  type AsymmetricKeyPair,
+  type AsymmetricKeySpec,
+  type CryptoProvider,
+  type RandomSource,
+  type ScryptParams,
+} from './contract.js'
 
 /** Web Crypto refuses to fill more than 65536 bytes per getRandomValues call (QuotaExceededError). */
 const GET_RANDOM_VALUES_MAX = 65536

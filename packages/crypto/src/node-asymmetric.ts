@@ -43,7 +43,6 @@ import {
 } from 'node:crypto'
 import { assertBytes } from './assert.js'
 import {
-  ASYMMETRIC_KEY_SPECS,
   assertHmacAlgorithm,
   assertKeySpec,
   assertOptionalRandomSource,
@@ -52,19 +51,23 @@ import {
   assertSignatureInput,
   drawKeySeed,
   rsaModulusBits,
+} from './asymmetric.js'
+import {
+  ASYMMETRIC_KEY_SPECS,
+  EC_SEED_LENGTH,
   type AsymmetricEncryptionAlgorithm,
   type AsymmetricKeyPair,
   type AsymmetricKeySpec,
   type HmacAlgorithm,
+  type RandomSource,
   type SigningAlgorithm,
-} from './asymmetric.js'
+} from './contract.js'
 import {
   bytesToBigint,
   decodeEcPrivateKey,
   decodeEcdsaSignature,
   decodeEd25519PrivateKey,
   ecCurve,
-  EC_SEED_LENGTH,
   encodeEcdsaSignature,
   encodeEcPrivateKey,
   encodeEcPublicKey,
@@ -75,7 +78,6 @@ import {
 } from './der.js'
 import { emsaPkcs1Encode, emsaPssEncode, emsaPssVerify, PSS_SALT_LENGTH, sha256DigestInfo } from './emsa.js'
 import { ecdsaVerify, ecPublicKeyPoint } from './noble-asymmetric.js'
-import type { RandomSource } from './random.js'
 
 const HASHES = { HMAC_SHA_256: 'sha256', HMAC_SHA_384: 'sha384', HMAC_SHA_512: 'sha512' } as const
 const OAEP_HASHES = { RSAES_OAEP_SHA_256: 'sha256', RSAES_OAEP_SHA_1: 'sha1' } as const

@@ -14,13 +14,7 @@
 import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { assertBytes, assertInteger } from './assert.js'
 import { defaultCryptoProvider } from './default.js'
-import type { CryptoProvider } from './provider.js'
-
-/** Where the engine draws key material, nonces and ids from. */
-export interface RandomSource {
-  /** Fills `target` with the next random bytes and returns it. */
-  fill(target: Uint8Array): Uint8Array
-}
+import type { CryptoProvider, RandomSource } from './contract.js'
 
 // Below this size a byte loop beats creating a subarray view for set()/fill().
 const SMALL_DRAW = 64
