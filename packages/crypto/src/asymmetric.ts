@@ -15,6 +15,7 @@
  * ED25519 is RFC 8032, RSA_n has an n-bit modulus and public exponent 65537.
  */
 import { assertBytes } from './assert.js'
+import { toBase64 } from './bytes.js'
 import {
   ASYMMETRIC_KEY_SPECS,
   EC_SEED_LENGTH,
@@ -91,27 +92,6 @@ export function publicKeyPem(spki: Uint8Array): string {
   let body = ''
   for (let i = 0; i < base64.length; i += 64) body += base64.slice(i, i + 64) + '\n'
   return `-----BEGIN PUBLIC KEY-----\n${body}-----END PUBLIC KEY-----\n`
-}
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-
-// Pure, so the noble provider's runtimes (browsers, React Native) need neither Buffer nor btoa.
-function toBase64(bytes: Uint8Array): string {
-  let out = ''
-  let i = 0
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + BASE64[(n >> 6) & 63]! + BASE64[n & 63]!
-  }
-  const left = bytes.length - i
-  if (left === 1) {
-    const n = bytes[i]! << 16
-    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + '=='
-  } else if (left === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
-    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + BASE64[(n >> 6) & 63]! + '='
-  }
-  return out
 }
 
 // --- Preconditions shared by every provider (internal: not exported from the package index) ---

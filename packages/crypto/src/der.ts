@@ -16,7 +16,7 @@
  * and RFC 8410 allow, so keys made by OpenSSL or imported by a user can be read too.
  */
 import { EC_SEED_LENGTH, ED25519_KEY_LENGTH, type AsymmetricKeySpec } from './contract.js'
-import { concatBytes } from './bytes.js'
+import { bytesEqual, concatBytes } from './bytes.js'
 
 /** An elliptic curve for ECDSA: its DER names, order and sizes. */
 export interface EcCurve {
@@ -207,7 +207,7 @@ class DerReader {
   expect(expected: Uint8Array): void {
     const start = this.#offset
     this.read(expected[0]!)
-    if (!equalBytes(this.bytes.subarray(start, this.#offset), expected)) this.fail()
+    if (!bytesEqual(this.bytes.subarray(start, this.#offset), expected)) this.fail()
   }
 
   end(): void {
@@ -215,11 +215,6 @@ class DerReader {
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 /**
  * Whether `der` is exactly one SEQUENCE with a minimal definite length and nothing after it.

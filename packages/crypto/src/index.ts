@@ -25,6 +25,21 @@ export {
   rsaOaepMaxPlaintextLength,
   signingAlgorithms,
 } from './asymmetric.js'
-export { concatBytes } from './bytes.js'
+export {
+  bytesEqual,
+  compareBytes,
+  concatBytes,
+  fromBase64,
+  fromHex,
+  readUint16,
+  readUint32,
+  toBase64,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+  wipe,
+  writeUint16,
+  writeUint32,
+} from './bytes.js'
 export { defaultCryptoProvider } from './default.js'
 export { pooledRandom, seededRandom } from './random.js'

@@ -30,6 +30,7 @@ import {
   drawKeySeed,
   isRsaSpec,
 } from './asymmetric.js'
+import { bytesEqual } from './bytes.js'
 import {
   UnsupportedAlgorithmError,
   type AsymmetricEncryptionAlgorithm,
@@ -87,9 +88,6 @@ function assertEcPoint(curve: EcCurve, point: Uint8Array, message: string): void
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i])
-}
 
 /** The EC scalar's uncompressed public point, after checking an embedded point matches it. */
 function ecPublicPoint(curve: EcCurve, privateKey: Uint8Array): Uint8Array {
@@ -111,7 +109,7 @@ function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
   const { seed, publicKey } = decodeEd25519PrivateKey(privateKey)
   try {
     const computed = ed25519.getPublicKey(seed)
-    if (publicKey !== undefined && !equalBytes(publicKey, computed)) {
+    if (publicKey !== undefined && !bytesEqual(publicKey, computed)) {
       throw new RangeError(`privateKey's embedded public key does not match its private key`)
     }
     return computed

@@ -18,7 +18,6 @@ import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import {
   assertAesKey,
   assertBytes,
@@ -29,6 +28,7 @@ import {
   assertScrypt,
   scryptMaxmem,
 } from './assert.js'
+import { toHex, utf8Encode } from './bytes.js'
 import * as asymmetric from './noble-asymmetric.js'
 import {
   GCM_TAG_LENGTH,
@@ -91,9 +91,9 @@ function sha256(data: Uint8Array): Uint8Array {
 }
 
 function sha256Hex(data: string | Uint8Array): string {
-  if (typeof data === 'string') return bytesToHex(nobleSha256(utf8ToBytes(data)))
+  if (typeof data === 'string') return toHex(nobleSha256(utf8Encode(data)))
   assertBytes(data, 'data')
-  return bytesToHex(nobleSha256(data))
+  return toHex(nobleSha256(data))
 }
 
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {

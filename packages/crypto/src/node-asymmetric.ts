@@ -52,6 +52,7 @@ import {
   drawKeySeed,
   rsaModulusBits,
 } from './asymmetric.js'
+import { bytesEqual } from './bytes.js'
 import {
   ASYMMETRIC_KEY_SPECS,
   EC_SEED_LENGTH,
@@ -235,7 +236,7 @@ export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uin
       } catch {
         throw new RangeError(mismatch)
       }
-      if (!equalBytes(embedded, computed)) throw new RangeError(mismatch)
+      if (!bytesEqual(embedded, computed)) throw new RangeError(mismatch)
     }
     return encodeEcPublicKey(curve, computed)
   }
@@ -243,7 +244,7 @@ export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uin
     const { seed, publicKey } = decodeEd25519PrivateKey(privateKey)
     const spki = ed25519PublicKey(seed)
     seed.fill(0)
-    if (publicKey !== undefined && !equalBytes(publicKey, spki.subarray(spki.length - publicKey.length))) {
+    if (publicKey !== undefined && !bytesEqual(publicKey, spki.subarray(spki.length - publicKey.length))) {
       throw new RangeError(mismatch)
     }
     return spki
@@ -251,9 +252,6 @@ export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uin
   return exportSpki(keyObject('private', spec, privateKey))
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i])
-}
 
 // --- signatures ---
 
@@ -358,7 +356,7 @@ export function verify(
     if (signature.length !== bits / 8) return false
     // RSAVP1 (throws when the signature is not below the modulus), then encode-and-compare.
     const encoded = view(publicDecrypt({ key, padding: constants.RSA_NO_PADDING }, signature))
-    return pss ? emsaPssVerify(sha256, input, encoded, bits - 1) : equalBytes(encoded, emsaPkcs1Encode(input, bits / 8))
+    return pss ? emsaPssVerify(sha256, input, encoded, bits - 1) : bytesEqual(encoded, emsaPkcs1Encode(input, bits / 8))
   } catch {
     return false
   }

@@ -11,8 +11,8 @@
  * Why a pool: every `randomFillSync` call crosses into OpenSSL and costs about as much as
  * encrypting a small record; one call filling 4 KiB serves ~340 nonces.
  */
-import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { assertBytes, assertInteger } from './assert.js'
+import { utf8Encode } from './bytes.js'
 import { defaultCryptoProvider } from './default.js'
 import type { CryptoProvider, RandomSource } from './contract.js'
 
@@ -73,7 +73,7 @@ export function pooledRandom(provider: CryptoProvider, poolSize = 4096): RandomS
  * String seeds are UTF-8 encoded. Any provider yields the same stream.
  */
 export function seededRandom(seed: Uint8Array | string, provider: CryptoProvider = defaultCryptoProvider()): RandomSource {
-  const seedBytes = typeof seed === 'string' ? utf8ToBytes(seed) : seed
+  const seedBytes = typeof seed === 'string' ? utf8Encode(seed) : seed
   assertBytes(seedBytes, 'seed')
   assertProvider(provider)
   const hmac = provider.hmacSha256
