@@ -173,10 +173,27 @@ export function sign(
       seed.fill(0)
     }
   }
+  return ecdsaSign(curve, privateKey, input, inputIsDigest)
+}
+
+/**
+ * ECDSA (FIPS 186-5 §6.4.1) with an EC PKCS#8 private key, as a DER signature, low-S where
+ * the curve asks for it. The nonce is RFC 6979's, deterministic without `extraEntropy`;
+ * with 32 fresh random bytes it is hedged (RFC 6979 §3.6), randomised like OpenSSL's.
+ */
+export function ecdsaSign(
+  curve: EcCurve,
+  privateKey: Uint8Array,
+  input: Uint8Array,
+  inputIsDigest: boolean,
+  extraEntropy?: Uint8Array,
+): Uint8Array {
   const { scalar } = decodeEcPrivateKey(curve, privateKey)
   try {
-    // prehash: noble hashes the message with SHA-256 itself; without it, `input` is the digest.
-    return ecdsa(curve).sign(input, scalar, { prehash: !inputIsDigest, lowS: curve.lowS, format: 'der' })
+    // prehash: noble hashes the message with SHA-256 itself; without it, `input` is the digest
+    // (256 bits, the size of both curves' order, so bits2int is the digest itself).
+    const options = { prehash: !inputIsDigest, lowS: curve.lowS, format: 'der' } as const
+    return ecdsa(curve).sign(input, scalar, extraEntropy === undefined ? options : { ...options, extraEntropy })
   } finally {
     scalar.fill(0)
   }
