@@ -144,7 +144,7 @@ export class Materials {
         dataKey = opened.plaintext
         keyId = opened.keyId
       } catch (error) {
-        if (!(error instanceof KmsError)) throw error
+        if (!KmsError.is(error)) throw error
         // Storage and internal faults are not about this recipient: stop and report them.
         if (error.kind === 'internal') throw error
         if (error.code !== 'InvalidCiphertext') refusal ??= error

@@ -236,7 +236,7 @@ export class AbstractLevelStorage implements StorageAdapter {
 
   /** Backend errors become StorageFailure, or Closed when the adapter was closed meanwhile. */
   #failure(message: string, cause: unknown): KmsError {
-    if (cause instanceof KmsError) return cause
+    if (KmsError.is(cause)) return cause
     if (this.#closing !== undefined) return new KmsError('Closed', `storage '${this.manifest.name}' is closed`, { cause })
     return new KmsError('StorageFailure', `${this.manifest.name}: ${message}`, { cause })
   }
