@@ -105,7 +105,9 @@ export class KmsError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return KmsError.is(value)
   }
-}
 
-// On the prototype, not enumerable: inherited by every instance, invisible to JSON and inspection.
-Object.defineProperty(KmsError.prototype, KMS_ERROR_BRAND, { value: true })
+  // On the prototype, not enumerable: inherited by every instance, invisible to JSON and inspection.
+  static {
+    Object.defineProperty(this.prototype, KMS_ERROR_BRAND, { value: true })
+  }
+}

@@ -85,10 +85,15 @@ export interface RandomSource {
   fill(target: Uint8Array): Uint8Array
 }
 
+/** Carried by every UnsupportedAlgorithmError, whichever copy of this package made it (`Symbol.for` is global). */
+const UNSUPPORTED_ALGORITHM_BRAND: unique symbol = Symbol.for('strongroom.UnsupportedAlgorithmError')
+
 /**
  * Thrown when a provider does not implement a spec it was asked for, e.g. RSA on the pure-JS
- * provider. Check with `instanceof` or, across duplicated copies of this package, with
- * `error.code === 'UnsupportedAlgorithm'`. The engine maps it to its own error code.
+ * provider. Recognised by identity, not class: `UnsupportedAlgorithmError.is(error)` and
+ * `instanceof` both check the brand `Symbol.for('strongroom.UnsupportedAlgorithmError')`, the
+ * name and the code, so an error from another copy of this package counts too. The engine
+ * maps it to its own error code.
  */
 export class UnsupportedAlgorithmError extends Error {
   override readonly name = 'UnsupportedAlgorithmError'
@@ -103,6 +108,27 @@ export class UnsupportedAlgorithmError extends Error {
     super(message)
     this.provider = provider
     this.spec = spec
+  }
+
+  /** Whether `error` is an UnsupportedAlgorithmError of any copy of this package. */
+  static is(error: unknown): error is UnsupportedAlgorithmError {
+    if (typeof error !== 'object' || error === null) return false
+    const candidate = error as { [UNSUPPORTED_ALGORITHM_BRAND]?: unknown; name?: unknown; code?: unknown }
+    return (
+      candidate[UNSUPPORTED_ALGORITHM_BRAND] === true &&
+      candidate.name === 'UnsupportedAlgorithmError' &&
+      candidate.code === 'UnsupportedAlgorithm'
+    )
+  }
+
+  /** `instanceof` means the same as `is`, so it holds across copies too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return UnsupportedAlgorithmError.is(value)
+  }
+
+  // On the prototype, not enumerable: inherited by every instance, invisible to JSON and inspection.
+  static {
+    Object.defineProperty(this.prototype, UNSUPPORTED_ALGORITHM_BRAND, { value: true })
   }
 }
 
