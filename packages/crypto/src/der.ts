@@ -208,7 +208,6 @@ class DerReader {
   }
 }
 
-
 /**
  * Whether `der` is exactly one SEQUENCE with a minimal definite length and nothing after it.
  * OpenSSL's decoders ignore trailing bytes; checking this first makes the node provider

@@ -88,7 +88,6 @@ function assertEcPoint(curve: EcCurve, point: Uint8Array, message: string): void
   }
 }
 
-
 /** The EC scalar's uncompressed public point, after checking an embedded point matches it. */
 function ecPublicPoint(curve: EcCurve, privateKey: Uint8Array): Uint8Array {
   const { scalar, point } = decodeEcPrivateKey(curve, privateKey)

@@ -248,7 +248,6 @@ export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uin
   return exportSpki(keyObject('private', spec, privateKey))
 }
 
-
 // --- signatures ---
 
 /** s → n − s when s > n/2: the same signature, in the form Bitcoin and Ethereum require. */
