@@ -52,7 +52,7 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof UsageError) return { status: EXIT_USAGE, code: 'Usage', message: error.message }
   if (error instanceof EnvironmentError) return { status: EXIT_ENVIRONMENT, code: 'Environment', message: error.message }
   if (error instanceof InterruptedError) return { status: EXIT_INTERRUPTED, code: 'Interrupted', message: 'interrupted' }
-  if (error instanceof KmsError) {
+  if (KmsError.is(error)) {
     // Another process (e.g. `strongroom serve-aws`) holds the directory: the environment, not the KMS.
     if (error.code === 'KeystoreInUse') {
       return { status: EXIT_ENVIRONMENT, code: error.code, message: 'the keystore is in use by another process (close it there first)' }

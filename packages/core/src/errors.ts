@@ -59,6 +59,15 @@ export interface KmsErrorOptions {
   readonly cause?: unknown
 }
 
+/**
+ * The brand every KmsError carries, whichever copy of this package made it: `Symbol.for`
+ * returns the same symbol in every copy (and every realm), where a class is per copy. An
+ * adapter or facade bundled with its own @strongroom/core throws KmsErrors of another
+ * class; the engine must still see their codes (a foreign `Conflict` is a conflict to
+ * retry, not a StorageFailure).
+ */
+const KMS_ERROR_BRAND: unique symbol = Symbol.for('strongroom.KmsError')
+
 export class KmsError extends Error {
   override readonly name = 'KmsError'
   readonly code: KmsErrorCode
@@ -79,8 +88,27 @@ export class KmsError extends Error {
     return ERROR_CODES[this.code].httpStatus
   }
 
-  /** `KmsError.is(err, 'InvalidCiphertext')`: narrow an unknown error by code. */
+  /**
+   * `KmsError.is(err, 'InvalidCiphertext')`: narrow an unknown error by code. Recognises a
+   * KmsError by identity, not class: the brand `Symbol.for('strongroom.KmsError')`, the name
+   * `KmsError` and a string code, so errors from another copy of this package count. Without
+   * `code`, a code this copy does not register still counts (a newer copy may add codes; its
+   * own `kind` getter knows them); with `code`, only that registered code matches.
+   */
   static is(error: unknown, code?: KmsErrorCode): error is KmsError {
-    return error instanceof KmsError && (code === undefined || error.code === code)
+    if (typeof error !== 'object' || error === null) return false
+    const candidate = error as { [KMS_ERROR_BRAND]?: unknown; name?: unknown; code?: unknown }
+    if (candidate[KMS_ERROR_BRAND] !== true || candidate.name !== 'KmsError' || typeof candidate.code !== 'string') return false
+    return code === undefined || candidate.code === code
+  }
+
+  /** `err instanceof KmsError` means the same as `KmsError.is(err)`, so it holds across copies too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return KmsError.is(value)
+  }
+
+  // On the prototype, not enumerable: inherited by every instance, invisible to JSON and inspection.
+  static {
+    Object.defineProperty(this.prototype, KMS_ERROR_BRAND, { value: true })
   }
 }

@@ -9,7 +9,7 @@
  * assertAesKey(key)            // RangeError unless 16 or 32 bytes
  * ```
  */
-import { GCM_NONCE_LENGTH, type ScryptParams } from './provider.js'
+import { GCM_NONCE_LENGTH, type ScryptParams } from './contract.js'
 
 /** Largest HKDF-SHA-256 output (RFC 5869 §2.3: L ≤ 255 × HashLen). */
 export const HKDF_MAX_LENGTH = 255 * 32

@@ -1,7 +1,7 @@
 /**
- * Asymmetric key specs, their algorithms, and the pure helpers every provider shares:
- * which algorithm goes with which spec, the RSA-OAEP plaintext limits, PEM encoding, and
- * the error a provider throws for a spec it cannot implement.
+ * The pure helpers over asymmetric key specs that every provider shares: which algorithm
+ * goes with which spec, the RSA-OAEP plaintext limits, PEM encoding, and the preconditions
+ * of the asymmetric operations. The specs and algorithm names themselves are in contract.ts.
  *
  * ```ts
  * import { signingAlgorithms, publicKeyPem, UnsupportedAlgorithmError } from '@strongroom/crypto'
@@ -15,48 +15,19 @@
  * ED25519 is RFC 8032, RSA_n has an n-bit modulus and public exponent 65537.
  */
 import { assertBytes } from './assert.js'
-import { EC_SEED_LENGTH, ED25519_KEY_LENGTH } from './der.js'
-import type { RandomSource } from './random.js'
-
-/** The asymmetric key specs this package knows. A provider lists those it implements in `asymmetricSpecs`. */
-export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
-
-/**
- * Signature algorithms, all over SHA-256 except ED25519 (which hashes with SHA-512 internally).
- * - `ECDSA_SHA_256`: FIPS 186-5 ECDSA, signature DER-encoded (`SEQUENCE { r, s }`) as AWS and Alibaba return it;
- * - `ED25519`: RFC 8032 pure Ed25519, 64-byte signature, messages only (no digest mode);
- * - `RSA_PSS_SHA_256`: RFC 8017 RSASSA-PSS, MGF1-SHA-256, salt length 32;
- * - `RSA_PKCS1_SHA_256`: RFC 8017 RSASSA-PKCS1-v1_5.
- */
-export type SigningAlgorithm = 'ECDSA_SHA_256' | 'ED25519' | 'RSA_PSS_SHA_256' | 'RSA_PKCS1_SHA_256'
-
-/** RSAES-OAEP (RFC 8017 §7.1) with MGF1 over the same hash and an empty label. */
-export type AsymmetricEncryptionAlgorithm = 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1'
-
-/** HMAC (RFC 2104) over SHA-2; the output is the full digest, never truncated. */
-export type HmacAlgorithm = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512'
-
-/** A key pair as DER bytes: PKCS#8 `PrivateKeyInfo` (RFC 5208) and X.509 `SubjectPublicKeyInfo` (RFC 5280). */
-export interface AsymmetricKeyPair {
-  readonly privateKey: Uint8Array
-  readonly publicKey: Uint8Array
-}
-
-/** Every spec, in a stable order. */
-export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = Object.freeze([
-  'EC_P256',
-  'EC_P256K',
-  'ED25519',
-  'RSA_2048',
-  'RSA_3072',
-  'RSA_4096',
-])
-
-/** Every HMAC algorithm, in a stable order. */
-export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = Object.freeze(['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'])
-
-/** Length in bytes of the digest that digest-mode signing takes (SHA-256). */
-export const SIGNING_DIGEST_LENGTH = 32
+import { toBase64 } from './bytes.js'
+import {
+  ASYMMETRIC_KEY_SPECS,
+  EC_SEED_LENGTH,
+  ED25519_KEY_LENGTH,
+  HMAC_ALGORITHMS,
+  SIGNING_DIGEST_LENGTH,
+  type AsymmetricEncryptionAlgorithm,
+  type AsymmetricKeySpec,
+  type HmacAlgorithm,
+  type RandomSource,
+  type SigningAlgorithm,
+} from './contract.js'
 
 const RSA_SIGNING: readonly SigningAlgorithm[] = Object.freeze(['RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256'])
 const RSA_ENCRYPTION: readonly AsymmetricEncryptionAlgorithm[] = Object.freeze(['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'])
@@ -110,27 +81,6 @@ export function hmacLength(algorithm: HmacAlgorithm): number {
 }
 
 /**
- * Thrown when a provider does not implement a spec it was asked for, e.g. RSA on the pure-JS
- * provider. Check with `instanceof` or, across duplicated copies of this package, with
- * `error.code === 'UnsupportedAlgorithm'`. The engine maps it to its own error code.
- */
-export class UnsupportedAlgorithmError extends Error {
-  override readonly name = 'UnsupportedAlgorithmError'
-  /** Stable code, never changes. */
-  readonly code = 'UnsupportedAlgorithm'
-  /** The provider that refused, e.g. `noble`. */
-  readonly provider: string
-  /** The key spec it cannot implement. */
-  readonly spec: AsymmetricKeySpec
-
-  constructor(provider: string, spec: AsymmetricKeySpec, message: string) {
-    super(message)
-    this.provider = provider
-    this.spec = spec
-  }
-}
-
-/**
  * PEM encoding of a DER `SubjectPublicKeyInfo` (RFC 7468 §13): the label `PUBLIC KEY`,
  * base64 in lines of 64 characters, and a final newline: byte for byte what OpenSSL and
  * `KeyObject.export({ type: 'spki', format: 'pem' })` write. Does not parse the DER.
@@ -142,27 +92,6 @@ export function publicKeyPem(spki: Uint8Array): string {
   let body = ''
   for (let i = 0; i < base64.length; i += 64) body += base64.slice(i, i + 64) + '\n'
   return `-----BEGIN PUBLIC KEY-----\n${body}-----END PUBLIC KEY-----\n`
-}
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
-
-// Pure, so the noble provider's runtimes (browsers, React Native) need neither Buffer nor btoa.
-function toBase64(bytes: Uint8Array): string {
-  let out = ''
-  let i = 0
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + BASE64[(n >> 6) & 63]! + BASE64[n & 63]!
-  }
-  const left = bytes.length - i
-  if (left === 1) {
-    const n = bytes[i]! << 16
-    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + '=='
-  } else if (left === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
-    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + BASE64[(n >> 6) & 63]! + '='
-  }
-  return out
 }
 
 // --- Preconditions shared by every provider (internal: not exported from the package index) ---

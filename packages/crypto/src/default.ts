@@ -14,7 +14,7 @@
  * into browser bundles, or a dynamic import, making this function asynchronous.
  */
 import { platformCryptoProvider } from '#platform-provider'
-import type { CryptoProvider } from './provider.js'
+import type { CryptoProvider } from './contract.js'
 
 let cached: CryptoProvider | undefined
 

@@ -15,8 +15,9 @@
  * DER (definite, minimal lengths; no trailing bytes) and accept the optional fields OpenSSL
  * and RFC 8410 allow, so keys made by OpenSSL or imported by a user can be read too.
  */
-import type { AsymmetricKeySpec } from './asymmetric.js'
-import { concatBytes } from './bytes.js'
+import { mapHashToField } from '@noble/curves/abstract/modular.js'
+import { EC_SEED_LENGTH, ED25519_KEY_LENGTH, type AsymmetricKeySpec } from './contract.js'
+import { bytesEqual, concatBytes } from './bytes.js'
 
 /** An elliptic curve for ECDSA: its DER names, order and sizes. */
 export interface EcCurve {
@@ -65,39 +66,21 @@ export function ecCurve(spec: AsymmetricKeySpec): EcCurve | undefined {
   return spec === 'EC_P256' ? P256 : spec === 'EC_P256K' ? SECP256K1 : undefined
 }
 
-/** Length of an Ed25519 private key (the RFC 8032 seed) and of its public key. */
-export const ED25519_KEY_LENGTH = 32
-
 /**
- * How many random bytes make an EC private key: the group size plus half of it, 48 for these
- * curves, so the reduction below has a bias of about 2^-128 (FIPS 186-5 §A.2.1 asks for
- * 64 extra bits; this is what @noble/curves' `mapHashToField` and `keygen(seed)` use).
+ * FIPS 186-5 §A.2.1: d = (c mod (n − 1)) + 1, a scalar in [1, n − 1], as `size` big-endian
+ * bytes. The arithmetic on this secret is @noble/curves' (`mapHashToField`), not ours.
  */
-export const EC_SEED_LENGTH = 48
-
-/** FIPS 186-5 §A.2.1: d = (c mod (n − 1)) + 1, a scalar in [1, n − 1], as `size` big-endian bytes. */
 export function scalarFromSeed(curve: EcCurve, seed: Uint8Array): Uint8Array {
   if (seed.length !== EC_SEED_LENGTH) throw new RangeError(`seed must be ${EC_SEED_LENGTH} bytes, got ${seed.length}`)
-  return bigintToBytes((bytesToBigint(seed) % (curve.n - 1n)) + 1n, curve.size)
+  return mapHashToField(seed, curve.n)
 }
 
-// --- integers ---
+// --- integers (public values: signature components, range checks) ---
 
-export function bytesToBigint(bytes: Uint8Array): bigint {
+function bytesToBigint(bytes: Uint8Array): bigint {
   let value = 0n
   for (const byte of bytes) value = (value << 8n) | BigInt(byte)
   return value
-}
-
-/** Big-endian, left-padded to `length` bytes. RangeError if it does not fit. */
-export function bigintToBytes(value: bigint, length: number): Uint8Array {
-  const out = new Uint8Array(length)
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(value & 0xffn)
-    value >>= 8n
-  }
-  if (value !== 0n) throw new RangeError('integer too large')
-  return out
 }
 
 // --- DER writer ---
@@ -217,18 +200,12 @@ class DerReader {
   expect(expected: Uint8Array): void {
     const start = this.#offset
     this.read(expected[0]!)
-    if (!equalBytes(this.bytes.subarray(start, this.#offset), expected)) this.fail()
+    if (!bytesEqual(this.bytes.subarray(start, this.#offset), expected)) this.fail()
   }
 
   end(): void {
     if (!this.done) this.fail()
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }
 
 /**

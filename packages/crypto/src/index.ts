@@ -1,26 +1,45 @@
-export type { CryptoProvider, ScryptParams } from './provider.js'
-export { GCM_NONCE_LENGTH, GCM_TAG_LENGTH } from './provider.js'
 export type {
   AsymmetricEncryptionAlgorithm,
   AsymmetricKeyPair,
   AsymmetricKeySpec,
+  CryptoProvider,
   HmacAlgorithm,
+  RandomSource,
+  ScryptParams,
   SigningAlgorithm,
-} from './asymmetric.js'
+} from './contract.js'
 export {
   ASYMMETRIC_KEY_SPECS,
-  encryptionAlgorithms,
+  GCM_NONCE_LENGTH,
+  GCM_TAG_LENGTH,
   HMAC_ALGORITHMS,
+  SIGNING_DIGEST_LENGTH,
+  UnsupportedAlgorithmError,
+} from './contract.js'
+export {
+  encryptionAlgorithms,
   hmacLength,
   isRsaSpec,
   publicKeyPem,
   rsaModulusBits,
   rsaOaepMaxPlaintextLength,
-  SIGNING_DIGEST_LENGTH,
   signingAlgorithms,
-  UnsupportedAlgorithmError,
 } from './asymmetric.js'
-export { concatBytes } from './bytes.js'
+export {
+  bytesEqual,
+  compareBytes,
+  concatBytes,
+  fromBase64,
+  fromHex,
+  readUint16,
+  readUint32,
+  toBase64,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+  wipe,
+  writeUint16,
+  writeUint32,
+} from './bytes.js'
 export { defaultCryptoProvider } from './default.js'
-export type { RandomSource } from './random.js'
 export { pooledRandom, seededRandom } from './random.js'

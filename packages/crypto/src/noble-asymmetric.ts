@@ -29,13 +29,17 @@ import {
   assertSignatureInput,
   drawKeySeed,
   isRsaSpec,
+} from './asymmetric.js'
+import { bytesEqual } from './bytes.js'
+import {
   UnsupportedAlgorithmError,
   type AsymmetricEncryptionAlgorithm,
   type AsymmetricKeyPair,
   type AsymmetricKeySpec,
   type HmacAlgorithm,
+  type RandomSource,
   type SigningAlgorithm,
-} from './asymmetric.js'
+} from './contract.js'
 import {
   decodeEcPrivateKey,
   decodeEcPublicKey,
@@ -50,7 +54,6 @@ import {
   scalarFromSeed,
   type EcCurve,
 } from './der.js'
-import type { RandomSource } from './random.js'
 
 const NAME = 'noble'
 
@@ -85,10 +88,6 @@ function assertEcPoint(curve: EcCurve, point: Uint8Array, message: string): void
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i])
-}
-
 /** The EC scalar's uncompressed public point, after checking an embedded point matches it. */
 function ecPublicPoint(curve: EcCurve, privateKey: Uint8Array): Uint8Array {
   const { scalar, point } = decodeEcPrivateKey(curve, privateKey)
@@ -109,7 +108,7 @@ function ed25519PublicKey(privateKey: Uint8Array): Uint8Array {
   const { seed, publicKey } = decodeEd25519PrivateKey(privateKey)
   try {
     const computed = ed25519.getPublicKey(seed)
-    if (publicKey !== undefined && !equalBytes(publicKey, computed)) {
+    if (publicKey !== undefined && !bytesEqual(publicKey, computed)) {
       throw new RangeError(`privateKey's embedded public key does not match its private key`)
     }
     return computed
@@ -173,10 +172,27 @@ export function sign(
       seed.fill(0)
     }
   }
+  return ecdsaSign(curve, privateKey, input, inputIsDigest)
+}
+
+/**
+ * ECDSA (FIPS 186-5 §6.4.1) with an EC PKCS#8 private key, as a DER signature, low-S where
+ * the curve asks for it. The nonce is RFC 6979's, deterministic without `extraEntropy`;
+ * with 32 fresh random bytes it is hedged (RFC 6979 §3.6), randomised like OpenSSL's.
+ */
+export function ecdsaSign(
+  curve: EcCurve,
+  privateKey: Uint8Array,
+  input: Uint8Array,
+  inputIsDigest: boolean,
+  extraEntropy?: Uint8Array,
+): Uint8Array {
   const { scalar } = decodeEcPrivateKey(curve, privateKey)
   try {
-    // prehash: noble hashes the message with SHA-256 itself; without it, `input` is the digest.
-    return ecdsa(curve).sign(input, scalar, { prehash: !inputIsDigest, lowS: curve.lowS, format: 'der' })
+    // prehash: noble hashes the message with SHA-256 itself; without it, `input` is the digest
+    // (256 bits, the size of both curves' order, so bits2int is the digest itself).
+    const options = { prehash: !inputIsDigest, lowS: curve.lowS, format: 'der' } as const
+    return ecdsa(curve).sign(input, scalar, extraEntropy === undefined ? options : { ...options, extraEntropy })
   } finally {
     scalar.fill(0)
   }

@@ -18,7 +18,6 @@ import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import {
   assertAesKey,
   assertBytes,
@@ -29,10 +28,16 @@ import {
   assertScrypt,
   scryptMaxmem,
 } from './assert.js'
-import type { AsymmetricKeyPair, AsymmetricKeySpec } from './asymmetric.js'
+import { toHex, utf8Encode } from './bytes.js'
 import * as asymmetric from './noble-asymmetric.js'
-import { GCM_TAG_LENGTH, type CryptoProvider, type ScryptParams } from './provider.js'
-import type { RandomSource } from './random.js'
+import {
+  GCM_TAG_LENGTH,
+  type AsymmetricKeyPair,
+  type AsymmetricKeySpec,
+  type CryptoProvider,
+  type RandomSource,
+  type ScryptParams,
+} from './contract.js'
 
 /** Web Crypto refuses to fill more than 65536 bytes per getRandomValues call (QuotaExceededError). */
 const GET_RANDOM_VALUES_MAX = 65536
@@ -86,9 +91,9 @@ function sha256(data: Uint8Array): Uint8Array {
 }
 
 function sha256Hex(data: string | Uint8Array): string {
-  if (typeof data === 'string') return bytesToHex(nobleSha256(utf8ToBytes(data)))
+  if (typeof data === 'string') return toHex(nobleSha256(utf8Encode(data)))
   assertBytes(data, 'data')
-  return bytesToHex(nobleSha256(data))
+  return toHex(nobleSha256(data))
 }
 
 function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {

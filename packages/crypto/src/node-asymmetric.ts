@@ -12,12 +12,10 @@
  * - message mode is `crypto.sign`/`crypto.verify` with SHA-256 (PSS: salt length 32);
  * - RSA digest mode applies the raw RSA operation (`privateEncrypt`/`publicDecrypt`) to the
  *   RFC 8017 encoding of the digest: PKCS#1 v1.5 `DigestInfo`, or EMSA-PSS built in emsa.ts;
- * - ECDSA digest mode: OpenSSL cannot sign a prehash through Node (`crypto.sign(null, …)`
- *   still hashes with SHA-256), so signing computes k·G natively (`ECDH.setPrivateKey(k)`,
- *   OpenSSL's constant-time ladder) and s = k⁻¹(e + r·d) mod n with BigInt, with a fresh k
- *   per signature (FIPS 186-5 §A.3.1, extra random bits). Verification in digest mode uses
- *   @noble/curves, as the noble provider does. BigInt arithmetic is not constant-time, the
- *   same exposure @noble/curves has; message mode stays entirely inside OpenSSL.
+ * - ECDSA digest mode: OpenSSL cannot sign or verify a prehash through Node (`crypto.sign(null, …)`
+ *   still hashes with SHA-256), so both go to @noble/curves, as in the noble provider; signing
+ *   is hedged with 32 fresh bytes from OpenSSL's CSPRNG (RFC 6979 §3.6), so signatures are
+ *   randomised as in message mode. Message mode stays entirely inside OpenSSL.
  *
  * Parsing a DER key costs OpenSSL 3 about 0.15–0.5 ms, ten times a P-256 signature, so
  * parsed keys are kept in a small LRU cache keyed by SHA-256 of (spec, DER). The cache holds
@@ -43,7 +41,6 @@ import {
 } from 'node:crypto'
 import { assertBytes } from './assert.js'
 import {
-  ASYMMETRIC_KEY_SPECS,
   assertHmacAlgorithm,
   assertKeySpec,
   assertOptionalRandomSource,
@@ -52,19 +49,22 @@ import {
   assertSignatureInput,
   drawKeySeed,
   rsaModulusBits,
+} from './asymmetric.js'
+import { bytesEqual } from './bytes.js'
+import {
+  ASYMMETRIC_KEY_SPECS,
   type AsymmetricEncryptionAlgorithm,
   type AsymmetricKeyPair,
   type AsymmetricKeySpec,
   type HmacAlgorithm,
+  type RandomSource,
   type SigningAlgorithm,
-} from './asymmetric.js'
+} from './contract.js'
 import {
-  bytesToBigint,
   decodeEcPrivateKey,
   decodeEcdsaSignature,
   decodeEd25519PrivateKey,
   ecCurve,
-  EC_SEED_LENGTH,
   encodeEcdsaSignature,
   encodeEcPrivateKey,
   encodeEcPublicKey,
@@ -74,8 +74,7 @@ import {
   type EcCurve,
 } from './der.js'
 import { emsaPkcs1Encode, emsaPssEncode, emsaPssVerify, PSS_SALT_LENGTH, sha256DigestInfo } from './emsa.js'
-import { ecdsaVerify, ecPublicKeyPoint } from './noble-asymmetric.js'
-import type { RandomSource } from './random.js'
+import { ecdsaSign, ecdsaVerify, ecPublicKeyPoint } from './noble-asymmetric.js'
 
 const HASHES = { HMAC_SHA_256: 'sha256', HMAC_SHA_384: 'sha384', HMAC_SHA_512: 'sha512' } as const
 const OAEP_HASHES = { RSAES_OAEP_SHA_256: 'sha256', RSAES_OAEP_SHA_1: 'sha1' } as const
@@ -233,7 +232,7 @@ export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uin
       } catch {
         throw new RangeError(mismatch)
       }
-      if (!equalBytes(embedded, computed)) throw new RangeError(mismatch)
+      if (!bytesEqual(embedded, computed)) throw new RangeError(mismatch)
     }
     return encodeEcPublicKey(curve, computed)
   }
@@ -241,7 +240,7 @@ export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uin
     const { seed, publicKey } = decodeEd25519PrivateKey(privateKey)
     const spki = ed25519PublicKey(seed)
     seed.fill(0)
-    if (publicKey !== undefined && !equalBytes(publicKey, spki.subarray(spki.length - publicKey.length))) {
+    if (publicKey !== undefined && !bytesEqual(publicKey, spki.subarray(spki.length - publicKey.length))) {
       throw new RangeError(mismatch)
     }
     return spki
@@ -249,51 +248,7 @@ export function publicKeyFromPrivateKey(spec: AsymmetricKeySpec, privateKey: Uin
   return exportSpki(keyObject('private', spec, privateKey))
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i])
-}
-
 // --- signatures ---
-
-/** a⁻¹ mod m for prime m and a ≠ 0 (extended Euclid). */
-function invert(a: bigint, m: bigint): bigint {
-  let [r0, r1] = [m, a % m]
-  let [x0, x1] = [0n, 1n]
-  while (r1 !== 0n) {
-    const q = r0 / r1
-    ;[r0, r1] = [r1, r0 - q * r1]
-    ;[x0, x1] = [x1, x0 - q * x1]
-  }
-  return x0 < 0n ? x0 + m : x0
-}
-
-/** ECDSA over a SHA-256 digest (FIPS 186-5 §6.4.1), k·G by OpenSSL. See the module comment. */
-function ecdsaSignDigest(curve: EcCurve, privateKey: Uint8Array, digest: Uint8Array): Uint8Array {
-  const { n } = curve
-  const { scalar } = decodeEcPrivateKey(curve, privateKey)
-  const d = bytesToBigint(scalar)
-  scalar.fill(0)
-  // The digest and the order are both 256 bits, so bits2int(digest) is the digest itself.
-  const e = bytesToBigint(digest)
-  const seed = new Uint8Array(EC_SEED_LENGTH)
-  const ecdh = createECDH(curve.opensslName)
-  try {
-    for (;;) {
-      const nonce = scalarFromSeed(curve, randomFillSync(seed))
-      ecdh.setPrivateKey(nonce)
-      const k = bytesToBigint(nonce)
-      nonce.fill(0)
-      const r = bytesToBigint(ecdh.getPublicKey().subarray(1, 1 + curve.size)) % n
-      if (r === 0n) continue // probability about 2^-256
-      let s = (invert(k, n) * ((e + r * d) % n)) % n
-      if (s === 0n) continue
-      if (curve.lowS && s > n >> 1n) s = n - s
-      return encodeEcdsaSignature(r, s)
-    }
-  } finally {
-    seed.fill(0)
-  }
-}
 
 /** s → n − s when s > n/2: the same signature, in the form Bitcoin and Ethereum require. */
 function normaliseLowS(curve: EcCurve, signature: Uint8Array): Uint8Array {
@@ -312,7 +267,8 @@ export function sign(
   assertSignatureInput(spec, algorithm, privateKey, input, inputIsDigest)
   const curve = ecCurve(spec)
   if (curve !== undefined) {
-    if (inputIsDigest) return ecdsaSignDigest(curve, privateKey, input)
+    // Node signs messages only; a digest goes to @noble/curves, hedged with fresh OpenSSL randomness.
+    if (inputIsDigest) return ecdsaSign(curve, privateKey, input, true, randomFillSync(new Uint8Array(32)))
     const signature = view(nodeSign('sha256', input, keyObject('private', spec, privateKey)))
     return curve.lowS ? normaliseLowS(curve, signature) : signature
   }
@@ -356,7 +312,7 @@ export function verify(
     if (signature.length !== bits / 8) return false
     // RSAVP1 (throws when the signature is not below the modulus), then encode-and-compare.
     const encoded = view(publicDecrypt({ key, padding: constants.RSA_NO_PADDING }, signature))
-    return pss ? emsaPssVerify(sha256, input, encoded, bits - 1) : equalBytes(encoded, emsaPkcs1Encode(input, bits / 8))
+    return pss ? emsaPssVerify(sha256, input, encoded, bits - 1) : bytesEqual(encoded, emsaPkcs1Encode(input, bits / 8))
   } catch {
     return false
   }

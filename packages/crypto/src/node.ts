@@ -33,10 +33,15 @@ import {
   assertScrypt,
   scryptMaxmem,
 } from './assert.js'
-import type { AsymmetricKeyPair, AsymmetricKeySpec } from './asymmetric.js'
 import * as asymmetric from './node-asymmetric.js'
-import { GCM_TAG_LENGTH, type CryptoProvider, type ScryptParams } from './provider.js'
-import type { RandomSource } from './random.js'
+import {
+  GCM_TAG_LENGTH,
+  type AsymmetricKeyPair,
+  type AsymmetricKeySpec,
+  type CryptoProvider,
+  type RandomSource,
+  type ScryptParams,
+} from './contract.js'
 
 const GCM_OPTIONS = { authTagLength: GCM_TAG_LENGTH }
 

@@ -11,16 +11,10 @@
  * Why a pool: every `randomFillSync` call crosses into OpenSSL and costs about as much as
  * encrypting a small record; one call filling 4 KiB serves ~340 nonces.
  */
-import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { assertBytes, assertInteger } from './assert.js'
+import { utf8Encode } from './bytes.js'
 import { defaultCryptoProvider } from './default.js'
-import type { CryptoProvider } from './provider.js'
-
-/** Where the engine draws key material, nonces and ids from. */
-export interface RandomSource {
-  /** Fills `target` with the next random bytes and returns it. */
-  fill(target: Uint8Array): Uint8Array
-}
+import type { CryptoProvider, RandomSource } from './contract.js'
 
 // Below this size a byte loop beats creating a subarray view for set()/fill().
 const SMALL_DRAW = 64
@@ -79,7 +73,7 @@ export function pooledRandom(provider: CryptoProvider, poolSize = 4096): RandomS
  * String seeds are UTF-8 encoded. Any provider yields the same stream.
  */
 export function seededRandom(seed: Uint8Array | string, provider: CryptoProvider = defaultCryptoProvider()): RandomSource {
-  const seedBytes = typeof seed === 'string' ? utf8ToBytes(seed) : seed
+  const seedBytes = typeof seed === 'string' ? utf8Encode(seed) : seed
   assertBytes(seedBytes, 'seed')
   assertProvider(provider)
   const hmac = provider.hmacSha256

@@ -84,4 +84,19 @@ describe('UnsupportedAlgorithmError', () => {
     expect(error.code).toBe('UnsupportedAlgorithm')
     expect([error.provider, error.spec, error.message]).toEqual(['noble', 'RSA_2048', 'no RSA here'])
   })
+
+  it('is recognised by identity: one from another copy of this package counts, a look-alike does not', async () => {
+    const specifier: string = '../src/contract.ts?copy'
+    const foreign = (await import(/* @vite-ignore */ specifier)) as typeof import('../src/contract.js')
+    expect(foreign.UnsupportedAlgorithmError).not.toBe(UnsupportedAlgorithmError)
+    const error = new foreign.UnsupportedAlgorithmError('other', 'RSA_4096', 'no RSA there')
+    expect(UnsupportedAlgorithmError.is(error)).toBe(true)
+    expect(error instanceof UnsupportedAlgorithmError).toBe(true)
+    expect(foreign.UnsupportedAlgorithmError.is(new UnsupportedAlgorithmError('noble', 'RSA_2048', 'x'))).toBe(true)
+    const lookAlike = Object.assign(new Error('x'), { name: 'UnsupportedAlgorithmError', code: 'UnsupportedAlgorithm' })
+    expect(UnsupportedAlgorithmError.is(lookAlike)).toBe(false)
+    expect(lookAlike instanceof UnsupportedAlgorithmError).toBe(false)
+    expect(UnsupportedAlgorithmError.is(new RangeError('x'))).toBe(false)
+    expect(Object.getOwnPropertySymbols(error)).toEqual([])
+  })
 })

@@ -21,7 +21,8 @@
  * envelope's `close()` calls it). JS cannot wipe copies that `node:crypto` or the GC made.
  */
 import type { Clock } from '@strongroom/core'
-import { bytesKey, wipe } from './bytes.js'
+import { wipe } from '@strongroom/crypto'
+import { bytesKey } from './bytes.js'
 import { invalidParameter } from './errors.js'
 
 export interface DataKeyCacheOptions {

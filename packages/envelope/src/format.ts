@@ -13,7 +13,8 @@
  * over every byte before it, so the codec leaves those bytes zero and never checks them.
  */
 import { encodeEncryptionContext, parseBlob, type EncryptionContext } from '@strongroom/core'
-import { bytesEqual, readUint16, readUint32, utf8DecodeStrict, writeUint16, writeUint32 } from './bytes.js'
+import { bytesEqual, readUint16, readUint32, writeUint16, writeUint32 } from '@strongroom/crypto'
+import { utf8DecodeStrict } from './bytes.js'
 import { invalidEnvelope } from './errors.js'
 
 /** "SREN": StrongRoom ENvelope. */

@@ -25,8 +25,7 @@
  * a frame split across chunks is copied into the staging buffer. `push` returns all the
  * frames of one chunk in one buffer, so a 1 MiB chunk costs one allocation, not sixteen.
  */
-import type { CryptoProvider } from '@strongroom/crypto'
-import { readUint32, wipe, writeUint32 } from './bytes.js'
+import { readUint32, wipe, writeUint32, type CryptoProvider } from '@strongroom/crypto'
 import { invalidEnvelope } from './errors.js'
 import {
   FINAL_FLAG, FRAME_AAD_BYTES, FRAME_OVERHEAD, FRAME_PREFIX_BYTES, MAX_FRAMES, writeFrameAad, writeNonce,

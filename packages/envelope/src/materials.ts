@@ -16,8 +16,8 @@
  * plaintext data key is wiped as soon as the message keys are derived from it.
  */
 import { KmsError, encodeEncryptionContext, type EncryptionContext, type Kms } from '@strongroom/core'
-import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
-import { bytesKey, wipe } from './bytes.js'
+import { wipe, type CryptoProvider, type RandomSource } from '@strongroom/crypto'
+import { bytesKey } from './bytes.js'
 import { DataKeyCache, UnwrapCache } from './cache.js'
 import { invalidEnvelope, invalidParameter } from './errors.js'
 import { DATA_KEY_BYTES, MAX_RECIPIENTS, MESSAGE_ID_BYTES, type EnvelopeHeader } from './format.js'
@@ -144,7 +144,7 @@ export class Materials {
         dataKey = opened.plaintext
         keyId = opened.keyId
       } catch (error) {
-        if (!(error instanceof KmsError)) throw error
+        if (!KmsError.is(error)) throw error
         // Storage and internal faults are not about this recipient: stop and report them.
         if (error.kind === 'internal') throw error
         if (error.code !== 'InvalidCiphertext') refusal ??= error

@@ -21,8 +21,7 @@
  * streamed output as provisional until `finish()` returns; the file functions do this
  * for you by writing to a temporary file that is renamed only after `finish()`.
  */
-import type { CryptoProvider } from '@strongroom/crypto'
-import { wipe } from './bytes.js'
+import { wipe, type CryptoProvider } from '@strongroom/crypto'
 import { invalidEnvelope, invalidParameter } from './errors.js'
 import {
   HEADER_PREFIX_BYTES, checkMagic, decodeHeader, encodeHeader, headerLength, type EnvelopeHeader,

@@ -236,7 +236,7 @@ export class AbstractLevelStorage implements StorageAdapter {
 
   /** Backend errors become StorageFailure, or Closed when the adapter was closed meanwhile. */
   #failure(message: string, cause: unknown): KmsError {
-    if (cause instanceof KmsError) return cause
+    if (KmsError.is(cause)) return cause
     if (this.#closing !== undefined) return new KmsError('Closed', `storage '${this.manifest.name}' is closed`, { cause })
     if (causeHasCode(cause, 'LEVEL_LOCKED')) {
       return new KmsError('KeystoreInUse', `${this.manifest.name}: the database is in use by another process (${message})`, { cause })

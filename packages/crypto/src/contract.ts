@@ -1,6 +1,8 @@
 /**
  * The CryptoProvider contract: the few primitives the engine needs, as small synchronous
- * functions over `Uint8Array`. Every provider must produce bytes the others accept.
+ * functions over `Uint8Array`, and the names and constants they speak in (key specs,
+ * algorithms, nonce and digest lengths, `RandomSource`, `UnsupportedAlgorithmError`).
+ * Every provider must produce bytes the others accept.
  *
  * ```ts
  * import { nodeCryptoProvider } from '@strongroom/crypto/node'
@@ -23,14 +25,112 @@
  * crypto.verify('EC_P256', 'ECDSA_SHA_256', publicKey, digest, true, signature)  // true
  * ```
  */
-import type {
-  AsymmetricEncryptionAlgorithm,
-  AsymmetricKeyPair,
-  AsymmetricKeySpec,
-  HmacAlgorithm,
-  SigningAlgorithm,
-} from './asymmetric.js'
-import type { RandomSource } from './random.js'
+
+// This module is the package's leaf: it imports nothing, so every other module can import
+// the contract without forming a cycle (a test in test/imports.test.ts keeps it that way).
+
+/** The asymmetric key specs this package knows. A provider lists those it implements in `asymmetricSpecs`. */
+export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
+
+/**
+ * Signature algorithms, all over SHA-256 except ED25519 (which hashes with SHA-512 internally).
+ * - `ECDSA_SHA_256`: FIPS 186-5 ECDSA, signature DER-encoded (`SEQUENCE { r, s }`) as AWS and Alibaba return it;
+ * - `ED25519`: RFC 8032 pure Ed25519, 64-byte signature, messages only (no digest mode);
+ * - `RSA_PSS_SHA_256`: RFC 8017 RSASSA-PSS, MGF1-SHA-256, salt length 32;
+ * - `RSA_PKCS1_SHA_256`: RFC 8017 RSASSA-PKCS1-v1_5.
+ */
+export type SigningAlgorithm = 'ECDSA_SHA_256' | 'ED25519' | 'RSA_PSS_SHA_256' | 'RSA_PKCS1_SHA_256'
+
+/** RSAES-OAEP (RFC 8017 §7.1) with MGF1 over the same hash and an empty label. */
+export type AsymmetricEncryptionAlgorithm = 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1'
+
+/** HMAC (RFC 2104) over SHA-2; the output is the full digest, never truncated. */
+export type HmacAlgorithm = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512'
+
+/** A key pair as DER bytes: PKCS#8 `PrivateKeyInfo` (RFC 5208) and X.509 `SubjectPublicKeyInfo` (RFC 5280). */
+export interface AsymmetricKeyPair {
+  readonly privateKey: Uint8Array
+  readonly publicKey: Uint8Array
+}
+
+/** Every spec, in a stable order. */
+export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = Object.freeze([
+  'EC_P256',
+  'EC_P256K',
+  'ED25519',
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+])
+
+/** Every HMAC algorithm, in a stable order. */
+export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = Object.freeze(['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'])
+
+/** Length in bytes of the digest that digest-mode signing takes (SHA-256). */
+export const SIGNING_DIGEST_LENGTH = 32
+
+/** Length of an Ed25519 private key (the RFC 8032 seed) and of its public key. */
+export const ED25519_KEY_LENGTH = 32
+
+/**
+ * How many random bytes make an EC private key: the group size plus half of it, 48 for these
+ * curves, so the reduction below has a bias of about 2^-128 (FIPS 186-5 §A.2.1 asks for
+ * 64 extra bits; this is what @noble/curves' `mapHashToField` and `keygen(seed)` use).
+ */
+export const EC_SEED_LENGTH = 48
+
+/** Where the engine draws key material, nonces and ids from. */
+export interface RandomSource {
+  /** Fills `target` with the next random bytes and returns it. */
+  fill(target: Uint8Array): Uint8Array
+}
+
+/** Carried by every UnsupportedAlgorithmError, whichever copy of this package made it (`Symbol.for` is global). */
+const UNSUPPORTED_ALGORITHM_BRAND: unique symbol = Symbol.for('strongroom.UnsupportedAlgorithmError')
+
+/**
+ * Thrown when a provider does not implement a spec it was asked for, e.g. RSA on the pure-JS
+ * provider. Recognised by identity, not class: `UnsupportedAlgorithmError.is(error)` and
+ * `instanceof` both check the brand `Symbol.for('strongroom.UnsupportedAlgorithmError')`, the
+ * name and the code, so an error from another copy of this package counts too. The engine
+ * maps it to its own error code.
+ */
+export class UnsupportedAlgorithmError extends Error {
+  override readonly name = 'UnsupportedAlgorithmError'
+  /** Stable code, never changes. */
+  readonly code = 'UnsupportedAlgorithm'
+  /** The provider that refused, e.g. `noble`. */
+  readonly provider: string
+  /** The key spec it cannot implement. */
+  readonly spec: AsymmetricKeySpec
+
+  constructor(provider: string, spec: AsymmetricKeySpec, message: string) {
+    super(message)
+    this.provider = provider
+    this.spec = spec
+  }
+
+  /** Whether `error` is an UnsupportedAlgorithmError of any copy of this package. */
+  static is(error: unknown): error is UnsupportedAlgorithmError {
+    if (typeof error !== 'object' || error === null) return false
+    const candidate = error as { [UNSUPPORTED_ALGORITHM_BRAND]?: unknown; name?: unknown; code?: unknown }
+    return (
+      candidate[UNSUPPORTED_ALGORITHM_BRAND] === true &&
+      candidate.name === 'UnsupportedAlgorithmError' &&
+      candidate.code === 'UnsupportedAlgorithm'
+    )
+  }
+
+  /** `instanceof` means the same as `is`, so it holds across copies too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return UnsupportedAlgorithmError.is(value)
+  }
+
+  // On the prototype, not enumerable: inherited by every instance, invisible to JSON and inspection.
+  static {
+    Object.defineProperty(this.prototype, UNSUPPORTED_ALGORITHM_BRAND, { value: true })
+  }
+}
 
 /** Length in bytes of the AES-GCM nonce every provider uses (NIST SP 800-38D §8.2: 96 bits). */
 export const GCM_NONCE_LENGTH = 12
