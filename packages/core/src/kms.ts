@@ -2119,8 +2119,8 @@ export class Kms {
   async verify(options: { readonly anchor?: AuditAnchor } = {}): Promise<KmsVerification> {
     this.#assertOpen()
     requestObject(options, 'verify')
-    await this.#keys.drain()
-    const records = await this.#storage.verify()
+    // In turn with this engine's commits, so none lands between the scan and the digest.
+    const records = await this.#keys.exclusive(() => this.#storage.verify())
     const audit = this.#audit === undefined ? undefined : await this.audit.verify(options)
     return { ok: records.ok && (audit?.ok ?? true), records, ...(audit === undefined ? {} : { audit }) }
   }

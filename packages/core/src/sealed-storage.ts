@@ -241,6 +241,17 @@ export class SealedStorage implements StorageAdapter {
    * reported; so is any record that fails its seal.
    */
   async verify(): Promise<StoreVerification> {
+    // A commit landing mid-scan (another engine's) would make the scan and the head disagree:
+    // the head is read before and after, and the scan repeated when it moved.
+    for (let attempt = 0; ; attempt++) {
+      const before = (await this.#inner.get(SEAL_HEAD_KEY))?.revision
+      const result = await this.#verifyOnce()
+      const after = (await this.#inner.get(SEAL_HEAD_KEY))?.revision
+      if (before === after || attempt >= 4) return result
+    }
+  }
+
+  async #verifyOnce(): Promise<StoreVerification> {
     let digest = 0n
     let count = 0
     let after: string | undefined
