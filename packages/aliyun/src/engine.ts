@@ -19,7 +19,7 @@ export type EngineClient = Pick<Kms,
   | 'createAlias' | 'updateAlias' | 'deleteAlias' | 'listAliases' | 'listAliasesByKeyId'
   | 'tagResource' | 'untagResource' | 'listResourceTags'
   | 'asymmetricSign' | 'asymmetricVerify' | 'asymmetricEncrypt' | 'asymmetricDecrypt' | 'getPublicKey'
-  | 'getRandomPassword' | 'getParametersForImport' | 'importKeyMaterial' | 'deleteKeyMaterial'>
+  | 'setKeyPolicy' | 'getKeyPolicy' | 'getRandomPassword' | 'getParametersForImport' | 'importKeyMaterial' | 'deleteKeyMaterial'>
 
 /** The engine handed to the facade: a `Kms` (or anything shaped like one). */
 export interface Engine extends EngineClient {

@@ -20,6 +20,7 @@ import {
   CancelKeyDeletion, CreateKey, DescribeKey, DescribeRegions, DisableKey, EnableKey, ListKeys, ScheduleKeyDeletion,
   SetDeletionProtection, UpdateKeyDescription,
 } from './keys.js'
+import { GetKeyPolicy, SetKeyPolicy } from './policies.js'
 import { GetRandomPassword } from './random.js'
 import { ListResourceTags, ListTagResources, TagResource, TagResources, UntagResource, UntagResources } from './tags.js'
 import { CreateKeyVersion, DescribeKeyVersion, ListKeyVersions, UpdateRotationPolicy } from './versions.js'
@@ -76,6 +77,9 @@ export const ALIYUN_ACTIONS: Readonly<Record<string, OperationEntry>> = {
   GetParametersForImport: { run: GetParametersForImport },
   ImportKeyMaterial: { run: ImportKeyMaterial },
   DeleteKeyMaterial: { run: DeleteKeyMaterial },
+  // Key policies (Strongroom's policy language, in Alibaba's RAM shape)
+  SetKeyPolicy: { run: SetKeyPolicy },
+  GetKeyPolicy: { run: GetKeyPolicy },
 
   // Not available: each answers Rejected.UnsupportedOperation with its reason.
   CreateSecret: { unsupported: SECRETS },
@@ -111,6 +115,4 @@ export const ALIYUN_ACTIONS: Readonly<Record<string, OperationEntry>> = {
   OpenKmsService: { unsupported: 'the service is always open: there is nothing to activate' },
   DescribeAccountKmsStatus: { unsupported: 'the service is always open: there is no account status' },
   DescribeService: { unsupported: 'describe the service from the README; key specs are listed there' },
-  GetKeyPolicy: { unsupported: 'key policies use Strongroom\'s policy language: use the native API (kms.getKeyPolicy)' },
-  SetKeyPolicy: { unsupported: 'key policies use Strongroom\'s policy language: use the native API (kms.setKeyPolicy)' },
 }
