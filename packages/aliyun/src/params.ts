@@ -164,40 +164,38 @@ function indexed(params: Params, name: string): Map<number, [string, string][]> 
   return new Map([...byIndex.entries()].sort(([a], [b]) => a - b))
 }
 
-/** A list of strings: a JSON array string (`TagKeys=["a"]`) or `Name.1=a&Name.2=b`. */
-export function optionalStringList(params: Params, name: string, max: number): readonly string[] | undefined {
+/**
+ * A list parameter: a JSON array string, or indexed members `Name.1…`, each turned into an
+ * item by `fromMembers` (its `[member, value]` pairs; member `''` is `Name.N` itself).
+ */
+function listParam(params: Params, name: string, max: number, fromMembers: (members: [string, string][]) => unknown): unknown[] | undefined {
   const json = optionalJson(params, name, 65536)
   let list: unknown[] | undefined
   if (json !== undefined) {
     if (!Array.isArray(json)) throw invalidParameter(`The parameter ${name} must be a JSON array.`)
     list = json
   } else {
-    const items = indexed(params, name)
-    list = items === undefined ? undefined : [...items.values()].map((members) => members.find(([member]) => member === '')?.[1])
+    list = [...(indexed(params, name)?.values() ?? [])].map(fromMembers)
+    if (list.length === 0) return undefined
   }
-  if (list === undefined) return undefined
   if (list.length > max) throw invalidParameter(`The parameter ${name} has more than ${max} items.`)
-  for (const item of list) if (typeof item !== 'string') throw invalidParameter(`The parameter ${name} must be a list of strings.`)
-  return list as string[]
+  return list
+}
+
+/** A list of strings: a JSON array string (`TagKeys=["a"]`) or `Name.1=a&Name.2=b`. */
+export function optionalStringList(params: Params, name: string, max: number): readonly string[] | undefined {
+  const list = listParam(params, name, max, (members) => members.find(([member]) => member === '')?.[1])
+  for (const item of list ?? []) if (typeof item !== 'string') throw invalidParameter(`The parameter ${name} must be a list of strings.`)
+  return list as string[] | undefined
 }
 
 /** A list of structures: a JSON array of objects, or `Name.1.Member=v`. Members are strings. */
 export function optionalStructList(params: Params, name: string, max: number): readonly Readonly<Record<string, unknown>>[] | undefined {
-  const json = optionalJson(params, name, 65536)
-  let list: unknown[] | undefined
-  if (json !== undefined) {
-    if (!Array.isArray(json)) throw invalidParameter(`The parameter ${name} must be a JSON array.`)
-    list = json
-  } else {
-    const items = indexed(params, name)
-    list = items === undefined ? undefined : [...items.values()].map((members) => Object.fromEntries(members.filter(([m]) => m !== '')))
-  }
-  if (list === undefined) return undefined
-  if (list.length > max) throw invalidParameter(`The parameter ${name} has more than ${max} items.`)
-  for (const item of list) {
+  const list = listParam(params, name, max, (members) => Object.fromEntries(members.filter(([member]) => member !== '')))
+  for (const item of list ?? []) {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidParameter(`The parameter ${name} must be a list of objects.`)
   }
-  return list as Readonly<Record<string, unknown>>[]
+  return list as Readonly<Record<string, unknown>>[] | undefined
 }
 
 /** A string member of a structure from a list, required. */

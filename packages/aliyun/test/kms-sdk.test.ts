@@ -81,6 +81,13 @@ describe('@alicloud/kms20160120 over loopback HTTP', () => {
       expect((await client.describeKey(new $Kms.DescribeKeyRequest({ keyId }))).keyMetadata.keyState).toBe('Enabled')
     })
 
+    it('a request signed with the wrong secret is SignatureDoesNotMatch and changes nothing', async () => {
+      const before = (await client.listKeys(new $Kms.ListKeysRequest({}))).totalCount
+      const forged = await failure(kmsClient(server, 'not-the-secret').createKey(new $Kms.CreateKeyRequest({})))
+      expect([forged.code, forged.status]).toEqual(['SignatureDoesNotMatchError', 400])
+      expect((await client.listKeys(new $Kms.ListKeysRequest({}))).totalCount).toBe(before)
+    })
+
     it('a key that does not exist is Forbidden.KeyNotFound, 404', async () => {
       const missing = await failure(client.describeKey(new $Kms.DescribeKeyRequest({ keyId: '00000000-0000-4000-8000-000000000000' })))
       expect([missing.code, missing.status, missing.data['Code']]).toEqual(['Forbidden.KeyNotFoundError', 404, 'Forbidden.KeyNotFound'])
