@@ -22,7 +22,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Engine } from './engine.js'
-import { AliyunError } from './errors.js'
+import { AliyunError, recommendationFor } from './errors.js'
 import { encodeJson } from './params.js'
 import { MAX_REQUEST_BYTES, aliyunKmsProtocol, type AliyunKmsOptions, type AliyunRequest, type AliyunResponse } from './protocol.js'
 
@@ -58,7 +58,10 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 function errorResponse(error: AliyunError): AliyunResponse {
-  const body = encodeJson({ RequestId: globalThis.crypto.randomUUID().toUpperCase(), HostId: 'localhost', Code: error.code, Message: error.message, Recommend: '' })
+  const body = encodeJson({
+    RequestId: globalThis.crypto.randomUUID().toUpperCase(), HostId: 'localhost', Code: error.code, Message: error.message,
+    Recommend: recommendationFor(error.code),
+  })
   return { statusCode: error.status, headers: { 'content-type': 'application/json;charset=utf-8', 'content-length': String(body.length) }, body }
 }
 
