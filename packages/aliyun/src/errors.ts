@@ -109,6 +109,11 @@ export function invalidParameter(message: string): AliyunError {
   return new AliyunError('InvalidParameter', message)
 }
 
+/** An action, option or value Alibaba has and this engine does not (SM2, HSM, instances…). */
+export function unsupported(message: string): AliyunError {
+  return new AliyunError('Rejected.UnsupportedOperation', message, { status: ERROR_CODES['Rejected.UnsupportedOperation'].httpStatus })
+}
+
 export function missingParameter(name: string): AliyunError {
   return new AliyunError('MissingParameter', `The input parameter "${name}" that is mandatory for processing this request is not supplied.`)
 }

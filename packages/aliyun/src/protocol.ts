@@ -18,7 +18,7 @@
  * make it throw. Responses are JSON whatever `Format` asks for.
  */
 import { PrincipalClients, type Engine } from './engine.js'
-import { AliyunError, recommendationFor, toAliyunError } from './errors.js'
+import { AliyunError, recommendationFor, toAliyunError, unsupported } from './errors.js'
 import { ALIYUN_ACTIONS } from './operations/index.js'
 import { encodeJson, parameters, type JsonObject, type Params } from './params.js'
 import { claimedAccessKeyId, NonceCache, verifyRequest, type AccessKeys, type SignedRequest } from './signature.js'
@@ -134,7 +134,7 @@ export function aliyunKmsProtocol(kms: Engine, options: AliyunKmsOptions = {}): 
     }
     const entry = Object.hasOwn(ALIYUN_ACTIONS, action) ? ALIYUN_ACTIONS[action] : undefined
     if (entry === undefined) throw new AliyunError('InvalidAction.NotFound', 'Specified api is not found, please check your url and method.')
-    if ('unsupported' in entry) throw new AliyunError('Rejected.UnsupportedOperation', `${action}: ${entry.unsupported}`, { status: 400 })
+    if ('unsupported' in entry) throw unsupported(`${action}: ${entry.unsupported}`)
     return entry.run(params, { client: clients.for(principal), region, accountId: kms.accountId })
   }
 

@@ -12,7 +12,7 @@
  * ECDSA_SHA_256). SM2 (SM2DSA, SM2PKE) is refused as unsupported.
  */
 import type { AsymmetricSignRequest } from '@strongroom/core'
-import { AliyunError } from '../errors.js'
+import { unsupported } from '../errors.js'
 import { base64, optionalString, requiredBlob, requiredEnum, requiredString, wiping, type Params } from '../params.js'
 import type { Operation } from './context.js'
 import { ENCRYPTION_ALGORITHMS } from './crypto.js'
@@ -24,7 +24,7 @@ const RSA_PLAINTEXT_MAX = 470
 const RSA_CIPHERTEXT_MAX = 512
 
 function noSm2(algorithm: string): void {
-  if (algorithm.startsWith('SM2')) throw new AliyunError('Rejected.UnsupportedOperation', 'SM2 keys are not supported', { status: 400 })
+  if (algorithm.startsWith('SM2')) throw unsupported('SM2 keys are not supported')
 }
 
 function signingParams(params: Params) {

@@ -13,7 +13,7 @@
  * `CiphertextBlob` answers the same Base64 data key GenerateDataKey returned (as on
  * Alibaba). Plaintexts and data keys are wiped from memory once encoded.
  */
-import { AliyunError, invalidParameter } from '../errors.js'
+import { invalidParameter, unsupported } from '../errors.js'
 import {
   base64, optionalEnum, optionalInteger, optionalString, optionalStringMap, requiredBlob, requiredEnum, requiredString,
   wiping, type Params,
@@ -64,7 +64,7 @@ export const ReEncrypt: Operation = async (params, { client }) => {
   const algorithm = optionalEnum(params, 'SourceEncryptionAlgorithm', [...ENCRYPTION_ALGORITHMS, ...SM2_ALGORITHMS])
   const destinationEncryptionContext = optionalStringMap(params, 'DestinationEncryptionContext')
   if (algorithm !== undefined) {
-    if (algorithm === 'SM2PKE') throw new AliyunError('Rejected.UnsupportedOperation', 'SM2 keys are not supported', { status: 400 })
+    if (algorithm === 'SM2PKE') throw unsupported('SM2 keys are not supported')
     if (sourceKeyId === undefined || sourceKeyVersionId === undefined) {
       throw invalidParameter('SourceKeyId and SourceKeyVersionId are required with SourceEncryptionAlgorithm')
     }
@@ -119,7 +119,7 @@ function exportParams(params: Params) {
   const wrappingKeySpec = requiredString(params, 'WrappingKeySpec', 1, 32)
   const wrappingAlgorithm = requiredString(params, 'WrappingAlgorithm', 1, 32)
   if (wrappingKeySpec === 'EC_SM2' || SM2_ALGORITHMS.includes(wrappingAlgorithm)) {
-    throw new AliyunError('Rejected.UnsupportedOperation', 'SM2 wrapping keys are not supported', { status: 400 })
+    throw unsupported('SM2 wrapping keys are not supported')
   }
   return {
     publicKeyBlob,

@@ -11,7 +11,7 @@
  * The wrapping key is RSA_2048 with RSAES-OAEP (SHA-256 or SHA-1); Alibaba's
  * RSAES_PKCS1_V1_5 and SM2 wrapping are refused as unsupported.
  */
-import { AliyunError } from '../errors.js'
+import { unsupported } from '../errors.js'
 import { base64, optionalInteger, requiredBlob, requiredEnum, requiredString } from '../params.js'
 import type { Operation } from './context.js'
 import { keyIdParam } from './members.js'
@@ -21,7 +21,7 @@ export const GetParametersForImport: Operation = async (params, { client }) => {
   const algorithm = requiredEnum(params, 'WrappingAlgorithm', ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1', 'RSAES_PKCS1_V1_5', 'SM2PKE'] as const)
   const spec = requiredEnum(params, 'WrappingKeySpec', ['RSA_2048', 'EC_SM2'] as const)
   if (algorithm === 'RSAES_PKCS1_V1_5' || algorithm === 'SM2PKE' || spec === 'EC_SM2') {
-    throw new AliyunError('Rejected.UnsupportedOperation', `wrapping with ${algorithm} / ${spec} is not supported: use RSAES_OAEP_SHA_256 (or _SHA_1) with RSA_2048`, { status: 400 })
+    throw unsupported(`wrapping with ${algorithm} / ${spec} is not supported: use RSAES_OAEP_SHA_256 (or _SHA_1) with RSA_2048`)
   }
   const result = await client.getParametersForImport({ keyId, wrappingAlgorithm: algorithm, wrappingKeySpec: spec })
   return { KeyId: result.keyId, ImportToken: result.importToken, PublicKey: base64(result.publicKeyDer), TokenExpireTime: result.tokenExpireTime }

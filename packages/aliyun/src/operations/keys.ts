@@ -13,7 +13,7 @@
  * region and every other region with keys on the same store.
  */
 import { KEY_SPECS, KEY_STATES, KmsError, type KeyMetadata, type KeySpec, type KeyUsage } from '@strongroom/core'
-import { AliyunError, invalidParameter } from '../errors.js'
+import { invalidParameter, unsupported } from '../errors.js'
 import {
   optionalBoolean, optionalEnum, optionalJson, optionalString, requiredBoolean, requiredInteger, requiredString,
   type JsonObject, type Params,
@@ -54,7 +54,7 @@ export function keyMetadataOf(m: KeyMetadata): JsonObject {
 function keySpecParam(params: Params): KeySpec | undefined {
   const value = optionalString(params, 'KeySpec', 1, 64)
   if (value === undefined) return undefined
-  if (ALIBABA_ONLY_SPECS.includes(value)) throw new AliyunError('Rejected.UnsupportedOperation', `KeySpec ${value} is not supported by this engine`, { status: 400 })
+  if (ALIBABA_ONLY_SPECS.includes(value)) throw unsupported(`KeySpec ${value} is not supported by this engine`)
   if (!(KEY_SPECS as readonly string[]).includes(value)) throw invalidParameter(`The parameter KeySpec must be one of: ${KEY_SPECS.join(', ')}.`)
   return value as KeySpec
 }
@@ -65,9 +65,9 @@ export const CreateKey: Operation = async (params, { client }) => {
   const keyUsage = optionalEnum(params, 'KeyUsage', KEY_USAGES)
   const origin = optionalEnum(params, 'Origin', ['Aliyun_KMS', 'EXTERNAL'] as const)
   const protectionLevel = optionalEnum(params, 'ProtectionLevel', ['SOFTWARE', 'HSM'] as const)
-  if (protectionLevel === 'HSM') throw new AliyunError('Rejected.UnsupportedOperation', 'ProtectionLevel HSM is not available: keys are protected in software', { status: 400 })
+  if (protectionLevel === 'HSM') throw unsupported('ProtectionLevel HSM is not available: keys are protected in software')
   if (optionalString(params, 'DKMSInstanceId', 1, 128) !== undefined) {
-    throw new AliyunError('Rejected.UnsupportedOperation', 'KMS instances (DKMSInstanceId) are not part of this service', { status: 400 })
+    throw unsupported('KMS instances (DKMSInstanceId) are not part of this service')
   }
   const enableAutomaticRotation = optionalBoolean(params, 'EnableAutomaticRotation')
   const rotationInterval = optionalString(params, 'RotationInterval', 1, 32)
