@@ -102,6 +102,25 @@ describe('the RPC protocol', () => {
     expect(right.body['Plaintext']).toBe(b64('x'))
   })
 
+  it('without credentials, principalFor names the principal of the AccessKeyId a request claims (unverified)', async () => {
+    const asClaimed = aliyunKmsProtocol(kms, { principalFor: (id) => (id === 'LTAIbob' ? 'bob' : undefined) })
+    const response = await asClaimed({ method: 'GET', path: '/', query: { Action: 'ListKeys', Version: API_VERSION, AccessKeyId: 'LTAIbob' }, headers: {}, body: new Uint8Array() })
+    const body = JSON.parse(Buffer.from(response.body).toString()) as Record<string, unknown>
+    expect([response.statusCode, body['Code']]).toEqual([403, 'Forbidden.NoPermission'])
+    expect(() => aliyunKmsProtocol(kms, { principalFor: () => 'x', credentials: {} })).toThrow(TypeError)
+  })
+
+  it('a closed engine is ServiceUnavailableTemporary (503) with a generic message; the cause goes to onError', async () => {
+    const closed = await openEngine()
+    const faults: [unknown, string][] = []
+    const guarded = aliyunKmsProtocol(closed, { onError: (error, action) => faults.push([error, action]) })
+    await closed.close()
+    const response = await guarded({ method: 'GET', path: '/', query: { Action: 'ListKeys', Version: API_VERSION }, headers: {}, body: new Uint8Array() })
+    const body = JSON.parse(Buffer.from(response.body).toString()) as Record<string, unknown>
+    expect([response.statusCode, body['Code']]).toEqual([503, 'ServiceUnavailableTemporary'])
+    expect(faults.map(([error, action]) => [(error as { code?: string }).code, action])).toEqual([['Closed', 'ListKeys']])
+  })
+
   it('has a row for every action it names, each either served or refused with a reason', () => {
     for (const [action, entry] of Object.entries(ALIYUN_ACTIONS)) {
       expect(action).toMatch(/^[A-Z][A-Za-z]+$/)
