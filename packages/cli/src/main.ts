@@ -18,6 +18,7 @@ import {
   cancelDeletion, createKey, describeKey, disableKey, enableKey, listKeys, rotate, scheduleDeletion,
 } from './commands/keys.js'
 import { serveAws } from './commands/serve.js'
+import { serveAliyun } from './commands/serve-aliyun.js'
 import { decrypt, encrypt } from './commands/values.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, describeFailure } from './errors.js'
 import { keystoreDirectory, openKeystore } from './keystore.js'
@@ -25,7 +26,7 @@ import { Output, type Io } from './output.js'
 
 export const COMMANDS: readonly Command[] = [
   init, createKey, listKeys, describeKey, enableKey, disableKey, rotate, scheduleDeletion, cancelDeletion,
-  aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect, serveAws,
+  aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect, serveAws, serveAliyun,
 ]
 
 const GLOBAL_OPTIONS = {

@@ -1,0 +1,68 @@
+/**
+ * Aliases: CreateAlias, UpdateAlias, DeleteAlias, ListAliases, ListAliasesByKeyId.
+ *
+ * ```ts
+ * await CreateAlias(parameters({ AliasName: 'alias/app', KeyId: id }), context)
+ * await ListAliases(parameters({ PageSize: '20' }), context)
+ * // { Aliases: { Alias: [{ AliasName, AliasArn, KeyId }] }, TotalCount, PageNumber, PageSize }
+ * ```
+ *
+ * ListAliases shows the aliases of this region's keys only (alias names are one namespace
+ * per store today; see the README's region notes).
+ */
+import type { Alias } from '@strongroom/core'
+import { requiredString, type JsonObject } from '../params.js'
+import type { Operation } from './context.js'
+import { keyIdsInRegion } from './keys.js'
+import { keyIdParam, pageOf, pagingParams } from './members.js'
+
+const ALIAS_NAME_MAX = 255
+
+function aliasOf(a: Alias): JsonObject {
+  return { AliasName: a.aliasName, AliasArn: a.aliasArn, KeyId: a.keyId }
+}
+
+export const CreateAlias: Operation = async (params, { client }) => {
+  const aliasName = requiredString(params, 'AliasName', 1, ALIAS_NAME_MAX)
+  await client.createAlias({ aliasName, keyId: keyIdParam(params) })
+  return {}
+}
+
+export const UpdateAlias: Operation = async (params, { client }) => {
+  const aliasName = requiredString(params, 'AliasName', 1, ALIAS_NAME_MAX)
+  await client.updateAlias({ aliasName, keyId: keyIdParam(params) })
+  return {}
+}
+
+export const DeleteAlias: Operation = async (params, { client }) => {
+  await client.deleteAlias({ aliasName: requiredString(params, 'AliasName', 1, ALIAS_NAME_MAX) })
+  return {}
+}
+
+/** Every alias the engine lists (all pages). */
+async function allAliases(client: Parameters<Operation>[1]['client']): Promise<Alias[]> {
+  const aliases: Alias[] = []
+  for (let pageNumber = 1; ; pageNumber++) {
+    const page = await client.listAliases({ pageNumber, pageSize: 100 })
+    aliases.push(...page.aliases)
+    if (page.aliases.length < 100 || aliases.length >= page.totalCount) return aliases
+  }
+}
+
+export const ListAliases: Operation = async (params, context) => {
+  const paging = pagingParams(params)
+  const [aliases, inRegion] = await Promise.all([allAliases(context.client), keyIdsInRegion(context)])
+  const visible = aliases.filter((a) => inRegion.has(a.keyId))
+  return {
+    Aliases: { Alias: pageOf(visible, paging).map(aliasOf) },
+    TotalCount: visible.length, PageNumber: paging.pageNumber, PageSize: paging.pageSize,
+  }
+}
+
+export const ListAliasesByKeyId: Operation = async (params, { client }) => {
+  const result = await client.listAliasesByKeyId({ keyId: keyIdParam(params), ...pagingParams(params) })
+  return {
+    Aliases: { Alias: result.aliases.map(aliasOf) },
+    TotalCount: result.totalCount, PageNumber: result.pageNumber, PageSize: result.pageSize,
+  }
+}
