@@ -70,6 +70,7 @@ export const ENGINE_ERROR_MAP: Readonly<Record<string, ProtocolErrorCode>> = {
   // A closed engine, or the store or audit trail failing: the service is unavailable, retrying may succeed.
   Closed: 'ServiceUnavailableTemporary',
   StorageFailure: 'ServiceUnavailableTemporary',
+  KeystoreInUse: 'ServiceUnavailableTemporary',
   AuditFailure: 'ServiceUnavailableTemporary',
   // A wrong root key or a record that fails its check is a misconfigured service, not a bad request.
   RootKeyMismatch: 'InternalFailure',
