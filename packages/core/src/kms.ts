@@ -104,7 +104,7 @@ export interface KmsOptions {
   readonly random?: RandomSource
   /** Default: the system clock. Tests may pass a `ManualClock`. */
   readonly clock?: Clock
-  /** Region id used in resource names. Default `local`. */
+  /** The engine's region: in resource names, and the only region whose keys it sees on a shared store. Default `local`. */
   readonly region?: string
   /** Account id used in resource names. Default `000000000000`. */
   readonly accountId?: string
@@ -956,6 +956,8 @@ export class Kms {
     const entry = this.#keys.cachedKey(ref as string)
     if (entry === undefined) return undefined
     const record = entry.record
+    // Another region's key: the slow path answers that it does not exist here.
+    if (record.region !== this.region) return undefined
     const now = this.#clock.now()
     if (transitions.isPurgeDue(record, now) || transitions.isRotationDue(record, now) || transitions.isMaterialExpiryDue(record, now)) return undefined
     call.keyId = record.keyId
@@ -974,7 +976,7 @@ export class Kms {
     const arn = keyArn(this.region, this.accountId, keyId)
     const reported = call.aliasName !== aliasBefore && call.aliasName !== undefined ? call.aliasName : arn
     call.keyId = keyId
-    let entry = await this.#keys.loadKey(keyId)
+    let entry = this.#inRegion(await this.#keys.loadKey(keyId))
     const now = this.#clock.now()
     if (entry !== undefined && transitions.isPurgeDue(entry.record, now)) {
       await this.#purge(keyId)
@@ -996,11 +998,19 @@ export class Kms {
     return entry
   }
 
-  /** Loads a key inside a transaction; a key whose window has ended counts as gone. */
+  /** Loads a key inside a transaction; a key whose window has ended, or of another region, counts as gone. */
   async #txKey(tx: Transaction, keyId: string, now: number): Promise<KeyEntry> {
-    const entry = await tx.key(keyId)
+    const entry = this.#inRegion(await tx.key(keyId))
     if (entry === undefined || transitions.isPurgeDue(entry.record, now)) throw keyNotFound(keyId)
     return entry
+  }
+
+  /**
+   * A key belongs to the region it was created in: an engine opened for another region on
+   * the same store does not see it (as two regions of the reference model do not).
+   */
+  #inRegion(entry: KeyEntry | undefined): KeyEntry | undefined {
+    return entry !== undefined && entry.record.region === this.region ? entry : undefined
   }
 
   /** Applies one pure transition to one key; returns the key's record after the change. */
@@ -1025,7 +1035,7 @@ export class Kms {
 
   /** Purges the key if its window has ended; true when it is gone (or never existed). */
   async #purgeIfDue(keyId: string): Promise<boolean> {
-    const entry = await this.#keys.loadKey(keyId)
+    const entry = this.#inRegion(await this.#keys.loadKey(keyId))
     if (entry === undefined) return true
     if (!transitions.isPurgeDue(entry.record, this.#clock.now())) return false
     await this.#purge(keyId)
@@ -1200,6 +1210,7 @@ export class Kms {
     const now = this.#clock.now()
     const live: KeyRecord[] = []
     for (const record of await this.#keys.scanKeys()) {
+      if (record.region !== this.region) continue
       if (transitions.isPurgeDue(record, now)) await this.#purge(record.keyId)
       else live.push(record)
     }
@@ -1558,7 +1569,8 @@ export class Kms {
     requestObject(request, 'listAliases')
     const page = pageParams(request)
     await this.#authorize(call, 'ListAliases', '*', '*')
-    // Aliases of keys whose window has ended go with the purge that is due.
+    // Aliases of keys whose window has ended go with the purge that is due; aliases of
+    // another region's keys are not listed here.
     const gone = new Set<string>()
     for (const keyId of new Set((await this.#keys.scanAliases()).map((a) => a.keyId))) {
       if (await this.#purgeIfDue(keyId)) gone.add(keyId)
@@ -2137,6 +2149,8 @@ export class Kms {
     const purged: string[] = []
     const rotated: string[] = []
     for (const record of await this.#keys.scanKeys()) {
+      // Each region's engines look after their own keys.
+      if (record.region !== this.region) continue
       const now = this.#clock.now()
       if (transitions.isPurgeDue(record, now)) {
         if (await this.#purge(record.keyId)) purged.push(record.keyId)
