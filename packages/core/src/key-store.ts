@@ -15,6 +15,7 @@
  * adapter's `watch` and evict the stale entry at once. With an adapter that cannot watch,
  * every use re-reads the record's revision (unwrapped material is still reused).
  */
+import { Lru } from '@strongroom/crypto'
 import type { AuditCommit, AuditEntry } from './audit.js'
 import { utf8Decode, utf8Encode } from './bytes.js'
 import { KmsError } from './errors.js'
@@ -63,6 +64,8 @@ function backoffMs(attempt: number): number {
   return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt)
 }
 const SCAN_PAGE = 500
+/** Aliases kept resolved in memory, least recently used dropped first. */
+const ALIAS_CACHE_SIZE = 10_000
 
 /** A backend error as the engine reports it: KmsErrors pass through, anything else is StorageFailure. */
 export function storageFailure(error: unknown): KmsError {
@@ -84,9 +87,9 @@ function decodeAlias(stored: StoredRecord): AliasEntry {
 
 export class KeyStore {
   readonly #storage: StorageAdapter
-  readonly #cacheSize: number
-  readonly #keys = new Map<string, KeyEntry>()
-  readonly #aliases = new Map<string, AliasEntry>()
+  /** Loaded keys, least recently used evicted first; an evicted entry is wiped once the current turn is over. */
+  readonly #keys: Lru<string, KeyEntry>
+  readonly #aliases = new Lru<string, AliasEntry>(ALIAS_CACHE_SIZE)
   readonly #unwatch: (() => void) | undefined
   /** Storage keys of the commit this engine has in flight: their notifications are its own. */
   readonly #committing = new Set<string>()
@@ -102,7 +105,8 @@ export class KeyStore {
 
   constructor(storage: StorageAdapter, options: { readonly cacheSize: number }) {
     this.#storage = storage
-    this.#cacheSize = options.cacheSize
+    // A call may still hold an evicted entry between awaits; wipe it once the current turn is over.
+    this.#keys = new Lru(options.cacheSize, (_, entry) => setTimeout(() => entry.wipe(), 0))
     this.#unwatch = storage.watch?.((changes) => this.#onChanges(changes))
   }
 
@@ -122,16 +126,16 @@ export class KeyStore {
       if (key.startsWith(KEY_RECORD_PREFIX) || key.startsWith(ALIAS_RECORD_PREFIX)) this.#foreignChanges++
       if (key.startsWith(KEY_RECORD_PREFIX)) {
         const id = key.slice(KEY_RECORD_PREFIX.length)
-        const entry = this.#keys.get(id)
+        const entry = this.#keys.peek(id)
         if (entry !== undefined && entry.revision !== revision) this.#evictKey(id)
       } else if (key.startsWith(ALIAS_RECORD_PREFIX)) {
-        if (this.#aliases.get(key)?.revision !== revision) this.#aliases.delete(key)
+        if (this.#aliases.peek(key)?.revision !== revision) this.#aliases.delete(key)
       }
     }
   }
 
   #evictKey(keyId: string): void {
-    const entry = this.#keys.get(keyId)
+    const entry = this.#keys.peek(keyId)
     if (entry === undefined) return
     this.#keys.delete(keyId)
     // A call may still hold this entry between awaits; wipe once the current turn is over.
@@ -139,14 +143,9 @@ export class KeyStore {
   }
 
   #cacheKey(entry: KeyEntry): void {
-    const previous = this.#keys.get(entry.record.keyId)
-    this.#keys.delete(entry.record.keyId)
+    const previous = this.#keys.peek(entry.record.keyId)
     this.#keys.set(entry.record.keyId, entry)
     if (previous !== undefined && previous !== entry) setTimeout(() => previous.wipe(), 0)
-    if (this.#keys.size > this.#cacheSize) {
-      const oldest = this.#keys.keys().next().value as string
-      this.#evictKey(oldest)
-    }
   }
 
   async #get(key: string): Promise<StoredRecord | undefined> {
@@ -172,7 +171,7 @@ export class KeyStore {
       if (cached !== undefined) this.#evictKey(keyId)
       return undefined
     }
-    const current = this.#keys.get(keyId)
+    const current = this.#keys.peek(keyId)
     let entry = current
     if (current === undefined || current.revision !== stored.revision) {
       entry = new KeyEntry(decodeKeyRecord(stored.value, keyId), stored.revision, current)

@@ -11,6 +11,7 @@
  * The cache is dropped whenever the storage announces a change under these prefixes
  * (including another engine's), so a detached policy stops granting at once.
  */
+import { Lru } from '@strongroom/crypto'
 import { utf8Decode, utf8Encode } from './bytes.js'
 import { KmsError } from './errors.js'
 import { parsePolicyDocument, type PolicyDocument } from './policy.js'
@@ -28,6 +29,8 @@ export const ROOT_PRINCIPAL = 'root'
 /** Changes the engine makes by itself (purges, automatic rotation) are audited as this principal. */
 export const SYSTEM_PRINCIPAL = 'system'
 export const MAX_POLICIES_PER_PRINCIPAL = 20
+/** Policies and principals' attachments kept in memory (each), least recently used dropped first. */
+const POLICY_CACHE_SIZE = 10_000
 
 export interface PolicyRecord {
   readonly schema: 1
@@ -76,8 +79,8 @@ export function encodeRecord(value: PolicyRecord | AttachmentRecord): Uint8Array
 
 export class PolicyStore {
   readonly #keys: KeyStore
-  readonly #policies = new Map<string, PolicyRecord | null>()
-  readonly #attachments = new Map<string, readonly string[]>()
+  readonly #policies = new Lru<string, PolicyRecord | null>(POLICY_CACHE_SIZE)
+  readonly #attachments = new Lru<string, readonly string[]>(POLICY_CACHE_SIZE)
   readonly #unwatch: (() => void) | undefined
   /**
    * Moves on every announced change under these prefixes. A read that was in flight while

@@ -43,3 +43,4 @@ export {
 } from './bytes.js'
 export { defaultCryptoProvider } from './default.js'
 export { pooledRandom, seededRandom } from './random.js'
+export { Lru } from './lru.js'

@@ -21,6 +21,7 @@
  * parsed keys are kept in a small LRU cache keyed by SHA-256 of (spec, DER). The cache holds
  * up to 128 `KeyObject`s, including private keys, until evicted and collected.
  */
+import { Lru } from './lru.js'
 import {
   constants,
   createECDH,
@@ -105,7 +106,7 @@ export const NODE_ASYMMETRIC_SPECS: readonly AsymmetricKeySpec[] = ASYMMETRIC_KE
 // --- parsed keys ---
 
 const KEY_CACHE_SIZE = 128
-const keyCache = new Map<string, KeyObject>()
+const keyCache = new Lru<string, KeyObject>(KEY_CACHE_SIZE)
 
 function matchesSpec(key: KeyObject, spec: AsymmetricKeySpec): boolean {
   const curve = ecCurve(spec)
@@ -133,12 +134,7 @@ function keyObject(kind: 'private' | 'public', spec: AsymmetricKeySpec, der: Uin
 function parsedKeyObject(kind: 'private' | 'public', spec: AsymmetricKeySpec, der: Uint8Array): KeyObject {
   const id = `${spec} ${kind} ${createHash('sha256').update(der).digest('base64')}`
   const cached = keyCache.get(id)
-  if (cached !== undefined) {
-    // Map iteration order is insertion order: re-inserting marks the entry most recently used.
-    keyCache.delete(id)
-    keyCache.set(id, cached)
-    return cached
-  }
+  if (cached !== undefined) return cached
   const message = kind === 'private' ? `privateKey is not an ${spec} PKCS#8 private key` : `publicKey is not an ${spec} SubjectPublicKeyInfo`
   if (!isOneDerSequence(der)) throw new RangeError(message)
   let key: KeyObject
@@ -152,7 +148,6 @@ function parsedKeyObject(kind: 'private' | 'public', spec: AsymmetricKeySpec, de
   }
   if (!matchesSpec(key, spec)) throw new RangeError(message)
   keyCache.set(id, key)
-  if (keyCache.size > KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!)
   return key
 }
 
