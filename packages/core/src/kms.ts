@@ -88,6 +88,19 @@ interface ImportTokenRecord {
   readonly wrappedPrivateKey: string
 }
 
+/** The store's registry of regions that have keys (describeRegions); sealed like every record. */
+const REGIONS_RECORD_KEY = 'meta/regions'
+
+function decodeRegions(value: Uint8Array): string[] {
+  try {
+    const parsed = JSON.parse(utf8Decode(value)) as { schema?: unknown; regions?: unknown }
+    if (parsed.schema === 1 && Array.isArray(parsed.regions) && parsed.regions.every((r) => typeof r === 'string' && isValidRegion(r))) return parsed.regions as string[]
+  } catch {
+    // reported below
+  }
+  throw new KmsError('CorruptRecord', 'the region registry (meta/regions) is unreadable')
+}
+
 /** The largest plaintext `encrypt` takes, as in the reference model; larger data belongs in envelope encryption. */
 export const MAX_ENCRYPT_PLAINTEXT_BYTES = 6144
 const MAX_DESCRIPTION_LENGTH = 8192
@@ -258,6 +271,8 @@ export class Kms {
   readonly #closeStorage: boolean
   readonly #requestIdPrefix: string
   #requestCounter = 0
+  /** This engine's region is known to be in the store's region registry. */
+  #regionRegistered = false
   #timer: ReturnType<typeof setInterval> | undefined
   #closed = false
   readonly #policies: PolicyStore
@@ -1183,6 +1198,7 @@ export class Kms {
         tags, aliases: [], versions,
       }
       tx.putKey(undefined, created)
+      await this.#registerRegion(tx)
       call.keyId = keyId
       tx.emit({
         name: 'keyCreated',
@@ -1275,8 +1291,23 @@ export class Kms {
     return { requestId: call.requestId }
   }
 
+  /** This engine's region first, then every other region that has keys on the store (from its small registry record). */
   async #describeRegions(call: Call): Promise<api.DescribeRegionsResponse> {
-    return { requestId: call.requestId, regions: [{ regionId: this.region }] }
+    const stored = await this.#keys.readRecord(REGIONS_RECORD_KEY)
+    const others = stored === undefined ? [] : decodeRegions(stored.value).filter((r) => r !== this.region)
+    return { requestId: call.requestId, regions: [this.region, ...others].map((regionId) => ({ regionId })) }
+  }
+
+  /** Adds this engine's region to the store's registry with its first key (once per engine: later keys find it there). */
+  async #registerRegion(tx: Transaction): Promise<void> {
+    if (this.#regionRegistered) return
+    const stored = await tx.record(REGIONS_RECORD_KEY)
+    const regions = stored === undefined ? [] : decodeRegions(stored.value)
+    if (regions.includes(this.region)) {
+      this.#regionRegistered = true
+      return
+    }
+    tx.putRecord(REGIONS_RECORD_KEY, utf8Encode(JSON.stringify({ schema: 1, regions: [...regions, this.region].sort() })), stored?.revision ?? null)
   }
 
   // ---------------------------------------------------------------- cryptography

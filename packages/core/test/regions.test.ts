@@ -32,7 +32,9 @@ describe('two regions on one store', () => {
     await rejectsWith(shanghai.createAlias({ aliasName: 'alias/sh', keyId }), 'Forbidden.KeyNotFound')
     expect((await shanghai.listKeys()).keys.map((k) => k.keyId)).toEqual([own])
     expect((await shanghai.listAliases()).aliases).toEqual([])
-    expect((await shanghai.describeRegions()).regions).toEqual([{ regionId: 'cn-shanghai' }])
+    // The engine's region first, then every other region with keys on the store.
+    expect((await shanghai.describeRegions()).regions).toEqual([{ regionId: 'cn-shanghai' }, { regionId: 'cn-hangzhou' }])
+    expect((await hangzhou.describeRegions()).regions).toEqual([{ regionId: 'cn-hangzhou' }, { regionId: 'cn-shanghai' }])
 
     // Maintenance in one region leaves the other's due keys to it.
     clock.advance(8 * DAY_MS)

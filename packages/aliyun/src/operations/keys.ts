@@ -12,7 +12,7 @@
  * alias listings) only show keys of this endpoint's region; DescribeRegions lists this
  * region and every other region with keys on the same store.
  */
-import { KEY_SPECS, KEY_STATES, KmsError, type KeyMetadata, type KeySpec, type KeyUsage } from '@strongroom/core'
+import { KEY_SPECS, KEY_STATES, type KeyMetadata, type KeySpec, type KeyUsage } from '@strongroom/core'
 import { invalidParameter, unsupported } from '../errors.js'
 import {
   optionalBoolean, optionalEnum, optionalJson, optionalString, requiredBoolean, requiredInteger, requiredString,
@@ -199,17 +199,8 @@ export const SetDeletionProtection: Operation = async (params, { client }) => {
   return {}
 }
 
-/** This endpoint's region first, then the other regions that have keys on the same store. */
-export const DescribeRegions: Operation = async (_params, context) => {
-  const regions = new Set([context.region])
-  // Other regions are learned from the store's keys, which only a caller who may list keys sees.
-  const keys = await allKeys(context).catch((error: unknown) => {
-    if (KmsError.is(error, 'Forbidden.NoPermission')) return []
-    throw error
-  })
-  for (const key of keys) {
-    const region = regionOfArn(key.keyArn)
-    if (region !== undefined) regions.add(region)
-  }
-  return { Regions: { Region: [...regions].map((RegionId) => ({ RegionId })) } }
+/** This endpoint's region first, then the other regions that have keys on the same store (the engine's region registry). */
+export const DescribeRegions: Operation = async (_params, { client }) => {
+  const { regions } = await client.describeRegions()
+  return { Regions: { Region: regions.map((r) => ({ RegionId: r.regionId })) } }
 }
