@@ -24,10 +24,10 @@ import {
   engineKeySpec, engineKeyUsage, isLegacySpec, keyAlgorithms,
 } from '../specs.js'
 import {
-  epochSeconds, grantTokens, optionalBoolean, optionalEnum, optionalInteger, optionalString, requiredString, type JsonObject,
+  epochSeconds, grantTokens, optionalBoolean, optionalEnum, optionalInteger, optionalMarker, optionalString, requiredString, type JsonObject,
 } from '../wire.js'
 import type { Operation, OperationContext } from './context.js'
-import { KEY_ID_MAX, keyRef, tagsParam } from './members.js'
+import { KEY_ID_MAX, keyIdParam, keyRef, tagsParam } from './members.js'
 
 const DESCRIPTION_MAX = 8192
 
@@ -127,7 +127,7 @@ export const DescribeKey: Operation = async (input, { client, names }) => {
 
 export const ListKeys: Operation = async (input, { client, names }) => {
   const limit = optionalInteger(input, 'Limit', 1, 1000) ?? 100
-  const marker = optionalString(input, 'Marker', 1, 1024)
+  const marker = optionalMarker(input)
   const page = await pageAfter(
     async (p) => {
       const r = await client.listKeys(p)
@@ -141,26 +141,26 @@ export const ListKeys: Operation = async (input, { client, names }) => {
 }
 
 export const UpdateKeyDescription: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   const description = requiredString(input, 'Description', 0, DESCRIPTION_MAX)
   await client.updateKeyDescription({ keyId, description })
   return {}
 }
 
 export const EnableKey: Operation = async (input, { client, names }) => {
-  await client.enableKey({ keyId: keyRef(input, names) })
+  await client.enableKey({ keyId: keyIdParam(input, names) })
   return {}
 }
 
 export const DisableKey: Operation = async (input, { client, names }) => {
-  await client.disableKey({ keyId: keyRef(input, names) })
+  await client.disableKey({ keyId: keyIdParam(input, names) })
   return {}
 }
 
 /** AWS's window is 7–30 days (default 30); the engine accepts up to 366, so the facade holds AWS's line. */
 export const ScheduleKeyDeletion: Operation = async (input, context) => {
   const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
-  const keyId = context.names.keyRef(ref)
+  const keyId = context.names.keyId(ref)
   const days = optionalInteger(input, 'PendingWindowInDays', 7, 30) ?? 30
   await context.client.scheduleKeyDeletion({ keyId, pendingWindowInDays: days })
   const after = await describeQuietly(context, ref)
@@ -180,7 +180,7 @@ export const ScheduleKeyDeletion: Operation = async (input, context) => {
  */
 export const CancelKeyDeletion: Operation = async (input, context) => {
   const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
-  const keyId = context.names.keyRef(ref)
+  const keyId = context.names.keyId(ref)
   await context.client.cancelKeyDeletion({ keyId })
   try {
     await context.client.disableKey({ keyId })

@@ -17,9 +17,9 @@
  * policy, named `default`; a key without one answers GetKeyPolicy without `Policy`.
  */
 import { validation } from '../errors.js'
-import { epochSeconds, optionalBoolean, optionalInteger, optionalString, requiredString, type JsonObject } from '../wire.js'
+import { epochSeconds, optionalBoolean, optionalInteger, optionalMarker, optionalString, requiredString, type JsonObject } from '../wire.js'
 import type { Operation } from './context.js'
-import { keyRef } from './members.js'
+import { keyIdParam } from './members.js'
 
 const DEFAULT_POLICY = 'default'
 
@@ -29,7 +29,7 @@ function policyName(input: JsonObject): void {
 }
 
 export const PutKeyPolicy: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   policyName(input)
   const policy = requiredString(input, 'Policy', 1, 131072)
   optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck')
@@ -38,7 +38,7 @@ export const PutKeyPolicy: Operation = async (input, { client, names }) => {
 }
 
 export const GetKeyPolicy: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   policyName(input)
   const { policy } = await client.getKeyPolicy({ keyId })
   return { PolicyName: DEFAULT_POLICY, ...(policy === undefined ? {} : { Policy: JSON.stringify(policy) }) }
@@ -46,16 +46,16 @@ export const GetKeyPolicy: Operation = async (input, { client, names }) => {
 
 /** Every key has exactly the `default` policy name, as on AWS; the engine call proves the key exists and may be read. */
 export const ListKeyPolicies: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   optionalInteger(input, 'Limit', 1, 1000)
-  optionalString(input, 'Marker', 1, 1024)
+  optionalMarker(input)
   await client.getKeyPolicy({ keyId })
   return { PolicyNames: [DEFAULT_POLICY], Truncated: false }
 }
 
 /** The engine knows when a key was last used (from its audit trail), not by which operation. */
 export const GetKeyLastUsage: Operation = async (input, { client, names }) => {
-  const { keyMetadata: m } = await client.describeKey({ keyId: keyRef(input, names) })
+  const { keyMetadata: m } = await client.describeKey({ keyId: keyIdParam(input, names) })
   return {
     KeyId: names.keyArn(m.keyId),
     KeyCreationDate: epochSeconds(m.creationDate),

@@ -22,16 +22,16 @@ import type { KeyVersion } from '@strongroom/core'
 import { unsupported } from '../errors.js'
 import { pageOfList, truncation } from '../pagination.js'
 import { awsKeySpec } from '../specs.js'
-import { epochSeconds, optionalEnum, optionalInteger, optionalString, requiredString } from '../wire.js'
+import { epochSeconds, optionalEnum, optionalInteger, optionalMarker, requiredString } from '../wire.js'
 import type { Operation, OperationContext } from './context.js'
 import { describeQuietly } from './keys.js'
-import { KEY_ID_MAX, keyRef } from './members.js'
+import { KEY_ID_MAX, keyIdParam } from './members.js'
 
 const DAY_SECONDS = 86_400
 const ENGINE_MAX_ROTATION_DAYS = 365
 
 export const EnableKeyRotation: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   const days = optionalInteger(input, 'RotationPeriodInDays', 90, 2560) ?? 365
   if (days > ENGINE_MAX_ROTATION_DAYS) {
     throw unsupported(`RotationPeriodInDays above ${ENGINE_MAX_ROTATION_DAYS} is not supported: this engine rotates every 7-365 days`)
@@ -41,7 +41,7 @@ export const EnableKeyRotation: Operation = async (input, { client, names }) => 
 }
 
 export const DisableKeyRotation: Operation = async (input, { client, names }) => {
-  await client.updateRotationPolicy({ keyId: keyRef(input, names), enableAutomaticRotation: false })
+  await client.updateRotationPolicy({ keyId: keyIdParam(input, names), enableAutomaticRotation: false })
   return {}
 }
 
@@ -52,7 +52,7 @@ function intervalDays(interval: string | undefined): number | undefined {
 }
 
 export const GetKeyRotationStatus: Operation = async (input, { client, names }) => {
-  const { keyMetadata: m } = await client.describeKey({ keyId: keyRef(input, names) })
+  const { keyMetadata: m } = await client.describeKey({ keyId: keyIdParam(input, names) })
   const enabled = m.automaticRotation === 'Enabled'
   const days = enabled ? intervalDays(m.rotationInterval) : undefined
   return {
@@ -71,12 +71,13 @@ export const GetKeyRotationStatus: Operation = async (input, { client, names }) 
  */
 export const RotateKeyOnDemand: Operation = async (input, context) => {
   const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
+  const keyId = context.names.keyId(ref)
   const { metadata } = await describeQuietly(context, ref)
   const spec = metadata === undefined ? undefined : awsKeySpec(metadata.keySpec)
   if (spec !== undefined && spec !== 'SYMMETRIC_DEFAULT') {
     throw unsupported(`RotateKeyOnDemand rotates symmetric encryption keys only, not ${spec} keys`)
   }
-  const { keyVersion } = await context.client.createKeyVersion({ keyId: context.names.keyRef(ref) })
+  const { keyVersion } = await context.client.createKeyVersion({ keyId })
   return { KeyId: context.names.keyArn(keyVersion.keyId) }
 }
 
@@ -91,11 +92,11 @@ async function allVersions({ client }: OperationContext, keyId: string): Promise
 }
 
 export const ListKeyRotations: Operation = async (input, context) => {
-  const keyId = keyRef(input, context.names)
+  const keyId = keyIdParam(input, context.names)
   // ALL_KEY_MATERIAL adds imported material on AWS; an EXTERNAL key here has its one material and no rotations, so both list the rotations.
   optionalEnum(input, 'IncludeKeyMaterial', ['ALL_KEY_MATERIAL', 'ROTATIONS_ONLY'])
   const limit = optionalInteger(input, 'Limit', 1, 1000) ?? 100
-  const marker = optionalString(input, 'Marker', 1, 1024)
+  const marker = optionalMarker(input)
   const rotations = (await allVersions(context, keyId)).slice(1)
   // Versions only ever append, so a version's position is a stable sort key.
   const positions = new Map(rotations.map((v, i) => [v, String(i).padStart(4, '0')]))
