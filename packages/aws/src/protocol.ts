@@ -135,7 +135,7 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
     }
     const input = parseBody(request.body)
     try {
-      return await entry.run(input, { client, names })
+      return await entry.run(input, { client, names, owner: clients.for(undefined) })
     } catch (error) {
       // Mapped here, where the operation's own refinements (TagException, …) are known.
       throw toAwsError(error, entry.errors)

@@ -11,7 +11,7 @@ import {
   GenerateDataKeyCommand, GenerateDataKeyPairCommand, GenerateDataKeyPairWithoutPlaintextCommand, GenerateDataKeyWithoutPlaintextCommand,
   GenerateRandomCommand,
   GetKeyRotationStatusCommand, GetPublicKeyCommand, ImportKeyMaterialCommand, IncorrectKeyException, InvalidAliasNameException,
-  InvalidCiphertextException, InvalidKeyUsageException, InvalidMarkerException, KMSInvalidStateException,
+  InvalidCiphertextException, InvalidKeyUsageException, InvalidMarkerException, KMSInvalidStateException, MalformedPolicyDocumentException,
   DependencyTimeoutException, LimitExceededException, ListAliasesCommand, ListKeyRotationsCommand, ListKeysCommand,
   ListResourceTagsCommand, NotFoundException, ReEncryptCommand, RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand,
   TagException, TagResourceCommand, UnsupportedOperationException, UntagResourceCommand,
@@ -101,7 +101,8 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'SIGN_VERIFY' })), 'ValidationException')
       await rejectsWith(client.send(new CreateKeyCommand({ MultiRegion: true })), UnsupportedOperationException)
       await rejectsWith(client.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM' })), UnsupportedOperationException)
-      await rejectsWith(client.send(new CreateKeyCommand({ Policy: '{"Version":"2012-10-17","Statement":[]}' })), UnsupportedOperationException)
+      // An IAM document is not (yet) a policy this engine runs: refused as PutKeyPolicy refuses it, before any key exists.
+      await rejectsWith(client.send(new CreateKeyCommand({ Policy: '{"Version":"2012-10-17","Statement":[]}' })), MalformedPolicyDocumentException)
       await rejectsWith(client.send(new CreateKeyCommand({ KeyUsage: 'SIGN_VERIFY' })), 'ValidationException')
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'AES_512' as never })), 'ValidationException')
       await rejectsWith(client.send(new CreateKeyCommand({ Description: 'x'.repeat(8193) })), 'ValidationException')
@@ -286,6 +287,20 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       const status = await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))
       expect(status.KeyRotationEnabled).toBe(false)
       expect(status.RotationPeriodInDays).toBeUndefined()
+    })
+
+    it('automatic rotation of a Disabled key is DisabledException, and of an asymmetric, HMAC or imported key UnsupportedOperationException, as on AWS', async () => {
+      const keyId = await newKey()
+      await client.send(new DisableKeyCommand({ KeyId: keyId }))
+      await rejectsWith(client.send(new EnableKeyRotationCommand({ KeyId: keyId })), DisabledException)
+      await rejectsWith(client.send(new DisableKeyRotationCommand({ KeyId: keyId })), DisabledException)
+      expect((await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))).KeyRotationEnabled).toBe(false)
+      const specs = [{ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }, { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }, { Origin: 'EXTERNAL' }] as const
+      for (const spec of specs) {
+        const other = (await client.send(new CreateKeyCommand(spec))).KeyMetadata!.KeyId!
+        await rejectsWith(client.send(new EnableKeyRotationCommand({ KeyId: other })), UnsupportedOperationException)
+        await rejectsWith(client.send(new DisableKeyRotationCommand({ KeyId: other })), UnsupportedOperationException)
+      }
     })
 
     it('RotateKeyOnDemand and ListKeyRotations: new material encrypts, old material still decrypts', async () => {

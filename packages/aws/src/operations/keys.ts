@@ -28,6 +28,7 @@ import {
 } from '../wire.js'
 import type { Operation, OperationContext } from './context.js'
 import { KEY_ID_MAX, keyIdParam, keyRef, tagsParam } from './members.js'
+import { checkKeyPolicy } from './policies.js'
 
 const DESCRIPTION_MAX = 8192
 
@@ -81,11 +82,10 @@ export async function describeQuietly(context: OperationContext, ref: string): P
   }
 }
 
-export const CreateKey: Operation = async (input, { client, names }) => {
-  if (optionalString(input, 'Policy', 1, 131072) !== undefined) {
-    // Creating the key and then setting its policy would leave a key without one if the policy were refused.
-    throw unsupported('CreateKey with a Policy is not supported yet: create the key, then PutKeyPolicy')
-  }
+export const CreateKey: Operation = async (input, { client, names, owner }) => {
+  const policy = optionalString(input, 'Policy', 1, 131072)
+  // Checked before the key exists, so a refused policy leaves no key behind.
+  if (policy !== undefined) checkKeyPolicy(policy)
   optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck')
   const description = optionalString(input, 'Description', 0, DESCRIPTION_MAX)
   const keySpec = optionalEnum(input, 'KeySpec', AWS_KEY_SPEC_VALUES)
@@ -116,7 +116,25 @@ export const CreateKey: Operation = async (input, { client, names }) => {
     ...(description === undefined ? {} : { description }),
     ...(tags === undefined || tags.length === 0 ? {} : { tags }),
   })
+  if (policy !== undefined) await setInitialPolicy({ client, owner }, keyMetadata.keyId, policy)
   return { KeyMetadata: awsKeyMetadata(keyMetadata, names) }
+}
+
+/**
+ * The engine creates a key and sets its policy in two calls (AWS: one, needing only
+ * kms:CreateKey). The policy was checked already, so only a refusal of the second call (a
+ * principal allowed CreateKey but not SetKeyPolicy, a storage fault) can part them: the new
+ * key is then scheduled for deletion at once (7 days, the shortest window) by
+ * the owner — the caller may lack those rights too — so no usable key is left without the
+ * policy asked for, and the caller gets the refusal. The audit trail shows all of it.
+ */
+async function setInitialPolicy({ client, owner }: Pick<OperationContext, 'client' | 'owner'>, keyId: string, policy: string): Promise<void> {
+  try {
+    await client.setKeyPolicy({ keyId, policy })
+  } catch (error) {
+    await owner.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 }).catch(() => undefined)
+    throw error
+  }
 }
 
 export const DescribeKey: Operation = async (input, { client, names }) => {

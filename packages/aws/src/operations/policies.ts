@@ -14,9 +14,13 @@
  * README, "Least privilege") — not an IAM policy: principals here are the engine's
  * principals, not AWS accounts. An IAM document is refused as
  * MalformedPolicyDocumentException naming the offending element. As on AWS, a key has one
- * policy, named `default`; a key without one answers GetKeyPolicy without `Policy`.
+ * policy, named `default`; a key without one answers GetKeyPolicy with AWS's default key
+ * policy (the account may do everything; identity policies decide for its principals),
+ * which is what the engine does for it.
  */
-import { validation } from '../errors.js'
+import { KmsError, parsePolicyDocument } from '@strongroom/core'
+import { AwsError, validation } from '../errors.js'
+import type { AwsNames } from '../names.js'
 import { epochSeconds, optionalBoolean, optionalInteger, optionalMarker, optionalString, requiredString, type JsonObject } from '../wire.js'
 import type { Operation } from './context.js'
 import { keyIdParam } from './members.js'
@@ -37,11 +41,44 @@ export const PutKeyPolicy: Operation = async (input, { client, names }) => {
   return {}
 }
 
+/**
+ * The key policy AWS gives a key created without one: the account may do everything, and
+ * IAM (here: the engine's identity policies) decides for its principals — which is what
+ * the engine does for a key without a key policy, so it is that key's policy in AWS terms.
+ */
+export function defaultKeyPolicy(names: AwsNames): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [{
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:${names.partition}:iam::${names.account}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    }],
+  }, null, 2)
+}
+
+/**
+ * A Strongroom key policy document, checked before anything is created (CreateKey with
+ * `Policy`): what the engine would refuse is MalformedPolicyDocumentException naming the
+ * element, as PutKeyPolicy answers.
+ */
+export function checkKeyPolicy(policy: string): void {
+  try {
+    parsePolicyDocument(policy, 'key')
+  } catch (error) {
+    if (KmsError.is(error, 'InvalidParameter')) throw new AwsError('MalformedPolicyDocumentException', error.message, { cause: error })
+    throw error
+  }
+}
+
 export const GetKeyPolicy: Operation = async (input, { client, names }) => {
   const keyId = keyIdParam(input, names)
   policyName(input)
   const { policy } = await client.getKeyPolicy({ keyId })
-  return { PolicyName: DEFAULT_POLICY, ...(policy === undefined ? {} : { Policy: JSON.stringify(policy) }) }
+  return { PolicyName: DEFAULT_POLICY, Policy: policy === undefined ? defaultKeyPolicy(names) : JSON.stringify(policy) }
 }
 
 /** Every key has exactly the `default` policy name, as on AWS; the engine call proves the key exists and may be read. */
