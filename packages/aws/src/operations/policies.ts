@@ -22,7 +22,7 @@ import { KmsError, parsePolicyDocument } from '@strongroom/core'
 import { AwsError, validation } from '../errors.js'
 import type { AwsNames } from '../names.js'
 import { epochSeconds, optionalBoolean, optionalInteger, optionalMarker, optionalString, requiredString, type JsonObject } from '../wire.js'
-import type { Operation } from './context.js'
+import type { Operation, OperationContext } from './context.js'
 import { keyIdParam } from './members.js'
 
 const DEFAULT_POLICY = 'default'
@@ -37,8 +37,23 @@ export const PutKeyPolicy: Operation = async (input, { client, names }) => {
   policyName(input)
   const policy = requiredString(input, 'Policy', 1, 131072)
   optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck')
-  await client.setKeyPolicy({ keyId, policy })
+  try {
+    await client.setKeyPolicy({ keyId, policy })
+  } catch (error) {
+    // The engine checks the document before it looks the key up; AWS names a missing key first.
+    if (KmsError.is(error, 'InvalidParameter') && await isMissing(client, keyId)) throw keyNotFound(error)
+    throw error
+  }
   return {}
+}
+
+/** True only when the engine says the key does not exist (a refused describe proves nothing). */
+async function isMissing(client: OperationContext['client'], keyId: string): Promise<boolean> {
+  return client.describeKey({ keyId }).then(() => false, (error: unknown) => KmsError.is(error, 'Forbidden.KeyNotFound'))
+}
+
+function keyNotFound(cause: unknown): AwsError {
+  return new AwsError('NotFoundException', 'the key does not exist', { cause })
 }
 
 /**
