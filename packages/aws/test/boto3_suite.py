@@ -191,6 +191,8 @@ def aliases():
     second = new_key()
     kms.update_alias(AliasName="alias/my-alias", TargetKeyId=second)
     check("update_alias", kms.describe_key(KeyId="alias/my-alias")["KeyMetadata"]["KeyId"] == second)
+    signing = new_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+    refuses("update_alias to a key of another type", "ValidationException", kms.update_alias, AliasName="alias/my-alias", TargetKeyId=signing)
     kms.delete_alias(AliasName="alias/my-alias")
     kms.create_alias(AliasName="alias/my-alias", TargetKeyId=key_id)
     refuses("list_aliases limit 101", "ValidationException", kms.list_aliases, Limit=101)

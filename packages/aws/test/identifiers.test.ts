@@ -169,6 +169,14 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('AWS identifier rules 
       const missing = await rejectsWith(client.send(new DeleteAliasCommand({ AliasName: 'alias/unknown-alias' })), NotFoundException)
       expect(missing.message).toBe(`Alias ${aliasArnOf('alias/unknown-alias')} is not found.`)
       await rejectsWith(client.send(new UpdateAliasCommand({ AliasName: 'alias/unknown-alias', TargetKeyId: keyId })), NotFoundException)
+      // UpdateAlias keeps the alias on a key of the same type and key usage, as AWS requires.
+      const rsa = (await client.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' }))).KeyMetadata!.KeyId!
+      const hmac = (await client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }))).KeyMetadata!.KeyId!
+      for (const other of [rsa, hmac]) await rejectsWith(client.send(new UpdateAliasCommand({ AliasName: 'alias/app', TargetKeyId: other })), 'ValidationException')
+      expect((await client.send(new DescribeKeyCommand({ KeyId: 'alias/app' }))).KeyMetadata!.KeyId).toBe(keyId)
+      const second = await newKey()
+      await client.send(new UpdateAliasCommand({ AliasName: 'alias/app', TargetKeyId: second }))
+      expect((await client.send(new DescribeKeyCommand({ KeyId: 'alias/app' }))).KeyMetadata!.KeyId).toBe(second)
     })
   })
 

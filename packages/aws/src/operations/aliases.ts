@@ -11,15 +11,18 @@
  * `alias/` prefix or with a colon is ValidationException, and one under the reserved
  * `alias/aws/` prefix NotAuthorizedException (see `AwsNames.aliasName`). An existing name
  * is AlreadyExistsException and a missing one NotFoundException, with AWS's messages
- * (naming the alias ARN). The engine additionally reserves `alias/acs/`
+ * (naming the alias ARN). UpdateAlias moves an alias only to a key of the same type and
+ * key usage, as AWS requires. The engine additionally reserves `alias/acs/`
  * (InvalidAliasNameException).
  */
-import { KmsError } from '@strongroom/core'
+import { KmsError, type KeyMetadata } from '@strongroom/core'
 import { AwsError, validation } from '../errors.js'
 import type { AwsNames } from '../names.js'
 import { pageAfter, truncation } from '../pagination.js'
+import { awsKeySpec, awsKeyUsage } from '../specs.js'
 import { optionalInteger, optionalMarker, optionalString, requiredString, type JsonObject } from '../wire.js'
 import type { Operation } from './context.js'
+import { describeQuietly } from './keys.js'
 import { KEY_ID_MAX } from './members.js'
 
 const ALIAS_MAX = 256
@@ -56,9 +59,27 @@ export const CreateAlias: Operation = async (input, { client, names }) => {
   return {}
 }
 
-export const UpdateAlias: Operation = async (input, { client, names }) => {
+/** symmetric, asymmetric or HMAC: what AWS calls a key's type. */
+function keyType(metadata: KeyMetadata): string {
+  const spec = awsKeySpec(metadata.keySpec)
+  return spec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : spec.startsWith('HMAC_') ? 'HMAC' : 'asymmetric'
+}
+
+/**
+ * AWS moves an alias only to a key of the same type and key usage as its current one, so
+ * code that uses the alias keeps working; the engine does not hold that rule, so both keys
+ * are described first (when the caller may not describe them, the engine's rules decide).
+ */
+export const UpdateAlias: Operation = async (input, context) => {
+  const { client, names } = context
   const name = aliasName(input, names)
   const keyId = targetKeyId(input, names)
+  const [current, next] = await Promise.all([describeQuietly(context, name), describeQuietly(context, keyId)])
+  if (current.metadata !== undefined && next.metadata !== undefined) {
+    const from = `${keyType(current.metadata)} ${awsKeyUsage(current.metadata.keyUsage)}`
+    const to = `${keyType(next.metadata)} ${awsKeyUsage(next.metadata.keyUsage)}`
+    if (from !== to) throw validation(`${name} refers to a ${from} key; the new key must be of the same type and key usage, not ${to}`)
+  }
   await withAliasMessages(names, name, () => client.updateAlias({ aliasName: name, keyId }))
   return {}
 }
