@@ -156,6 +156,11 @@ describe('serve-aws', () => {
       const owner = shellEnvironment(served.environment, { AWS_ACCESS_KEY_ID: 'AKIAOWNER0000000001', AWS_SECRET_ACCESS_KEY: 'owner-secret' })
       const sdk = await run(process.execPath, ['--input-type=module', '-e', SDK_DESCRIBE], { env: owner, cwd: join(ROOT, 'packages/aws'), timeout: 60_000 })
       expect(sdk.stdout.trim()).toBe(`arn:aws:kms:local:000000000000:key/${keyId}`)
+      // alice has no policy granting her anything: the engine refuses her, by name.
+      const alice = shellEnvironment(served.environment, { AWS_ACCESS_KEY_ID: 'AKIAALICE0000000001', AWS_SECRET_ACCESS_KEY: 'alice-secret' })
+      const denied = await run(process.execPath, ['--input-type=module', '-e', SDK_DESCRIBE], { env: alice, cwd: join(ROOT, 'packages/aws'), timeout: 60_000 })
+        .then(() => '', (e: { stderr: string }) => e.stderr)
+      expect(denied).toContain('AccessDeniedException')
       const wrong = shellEnvironment(served.environment, { AWS_ACCESS_KEY_ID: 'AKIAOWNER0000000001', AWS_SECRET_ACCESS_KEY: 'not-the-secret' })
       const refused = await run(process.execPath, ['--input-type=module', '-e', SDK_DESCRIBE], { env: wrong, cwd: join(ROOT, 'packages/aws'), timeout: 60_000 })
         .then(() => '', (e: { stderr: string }) => e.stderr)
@@ -163,10 +168,6 @@ describe('serve-aws', () => {
       if (AWS_CLI) {
         const { stdout } = await run('aws', ['kms', 'list-aliases', '--output', 'json'], { env: owner, timeout: 60_000 })
         expect(stdout).toContain('alias/served')
-        // alice has no policy granting her anything: the engine refuses her, by name.
-        const alice = shellEnvironment(served.environment, { AWS_ACCESS_KEY_ID: 'AKIAALICE0000000001', AWS_SECRET_ACCESS_KEY: 'alice-secret' })
-        const denied = await run('aws', ['kms', 'describe-key', '--key-id', keyId], { env: alice, timeout: 60_000 }).then(() => '', (e: { stderr: string }) => e.stderr)
-        expect(denied).toContain('AccessDeniedException')
       }
       if (BOTO3) {
         const { stdout } = await run('python3', ['-c', BOTO3_LIST_ALIASES], { env: owner, timeout: 60_000 })
