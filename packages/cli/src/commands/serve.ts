@@ -17,15 +17,22 @@
  * (any key, or none) and the banner says so loudly. A non-loopback `--host` needs
  * credentials: without them it is a usage error (exit 2).
  */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { DEFAULT_AWS_KMS_PORT, isLoopbackHost, parseAccessKeys, serveAwsKms, type AccessKeys } from '@strongroom/aws'
 import { integerOption } from '../args.js'
 import { stringValue, type Command } from '../command.js'
 import { UsageError } from '../errors.js'
 
-/** The access keys in `path`: a missing file is the environment's problem (exit 3), a malformed one the caller's (exit 2). */
-async function readCredentials(path: string): Promise<AccessKeys> {
+/**
+ * The access keys in `path`: a missing file is the environment's problem (exit 3), a
+ * malformed one the caller's (exit 2). A file others may read holds secrets they could sign
+ * with: served anyway (the owner chose it), with a warning.
+ */
+async function readCredentials(path: string, warn: (line: string) => void): Promise<AccessKeys> {
   const text = await readFile(path, 'utf8')
+  if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) {
+    warn(`warning: ${path} can be read by other users; its secrets let them sign as these keys (chmod 600 ${path})`)
+  }
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -53,14 +60,14 @@ export const serveAws: Command = {
     account: { type: 'string', value: 'ACCOUNT', description: 'the 12-digit account in ARNs (default: the keystore\'s)' },
   },
   async run({ kms, values, io, signal }) {
+    const credentialsFile = stringValue(values, 'credentials')
+    const credentials = credentialsFile === undefined ? undefined : await readCredentials(credentialsFile, (line) => io.stderr.write(`${line}\n`))
     const port = integerOption(stringValue(values, 'port'), 'port', 0, 65535) ?? DEFAULT_AWS_KMS_PORT
     const host = stringValue(values, 'host')
     const region = stringValue(values, 'region')
     const accountId = stringValue(values, 'account')
-    const credentialsFile = stringValue(values, 'credentials')
     if (region !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(region)) throw new UsageError('--region takes lower-case letters, digits and dashes, like us-east-1')
     if (accountId !== undefined && !/^\d{12}$/.test(accountId)) throw new UsageError('--account takes 12 digits, like 111122223333')
-    const credentials = credentialsFile === undefined ? undefined : await readCredentials(credentialsFile)
     if (host !== undefined && !isLoopbackHost(host) && credentials === undefined) {
       throw new UsageError(`refusing to serve on ${host} without --credentials: anyone who can reach it could use every key (use a loopback address, or require signatures)`)
     }
