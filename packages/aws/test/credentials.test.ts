@@ -1,7 +1,8 @@
 /** Access keys from a credentials file, and the banner `serveAwsKms` prints. */
+import { CreateKeyCommand, DescribeKeyCommand, NotFoundException } from '@aws-sdk/client-kms'
 import { describe, expect, it } from 'vitest'
 import { awsKmsProtocol, parseAccessKeys, serveBanner } from '@strongroom/aws'
-import { openEngine } from './helpers.js'
+import { ACCOUNT, REGION, TRANSPORTS, kmsClient, openEngine, rejectsWith } from './helpers.js'
 
 describe('parseAccessKeys', () => {
   it('reads access key ids with their secret and optional principal', () => {
@@ -58,6 +59,19 @@ describe('region and account options', () => {
     expect(() => awsKmsProtocol(kms, { region: 'US East' })).toThrow(TypeError)
     expect(() => awsKmsProtocol(kms, { accountId: '12' })).toThrow(TypeError)
     expect(() => awsKmsProtocol(kms, { region: 'eu-west-1', accountId: '444455556666' })).not.toThrow()
+    await kms.close()
+  })
+
+  it('name the ARNs in answers and the ARNs requests may use', async () => {
+    const { kms } = await openEngine()
+    const transport = await TRANSPORTS['in-process handler'](kms, { region: 'eu-west-1', accountId: '444455556666' })
+    const client = kmsClient(transport).client
+    const { KeyMetadata } = await client.send(new CreateKeyCommand({}))
+    const arn = `arn:aws:kms:eu-west-1:444455556666:key/${KeyMetadata!.KeyId!}`
+    expect([KeyMetadata!.Arn, KeyMetadata!.AWSAccountId]).toEqual([arn, '444455556666'])
+    expect((await client.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata!.KeyId).toBe(KeyMetadata!.KeyId)
+    await rejectsWith(client.send(new DescribeKeyCommand({ KeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${KeyMetadata!.KeyId!}` })), NotFoundException)
+    client.destroy()
     await kms.close()
   })
 })
