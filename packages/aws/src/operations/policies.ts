@@ -62,17 +62,22 @@ function keyNotFound(cause: unknown): AwsError {
  * the engine does for a key without a key policy, so it is that key's policy in AWS terms.
  */
 export function defaultKeyPolicy(names: AwsNames): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Id: 'key-default-1',
-    Statement: [{
-      Sid: 'Enable IAM User Permissions',
-      Effect: 'Allow',
-      Principal: { AWS: `arn:${names.partition}:iam::${names.account}:root` },
-      Action: 'kms:*',
-      Resource: '*',
-    }],
-  }, null, 2)
+  // Laid out as AWS returns it (its JSON printer's spacing), for code that compares the text.
+  return [
+    '{',
+    '  "Version" : "2012-10-17",',
+    '  "Id" : "key-default-1",',
+    '  "Statement" : [ {',
+    '    "Sid" : "Enable IAM User Permissions",',
+    '    "Effect" : "Allow",',
+    '    "Principal" : {',
+    `      "AWS" : "arn:${names.partition}:iam::${names.account}:root"`,
+    '    },',
+    '    "Action" : "kms:*",',
+    '    "Resource" : "*"',
+    '  } ]',
+    '}',
+  ].join('\n')
 }
 
 /**
