@@ -52,6 +52,8 @@ export const AWS_ERRORS = {
   KMSInvalidMacException: 400,
   LimitExceededException: 400,
   MalformedPolicyDocumentException: 400,
+  // Not in the KMS model, but what AWS answers for the reserved alias/aws/ prefix.
+  NotAuthorizedException: 400,
   NotFoundException: 400,
   TagException: 400,
   UnsupportedOperationException: 400,

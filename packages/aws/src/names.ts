@@ -9,6 +9,7 @@
  * names.keyArn(id)                                           // 'arn:aws:kms:us-east-1:111122223333:key/<id>'
  * names.keyRef('arn:aws:kms:us-east-1:111122223333:alias/app')  // 'alias/app'
  * names.keyRef('not a key')                                   // throws NotFoundException, as AWS does
+ * names.keyId('alias/app')                                    // throws NotFoundException: this member takes key ids and ARNs only
  * ```
  */
 import { AwsError, validation } from './errors.js'
@@ -17,6 +18,10 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 /** The engine's alias rule (`alias/` + 1–249 of these), which AWS's character set matches. */
 const ALIAS = /^alias\/[a-zA-Z0-9:/_-]{1,249}$/
 const PARTITION = /^aws(-[a-z]+)*$/
+/** AWS's AliasName member pattern (its length, 1–256, is the codec's). */
+const ALIAS_NAME_PATTERN = /^[a-zA-Z0-9:/_-]+$/
+/** The engine keeps alias names of up to 255 characters (AWS: 256). */
+const ENGINE_ALIAS_MAX = 255
 
 /** What a key reference names: a key by id, or an alias to resolve. */
 export type AwsKeyReference =
@@ -67,21 +72,41 @@ export class AwsNames {
   }
 
   /**
-   * A key that must be named directly (TargetKeyId, ListAliases' KeyId): key id or key
-   * ARN, never an alias, as AWS requires.
+   * A member that takes a key id or key ARN only (the management operations: EnableKey,
+   * TagResource, GetKeyPolicy, …). An alias there names no key, and AWS answers
+   * NotFoundException "Invalid keyId <alias>" — never resolving it, so code that passes an
+   * alias here fails here as it would against AWS.
    */
-  directKeyRef(ref: string, member: string): string {
+  keyId(ref: string): string {
     const parsed = this.parse(ref)
-    if (parsed.kind === 'alias') throw validation(`${member} must be a key id or key ARN, not an alias`)
+    // The value matched the alias pattern, so it is an identifier, safe to echo as AWS does.
+    if (parsed.kind === 'alias') throw new AwsError('NotFoundException', `Invalid keyId ${ref}`)
     return parsed.keyId
   }
 
-  /** Validates an AliasName member (alias operations name aliases, never ARNs). */
+  /**
+   * Validates an AliasName member (alias operations name aliases, never ARNs), in AWS's
+   * order and with its exceptions: the member's pattern (ValidationException, AWS's
+   * framework message), the `alias/` prefix (ValidationException), the reserved
+   * `alias/aws/` prefix (NotAuthorizedException), then a colon, which the pattern admits
+   * but alias names may not hold (ValidationException "… contains invalid characters for
+   * an alias"). The name is echoed as AWS does: it is an identifier, at most 256 characters.
+   */
   aliasName(name: string): string {
-    if (!ALIAS.test(name)) {
-      throw new AwsError('InvalidAliasNameException', 'AliasName must be "alias/" followed by 1-249 of letters, digits, / _ - :')
+    if (!ALIAS_NAME_PATTERN.test(name)) {
+      throw validation(`1 validation error detected: Value '${name}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$`)
     }
-    if (name.startsWith('alias/aws/')) throw new AwsError('InvalidAliasNameException', 'the alias/aws/ prefix is reserved for AWS managed keys')
+    if (!name.startsWith('alias/')) {
+      throw validation('Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html')
+    }
+    if (name.startsWith('alias/aws/')) {
+      throw new AwsError('NotAuthorizedException', `${name}: the alias/aws/ prefix is reserved for AWS managed keys`)
+    }
+    if (name.includes(':')) throw validation(`${name} contains invalid characters for an alias`)
+    if (name.length === 'alias/'.length) throw validation('Alias must have a name after the prefix "alias/"')
+    if (name.length > ENGINE_ALIAS_MAX) {
+      throw new AwsError('UnsupportedOperationException', `alias names of ${name.length} characters are not supported: this engine keeps names of up to ${ENGINE_ALIAS_MAX}`)
+    }
     return name
   }
 }

@@ -49,6 +49,14 @@ export interface AwsKmsOptions {
   readonly principalFor?: (accessKeyId: string) => string | undefined
   /** ARN partition in responses and accepted in requests. Default `aws`. */
   readonly partition?: string
+  /**
+   * The region and account the endpoint's ARNs name (`arn:aws:kms:<region>:<account>:key/…`),
+   * in answers and in the ARNs it accepts. Default: the engine's own (`kms.region`,
+   * `kms.accountId`). For a served keystore whose engine region is not the one AWS code
+   * expects; the engine's own names (policies, audit) are unchanged.
+   */
+  readonly region?: string
+  readonly accountId?: string
   /** Wall-clock milliseconds for signature freshness and the `date` header. Default `Date.now`; never the engine's (test) clock. */
   readonly now?: () => number
   /**
@@ -74,7 +82,11 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
   if (options.credentials !== undefined && options.principalFor !== undefined) {
     throw new TypeError('pass either credentials (verified) or principalFor (unverified), not both')
   }
-  const names = new AwsNames(options.partition ?? 'aws', kms.region, kms.accountId)
+  if (options.region !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(options.region)) {
+    throw new TypeError('region must be lower-case letters, digits and dashes, like us-east-1')
+  }
+  if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) throw new TypeError('accountId must be 12 digits, like 111122223333')
+  const names = new AwsNames(options.partition ?? 'aws', options.region ?? kms.region, options.accountId ?? kms.accountId)
   const clients = new PrincipalClients(kms)
   const now = options.now ?? Date.now
   const { credentials, principalFor, onError } = options
@@ -123,7 +135,7 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
     }
     const input = parseBody(request.body)
     try {
-      return await entry.run(input, { client, names })
+      return await entry.run(input, { client, names, owner: clients.for(undefined) })
     } catch (error) {
       // Mapped here, where the operation's own refinements (TagException, …) are known.
       throw toAwsError(error, entry.errors)

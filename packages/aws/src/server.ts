@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net'
 import type { Engine } from './engine.js'
 import { AwsError } from './errors.js'
 import { MAX_REQUEST_BYTES, awsKmsProtocol, type AwsKmsOptions, type AwsRequest, type AwsResponse } from './protocol.js'
+import type { AccessKeys } from './sigv4.js'
 import { encodeJson } from './wire.js'
 
 export interface AwsKmsServerOptions extends AwsKmsOptions {
@@ -89,7 +90,8 @@ function toRequest(req: IncomingMessage, body: Uint8Array): AwsRequest {
   return { method: req.method ?? 'GET', path: url.pathname, query, headers, body }
 }
 
-function isLoopback(host: string): boolean {
+/** True for the addresses only this machine can reach (`localhost`, `127.x.x.x`, `::1`). */
+export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
 }
 
@@ -100,7 +102,7 @@ function isLoopback(host: string): boolean {
  */
 export async function startAwsKmsServer(options: AwsKmsServerOptions): Promise<AwsKmsServer> {
   const { kms, port = 0, host = '127.0.0.1', ...protocolOptions } = options
-  if (!isLoopback(host) && protocolOptions.credentials === undefined) {
+  if (!isLoopbackHost(host) && protocolOptions.credentials === undefined) {
     throw new TypeError(`refusing to serve on ${host} without credentials: anyone who can reach it could use every key`)
   }
   const protocol = awsKmsProtocol(kms, protocolOptions)
@@ -153,10 +155,43 @@ export async function startAwsKmsServer(options: AwsKmsServerOptions): Promise<A
 }
 
 export interface ServeAwsKmsOptions extends AwsKmsServerOptions {
-  /** Where the banner (endpoint URL and environment to point AWS tools at it) is written. */
+  /** Where the banner (endpoint URL, the environment for AWS tools, and a warning when open) is written, a line at a time. */
   readonly log?: (line: string) => void
   /** Serving stops, and the returned promise resolves, when this aborts (e.g. on SIGINT). */
   readonly signal?: AbortSignal
+}
+
+/**
+ * The banner: what is served, a loud warning when no credentials are required, and an
+ * environment block that works pasted into a POSIX shell for the AWS CLI v1 and v2, boto3
+ * and the JavaScript SDK. `AWS_ENDPOINT_URL_KMS` is what they all honour for KMS;
+ * `AWS_ENDPOINT_URL` points every other service there too (only KMS answers); the CLI v1
+ * and boto3 read `AWS_DEFAULT_REGION`, the JavaScript SDK `AWS_REGION`. Without
+ * credentials any access key works, so the block names one; with them, the block leaves the
+ * key to the user — a secret is never written to a log.
+ */
+export function serveBanner(url: string, region: string, account: string, credentials: AccessKeys | undefined): string[] {
+  const lines = [`Strongroom speaks AWS KMS at ${url} (region ${region}, account ${account})`]
+  if (credentials === undefined) {
+    lines.push(
+      '',
+      '  !!! OPEN ENDPOINT: no credentials are configured, so requests are NOT authenticated.',
+      '  !!! Any access key - or none, an unsigned curl - runs as the keystore owner, with every key.',
+      '  !!! Anything on this machine that can reach the port can use it. Pass --credentials FILE to require SigV4.',
+      '',
+    )
+  } else {
+    const ids = Object.keys(credentials)
+    lines.push(`Requests must be signed (SigV4) by one of ${ids.length} access key${ids.length === 1 ? '' : 's'}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`)
+  }
+  lines.push('Point AWS tools at it (paste into a shell):')
+  lines.push(`export AWS_ENDPOINT_URL=${url}`, `export AWS_ENDPOINT_URL_KMS=${url}`, `export AWS_REGION=${region}`, `export AWS_DEFAULT_REGION=${region}`)
+  if (credentials === undefined) {
+    lines.push('export AWS_ACCESS_KEY_ID=test', 'export AWS_SECRET_ACCESS_KEY=test')
+  } else {
+    lines.push('# and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY: one access key id and its secretAccessKey from the credentials file')
+  }
+  return lines
 }
 
 /**
@@ -167,8 +202,9 @@ export async function serveAwsKms(options: ServeAwsKmsOptions): Promise<void> {
   const { log, signal, ...serverOptions } = options
   if (signal?.aborted === true) return
   const server = await startAwsKmsServer({ port: DEFAULT_AWS_KMS_PORT, ...serverOptions })
-  log?.(`Strongroom speaks AWS KMS at ${server.url} (region ${options.kms.region}, account ${options.kms.accountId})`)
-  log?.(`  export AWS_ENDPOINT_URL_KMS=${server.url} AWS_REGION=${options.kms.region}${options.credentials === undefined ? ' AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test' : ''}`)
+  const region = options.region ?? options.kms.region
+  const account = options.accountId ?? options.kms.accountId
+  for (const line of serveBanner(server.url, region, account, options.credentials)) log?.(line)
   await new Promise<void>((resolve) => {
     if (signal === undefined) return
     if (signal.aborted) resolve()

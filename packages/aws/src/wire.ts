@@ -73,6 +73,17 @@ export function requiredString(input: JsonObject, name: string, min: number, max
   return required(optionalString(input, name, min, max), name)
 }
 
+const MARKER_PATTERN = /^[\u0020-\u00FF]*$/
+
+/** A `Marker` member: 1–1024 characters of AWS's pattern `[\u0020-\u00FF]*` (what it names is the pagination's to check). */
+export function optionalMarker(input: JsonObject): string | undefined {
+  const marker = optionalString(input, 'Marker', 1, 1024)
+  if (marker !== undefined && !MARKER_PATTERN.test(marker)) {
+    throw validation("1 validation error detected: Value at 'marker' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*")
+  }
+  return marker
+}
+
 export function optionalInteger(input: JsonObject, name: string, min: number, max: number): number | undefined {
   const value = present(input, name)
   if (value === undefined || value === null) return undefined

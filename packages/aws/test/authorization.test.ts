@@ -6,13 +6,13 @@
  */
 import {
   CreateKeyCommand, DecryptCommand, DescribeKeyCommand, EncryptCommand, GetKeyLastUsageCommand,
-  GetKeyPolicyCommand, ListKeyPoliciesCommand, MalformedPolicyDocumentException, NotFoundException, PutKeyPolicyCommand,
+  GetKeyPolicyCommand, ListKeyPoliciesCommand, ListKeysCommand, MalformedPolicyDocumentException, NotFoundException, PutKeyPolicyCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms'
 import type { Kms } from '@strongroom/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { AccessKeys } from '@strongroom/aws'
-import { TRANSPORTS, kmsClient, openEngine, rejectsWith, text, utf8, type Transport, type TransportName } from './helpers.js'
+import { ACCOUNT, TRANSPORTS, kmsClient, openEngine, rejectsWith, text, utf8, type Transport, type TransportName } from './helpers.js'
 
 const KEYS: AccessKeys = {
   AKIDOWNER: { secretAccessKey: 'owner-secret' },
@@ -66,9 +66,13 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('authorization and aud
   })
 
   it('PutKeyPolicy / GetKeyPolicy carry a Strongroom key policy; an IAM document is malformed here', async () => {
+    // Without a key policy, AWS's default one: the account may do everything, identity policies decide for its principals.
     const none = await owner.send(new GetKeyPolicyCommand({ KeyId: keyId }))
     expect(none.PolicyName).toBe('default')
-    expect(none.Policy).toBeUndefined()
+    expect(JSON.parse(none.Policy!)).toEqual({
+      Version: '2012-10-17', Id: 'key-default-1',
+      Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+    })
     const policy = { Version: '1', Statement: [{ Effect: 'Allow', Principal: { RAM: ['alice'] }, Action: 'kms:Decrypt', Resource: '*' }] }
     await owner.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: JSON.stringify(policy) }))
     const stored = await owner.send(new GetKeyPolicyCommand({ KeyId: keyId }))
@@ -83,6 +87,27 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('authorization and aud
     await rejectsWith(owner.send(new PutKeyPolicyCommand({ KeyId: keyId, Policy: 'not json' })), MalformedPolicyDocumentException)
     await rejectsWith(owner.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'other' })), 'ValidationException')
     await rejectsWith(alice.send(new PutKeyPolicyCommand({ KeyId: keyId, Policy: JSON.stringify(policy) })), 'AccessDeniedException')
+  })
+
+  it('CreateKey with a Strongroom Policy sets it; a refused policy leaves no key; a caller who may not set it leaves none usable', async () => {
+    const policy = { Version: '1', Statement: [{ Effect: 'Allow', Principal: { RAM: ['alice'] }, Action: 'kms:Decrypt', Resource: '*' }] }
+    const created = (await owner.send(new CreateKeyCommand({ Policy: JSON.stringify(policy) }))).KeyMetadata!.KeyId!
+    expect(JSON.parse((await owner.send(new GetKeyPolicyCommand({ KeyId: created }))).Policy!)).toMatchObject({ Version: '1', Statement: [{ Action: ['kms:Decrypt'] }] })
+
+    const count = async (): Promise<number> => (await owner.send(new ListKeysCommand({}))).Keys!.length
+    const before = await count()
+    const iam = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] }
+    await rejectsWith(owner.send(new CreateKeyCommand({ Policy: JSON.stringify(iam) })), MalformedPolicyDocumentException)
+    await rejectsWith(owner.send(new CreateKeyCommand({ Policy: '{ not json' })), MalformedPolicyDocumentException)
+    expect(await count()).toBe(before)
+
+    await kms.createPolicy({ policyName: 'create-only', policyDocument: { Version: '1', Statement: [{ Effect: 'Allow', Action: 'kms:CreateKey', Resource: '*' }] } })
+    await kms.attachPolicy({ policyName: 'create-only', principal: 'alice' })
+    await rejectsWith(alice.send(new CreateKeyCommand({ Policy: JSON.stringify(policy) })), 'AccessDeniedException')
+    const keys = (await kms.listKeys({ pageSize: 100 })).keys
+    expect(keys).toHaveLength(before + 1)
+    const states = await Promise.all(keys.map(async (k) => (await kms.describeKey({ keyId: k.keyId })).keyMetadata.keyState))
+    expect(states.filter((s) => s === 'PendingDeletion')).toHaveLength(1)
   })
 
   it('GetKeyLastUsage reports when the key was last used', async () => {

@@ -24,7 +24,10 @@ function awsCliPresent(): boolean {
   }
 }
 
-describe.skipIf(!awsCliPresent())('the AWS CLI against the HTTP server', () => {
+const PRESENT = awsCliPresent()
+if (!PRESENT) console.warn('aws-cli.test.ts: the AWS CLI (`aws`) is not installed, so its checks are SKIPPED')
+
+describe.skipIf(!PRESENT)('the AWS CLI against the HTTP server', () => {
   let kms: Kms
   let server: AwsKmsServer
   let directory: string
@@ -62,5 +65,17 @@ describe.skipIf(!awsCliPresent())('the AWS CLI against the HTTP server', () => {
 
     await expect(aws(['describe-key', '--key-id', 'alias/missing'])).rejects.toMatchObject({ stderr: expect.stringContaining('NotFoundException') })
     await expect(aws(['list-keys'], 'wrong-secret')).rejects.toMatchObject({ stderr: expect.stringContaining('InvalidSignatureException') })
+  }, 60_000)
+
+  it('answers the identifier rules as AWS does: aliases in key-id-only members, alias names', async () => {
+    const keyId = (JSON.parse(await aws(['create-key'])) as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId
+    await aws(['create-alias', '--alias-name', 'alias/cli', '--target-key-id', keyId])
+    // Each CLI run costs seconds: one member of each rule here; boto3.test.ts and identifiers.test.ts cover every operation.
+    await expect(aws(['disable-key', '--key-id', 'alias/cli']))
+      .rejects.toMatchObject({ stderr: expect.stringContaining('(NotFoundException) when calling the DisableKey operation: Invalid keyId alias/cli') })
+    await expect(aws(['create-alias', '--alias-name', 'alias/my:alias', '--target-key-id', keyId]))
+      .rejects.toMatchObject({ stderr: expect.stringContaining('(ValidationException) when calling the CreateAlias operation: alias/my:alias contains invalid characters for an alias') })
+    await expect(aws(['create-alias', '--alias-name', 'alias/aws/s3', '--target-key-id', keyId]))
+      .rejects.toMatchObject({ stderr: expect.stringContaining('(NotAuthorizedException)') })
   }, 60_000)
 })

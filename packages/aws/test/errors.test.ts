@@ -8,11 +8,15 @@ import { ERROR_CODES, KmsError, OPERATIONS, type OperationName } from '@strongro
 import { describe, expect, it } from 'vitest'
 import { AWS_ERRORS, AWS_OPERATIONS, AwsError, ENGINE_ERROR_MAP, toAwsError } from '@strongroom/aws'
 
-/** Names AWS answers with that the KMS model does not declare (protocol and authentication errors). */
+/**
+ * Names AWS answers with that the KMS model does not declare: protocol and authentication
+ * errors, and NotAuthorizedException (CreateAlias with the reserved `alias/aws/` prefix).
+ */
 const PROTOCOL_ERRORS = [
   'SerializationException', 'ValidationException', 'UnknownOperationException', 'RequestEntityTooLargeException',
   'UnsupportedMediaTypeException', 'MethodNotAllowedException', 'MissingAuthenticationTokenException',
   'IncompleteSignatureException', 'InvalidSignatureException', 'UnrecognizedClientException', 'AccessDeniedException',
+  'NotAuthorizedException',
 ]
 
 describe('error mapping', () => {

@@ -120,7 +120,9 @@ describe('serveAwsKms, for the command line', () => {
     const serving = serveAwsKms({ kms, port: 0, log: (line) => lines.push(line), signal: controller.signal })
     while (lines.length < 2) await new Promise((r) => setTimeout(r, 5))
     const url = /at (http:\/\/\S+)/.exec(lines[0]!)![1]!
-    expect(lines[1]).toContain(`AWS_ENDPOINT_URL_KMS=${url}`)
+    expect(lines).toContain(`export AWS_ENDPOINT_URL_KMS=${url}`)
+    expect(lines).toContain(`export AWS_DEFAULT_REGION=${REGION}`)
+    expect(lines.join('\n')).toContain('OPEN ENDPOINT')
     const client = new KMSClient({ region: REGION, endpoint: url, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 })
     expect((await client.send(new ListKeysCommand({}))).Keys).toEqual([])
     controller.abort()

@@ -18,6 +18,12 @@ export interface OperationContext {
   /** The engine, as the caller's principal (or the owner when requests carry no identity). */
   readonly client: EngineClient
   readonly names: AwsNames
+  /**
+   * The engine as its owner, for one thing only: undoing the first half of an operation the
+   * engine runs in two calls when the caller's second call is refused (CreateKey with a
+   * Policy), so no half-made resource is left behind. Never for the caller's own work.
+   */
+  readonly owner: EngineClient
 }
 
 export type Operation = (input: JsonObject, context: OperationContext) => Promise<JsonObject>

@@ -24,7 +24,7 @@ import {
 } from '../wire.js'
 import type { Operation } from './context.js'
 import { describeQuietly } from './keys.js'
-import { KEY_ID_MAX, keyRef } from './members.js'
+import { KEY_ID_MAX, keyIdParam } from './members.js'
 
 /** AWS's limits on ImportToken and EncryptedKeyMaterial. */
 const TOKEN_MAX = 6144
@@ -49,7 +49,7 @@ function engineToken(bytes: Uint8Array): string {
 }
 
 export const GetParametersForImport: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   const wrappingAlgorithm = requiredEnum(input, 'WrappingAlgorithm', AWS_WRAPPING_ALGORITHM_VALUES)
   const wrappingKeySpec = requiredEnum(input, 'WrappingKeySpec', AWS_WRAPPING_KEY_SPEC_VALUES)
   if (wrappingAlgorithm !== 'RSAES_OAEP_SHA_1' && wrappingAlgorithm !== 'RSAES_OAEP_SHA_256') {
@@ -76,7 +76,7 @@ export const GetParametersForImport: Operation = async (input, { client, names }
  */
 export const ImportKeyMaterial: Operation = async (input, context) => {
   const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
-  const keyId = context.names.keyRef(ref)
+  const keyId = context.names.keyId(ref)
   const token = requiredBlob(input, 'ImportToken', 1, TOKEN_MAX)
   const encrypted = requiredBlob(input, 'EncryptedKeyMaterial', 1, MATERIAL_MAX)
   const validTo = optionalTimestamp(input, 'ValidTo')
@@ -111,7 +111,7 @@ export const ImportKeyMaterial: Operation = async (input, context) => {
 /** The key returns to PendingImport. The answer names the material deleted, learnt by a DescribeKey before. */
 export const DeleteImportedKeyMaterial: Operation = async (input, context) => {
   const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
-  const keyId = context.names.keyRef(ref)
+  const keyId = context.names.keyId(ref)
   if (optionalString(input, 'KeyMaterialId', 1, 64) !== undefined) {
     throw unsupported('KeyMaterialId is not supported: a key here has one imported material')
   }

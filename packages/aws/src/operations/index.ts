@@ -37,7 +37,10 @@ const PUBLIC_KEY_ERRORS = { InvalidKeyUsage: 'UnsupportedOperationException' } a
 const TAG_ERRORS = { InvalidParameter: 'TagException' } as const
 /** A policy the engine refuses is a MalformedPolicyDocumentException (the key reference is checked before the engine sees it). */
 const POLICY_ERRORS = { InvalidParameter: 'MalformedPolicyDocumentException' } as const
-/** A bad alias name is an InvalidAliasNameException (TargetKeyId is checked before the engine sees it). */
+/**
+ * What the engine still refuses in an alias name after the facade's AWS checks (names.ts) —
+ * its own reserved `alias/acs/` prefix — is an InvalidAliasNameException.
+ */
 const ALIAS_ERRORS = { InvalidParameter: 'InvalidAliasNameException' } as const
 
 export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {

@@ -24,10 +24,11 @@ import {
   engineKeySpec, engineKeyUsage, isLegacySpec, keyAlgorithms,
 } from '../specs.js'
 import {
-  epochSeconds, grantTokens, optionalBoolean, optionalEnum, optionalInteger, optionalString, requiredString, type JsonObject,
+  epochSeconds, grantTokens, optionalBoolean, optionalEnum, optionalInteger, optionalMarker, optionalString, requiredString, type JsonObject,
 } from '../wire.js'
 import type { Operation, OperationContext } from './context.js'
-import { KEY_ID_MAX, keyRef, tagsParam } from './members.js'
+import { KEY_ID_MAX, keyIdParam, keyRef, tagsParam } from './members.js'
+import { checkKeyPolicy } from './policies.js'
 
 const DESCRIPTION_MAX = 8192
 
@@ -81,11 +82,10 @@ export async function describeQuietly(context: OperationContext, ref: string): P
   }
 }
 
-export const CreateKey: Operation = async (input, { client, names }) => {
-  if (optionalString(input, 'Policy', 1, 131072) !== undefined) {
-    // Creating the key and then setting its policy would leave a key without one if the policy were refused.
-    throw unsupported('CreateKey with a Policy is not supported yet: create the key, then PutKeyPolicy')
-  }
+export const CreateKey: Operation = async (input, { client, names, owner }) => {
+  const policy = optionalString(input, 'Policy', 1, 131072)
+  // Checked before the key exists, so a refused policy leaves no key behind.
+  if (policy !== undefined) checkKeyPolicy(policy)
   optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck')
   const description = optionalString(input, 'Description', 0, DESCRIPTION_MAX)
   const keySpec = optionalEnum(input, 'KeySpec', AWS_KEY_SPEC_VALUES)
@@ -116,7 +116,25 @@ export const CreateKey: Operation = async (input, { client, names }) => {
     ...(description === undefined ? {} : { description }),
     ...(tags === undefined || tags.length === 0 ? {} : { tags }),
   })
+  if (policy !== undefined) await setInitialPolicy({ client, owner }, keyMetadata.keyId, policy)
   return { KeyMetadata: awsKeyMetadata(keyMetadata, names) }
+}
+
+/**
+ * The engine creates a key and sets its policy in two calls (AWS: one, needing only
+ * kms:CreateKey). The policy was checked already, so only a refusal of the second call (a
+ * principal allowed CreateKey but not SetKeyPolicy, a storage fault) can part them: the new
+ * key is then scheduled for deletion at once (7 days, the shortest window) by
+ * the owner — the caller may lack those rights too — so no usable key is left without the
+ * policy asked for, and the caller gets the refusal. The audit trail shows all of it.
+ */
+async function setInitialPolicy({ client, owner }: Pick<OperationContext, 'client' | 'owner'>, keyId: string, policy: string): Promise<void> {
+  try {
+    await client.setKeyPolicy({ keyId, policy })
+  } catch (error) {
+    await owner.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 }).catch(() => undefined)
+    throw error
+  }
 }
 
 export const DescribeKey: Operation = async (input, { client, names }) => {
@@ -127,7 +145,7 @@ export const DescribeKey: Operation = async (input, { client, names }) => {
 
 export const ListKeys: Operation = async (input, { client, names }) => {
   const limit = optionalInteger(input, 'Limit', 1, 1000) ?? 100
-  const marker = optionalString(input, 'Marker', 1, 1024)
+  const marker = optionalMarker(input)
   const page = await pageAfter(
     async (p) => {
       const r = await client.listKeys(p)
@@ -141,26 +159,26 @@ export const ListKeys: Operation = async (input, { client, names }) => {
 }
 
 export const UpdateKeyDescription: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   const description = requiredString(input, 'Description', 0, DESCRIPTION_MAX)
   await client.updateKeyDescription({ keyId, description })
   return {}
 }
 
 export const EnableKey: Operation = async (input, { client, names }) => {
-  await client.enableKey({ keyId: keyRef(input, names) })
+  await client.enableKey({ keyId: keyIdParam(input, names) })
   return {}
 }
 
 export const DisableKey: Operation = async (input, { client, names }) => {
-  await client.disableKey({ keyId: keyRef(input, names) })
+  await client.disableKey({ keyId: keyIdParam(input, names) })
   return {}
 }
 
 /** AWS's window is 7–30 days (default 30); the engine accepts up to 366, so the facade holds AWS's line. */
 export const ScheduleKeyDeletion: Operation = async (input, context) => {
   const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
-  const keyId = context.names.keyRef(ref)
+  const keyId = context.names.keyId(ref)
   const days = optionalInteger(input, 'PendingWindowInDays', 7, 30) ?? 30
   await context.client.scheduleKeyDeletion({ keyId, pendingWindowInDays: days })
   const after = await describeQuietly(context, ref)
@@ -180,7 +198,7 @@ export const ScheduleKeyDeletion: Operation = async (input, context) => {
  */
 export const CancelKeyDeletion: Operation = async (input, context) => {
   const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
-  const keyId = context.names.keyRef(ref)
+  const keyId = context.names.keyId(ref)
   await context.client.cancelKeyDeletion({ keyId })
   try {
     await context.client.disableKey({ keyId })

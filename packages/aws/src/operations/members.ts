@@ -3,6 +3,7 @@
  *
  * ```ts
  * const keyId = keyRef(input, names)                       // 'alias/app', or a bare key id
+ * const id = keyIdParam(input, names)                      // a bare key id; an alias is NotFoundException, as on AWS
  * const tags = tagsParam(input, true)                      // [{ tagKey, tagValue }]
  * ```
  */
@@ -12,18 +13,35 @@ import type { AwsNames } from '../names.js'
 import { optionalList, requiredString, structure, type JsonObject } from '../wire.js'
 
 export const KEY_ID_MAX = 2048
+const AWS_MAX_TAGS = 50
+/** The engine's quota (core's MAX_TAGS_PER_KEY, not exported). */
+const ENGINE_MAX_TAGS = 20
 
 /** The engine reference for a key member (`KeyId` unless named otherwise). */
 export function keyRef(input: JsonObject, names: AwsNames, member = 'KeyId'): string {
   return names.keyRef(requiredString(input, member, 1, KEY_ID_MAX))
 }
 
+/**
+ * The key id for a member AWS documents as "key ID or key ARN" (the management and import
+ * operations): an alias there is NotFoundException, as AWS answers.
+ */
+export function keyIdParam(input: JsonObject, names: AwsNames, member = 'KeyId'): string {
+  return names.keyId(requiredString(input, member, 1, KEY_ID_MAX))
+}
+
 /** AWS tag rules, checked before the engine's own (which add its reserved `acs:`/`aliyun` prefixes). */
 export function tagsParam(input: JsonObject, required: boolean): Tag[] | undefined {
-  const list = optionalList(input, 'Tags', 50)
+  const list = optionalList(input, 'Tags', Number.MAX_SAFE_INTEGER)
   if (list === undefined) {
     if (required) throw validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
     return undefined
+  }
+  // AWS's quota is 50 tags per key, a LimitExceededException; the engine keeps 20, and
+  // 21-50 answers the same exception (a documented difference), never the engine's TagException.
+  if (list.length > AWS_MAX_TAGS) throw new AwsError('LimitExceededException', `a key has at most ${AWS_MAX_TAGS} tags`)
+  if (list.length > ENGINE_MAX_TAGS) {
+    throw new AwsError('LimitExceededException', `this engine keeps at most ${ENGINE_MAX_TAGS} tags per key (AWS: ${AWS_MAX_TAGS})`)
   }
   return list.map((item) => {
     const tag = structure(item, 'Tags')

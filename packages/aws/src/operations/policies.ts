@@ -14,12 +14,16 @@
  * README, "Least privilege") — not an IAM policy: principals here are the engine's
  * principals, not AWS accounts. An IAM document is refused as
  * MalformedPolicyDocumentException naming the offending element. As on AWS, a key has one
- * policy, named `default`; a key without one answers GetKeyPolicy without `Policy`.
+ * policy, named `default`; a key without one answers GetKeyPolicy with AWS's default key
+ * policy (the account may do everything; identity policies decide for its principals),
+ * which is what the engine does for it.
  */
-import { validation } from '../errors.js'
-import { epochSeconds, optionalBoolean, optionalInteger, optionalString, requiredString, type JsonObject } from '../wire.js'
-import type { Operation } from './context.js'
-import { keyRef } from './members.js'
+import { KmsError, parsePolicyDocument } from '@strongroom/core'
+import { AwsError, validation } from '../errors.js'
+import type { AwsNames } from '../names.js'
+import { epochSeconds, optionalBoolean, optionalInteger, optionalMarker, optionalString, requiredString, type JsonObject } from '../wire.js'
+import type { Operation, OperationContext } from './context.js'
+import { keyIdParam } from './members.js'
 
 const DEFAULT_POLICY = 'default'
 
@@ -29,33 +33,86 @@ function policyName(input: JsonObject): void {
 }
 
 export const PutKeyPolicy: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   policyName(input)
   const policy = requiredString(input, 'Policy', 1, 131072)
   optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck')
-  await client.setKeyPolicy({ keyId, policy })
+  try {
+    await client.setKeyPolicy({ keyId, policy })
+  } catch (error) {
+    // The engine checks the document before it looks the key up; AWS names a missing key first.
+    if (KmsError.is(error, 'InvalidParameter') && await isMissing(client, keyId)) throw keyNotFound(error)
+    throw error
+  }
   return {}
 }
 
+/** True only when the engine says the key does not exist (a refused describe proves nothing). */
+async function isMissing(client: OperationContext['client'], keyId: string): Promise<boolean> {
+  return client.describeKey({ keyId }).then(() => false, (error: unknown) => KmsError.is(error, 'Forbidden.KeyNotFound'))
+}
+
+function keyNotFound(cause: unknown): AwsError {
+  return new AwsError('NotFoundException', 'the key does not exist', { cause })
+}
+
+/**
+ * The key policy AWS gives a key created without one: the account may do everything, and
+ * IAM (here: the engine's identity policies) decides for its principals — which is what
+ * the engine does for a key without a key policy, so it is that key's policy in AWS terms.
+ */
+export function defaultKeyPolicy(names: AwsNames): string {
+  // Laid out as AWS returns it (its JSON printer's spacing), for code that compares the text.
+  return [
+    '{',
+    '  "Version" : "2012-10-17",',
+    '  "Id" : "key-default-1",',
+    '  "Statement" : [ {',
+    '    "Sid" : "Enable IAM User Permissions",',
+    '    "Effect" : "Allow",',
+    '    "Principal" : {',
+    `      "AWS" : "arn:${names.partition}:iam::${names.account}:root"`,
+    '    },',
+    '    "Action" : "kms:*",',
+    '    "Resource" : "*"',
+    '  } ]',
+    '}',
+  ].join('\n')
+}
+
+/**
+ * A Strongroom key policy document, checked before anything is created (CreateKey with
+ * `Policy`): what the engine would refuse is MalformedPolicyDocumentException naming the
+ * element, as PutKeyPolicy answers.
+ */
+export function checkKeyPolicy(policy: string): void {
+  try {
+    parsePolicyDocument(policy, 'key')
+  } catch (error) {
+    if (KmsError.is(error, 'InvalidParameter')) throw new AwsError('MalformedPolicyDocumentException', error.message, { cause: error })
+    throw error
+  }
+}
+
 export const GetKeyPolicy: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   policyName(input)
   const { policy } = await client.getKeyPolicy({ keyId })
-  return { PolicyName: DEFAULT_POLICY, ...(policy === undefined ? {} : { Policy: JSON.stringify(policy) }) }
+  return { PolicyName: DEFAULT_POLICY, Policy: policy === undefined ? defaultKeyPolicy(names) : JSON.stringify(policy) }
 }
 
 /** Every key has exactly the `default` policy name, as on AWS; the engine call proves the key exists and may be read. */
 export const ListKeyPolicies: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   optionalInteger(input, 'Limit', 1, 1000)
-  optionalString(input, 'Marker', 1, 1024)
+  optionalMarker(input)
   await client.getKeyPolicy({ keyId })
   return { PolicyNames: [DEFAULT_POLICY], Truncated: false }
 }
 
 /** The engine knows when a key was last used (from its audit trail), not by which operation. */
 export const GetKeyLastUsage: Operation = async (input, { client, names }) => {
-  const { keyMetadata: m } = await client.describeKey({ keyId: keyRef(input, names) })
+  const { keyMetadata: m } = await client.describeKey({ keyId: keyIdParam(input, names) })
   return {
     KeyId: names.keyArn(m.keyId),
     KeyCreationDate: epochSeconds(m.creationDate),

@@ -14,34 +14,57 @@
  * cannot honour, never silently shortened. Rotations happen by the engine's clock, lazily
  * on use and in `kms.maintenance()`.
  *
+ * As on AWS, rotation (automatic or on demand) is for symmetric encryption keys; changing
+ * automatic rotation of a Disabled key is DisabledException.
+ *
  * A rotation is every key version after the first; `KeyMaterialId` is the version id.
- * The engine does not record whether a version came from a schedule or on demand, so
- * `RotationType` is omitted until it does.
+ * The engine does not record whether a version came from its schedule or on demand (its
+ * `keyVersionCreated` event says so, but the version record does not keep it), and a date
+ * cannot tell them apart (scheduled rotations happen lazily, at the first use after they are
+ * due), so `RotationType` is omitted until core keeps the trigger per version.
  */
 import type { KeyVersion } from '@strongroom/core'
-import { unsupported } from '../errors.js'
+import { AwsError, unsupported } from '../errors.js'
 import { pageOfList, truncation } from '../pagination.js'
 import { awsKeySpec } from '../specs.js'
-import { epochSeconds, optionalEnum, optionalInteger, optionalString, requiredString } from '../wire.js'
+import { epochSeconds, optionalEnum, optionalInteger, optionalMarker, requiredString } from '../wire.js'
 import type { Operation, OperationContext } from './context.js'
 import { describeQuietly } from './keys.js'
-import { KEY_ID_MAX, keyRef } from './members.js'
+import { KEY_ID_MAX, keyIdParam } from './members.js'
 
 const DAY_SECONDS = 86_400
 const ENGINE_MAX_ROTATION_DAYS = 365
 
-export const EnableKeyRotation: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+/**
+ * AWS's rules for changing automatic rotation, which the engine does not hold: only
+ * symmetric encryption keys with AWS-made material rotate automatically (others are
+ * UnsupportedOperationException), and a Disabled key is DisabledException. The key is
+ * described first; when the caller may not describe it, the engine's own rules decide.
+ */
+async function requireAutomaticRotation(context: OperationContext, keyId: string): Promise<void> {
+  const { metadata } = await describeQuietly(context, keyId)
+  if (metadata === undefined) return
+  const spec = awsKeySpec(metadata.keySpec)
+  if (spec !== 'SYMMETRIC_DEFAULT') throw unsupported(`automatic rotation is for symmetric encryption keys only, not ${spec} keys`)
+  if (metadata.origin === 'EXTERNAL') throw unsupported('automatic rotation is not available for keys with imported key material')
+  if (metadata.keyState === 'Disabled') throw new AwsError('DisabledException', `key ${context.names.keyArn(keyId)} is disabled`)
+}
+
+export const EnableKeyRotation: Operation = async (input, context) => {
+  const keyId = keyIdParam(input, context.names)
   const days = optionalInteger(input, 'RotationPeriodInDays', 90, 2560) ?? 365
   if (days > ENGINE_MAX_ROTATION_DAYS) {
     throw unsupported(`RotationPeriodInDays above ${ENGINE_MAX_ROTATION_DAYS} is not supported: this engine rotates every 7-365 days`)
   }
-  await client.updateRotationPolicy({ keyId, enableAutomaticRotation: true, rotationInterval: `${days}d` })
+  await requireAutomaticRotation(context, keyId)
+  await context.client.updateRotationPolicy({ keyId, enableAutomaticRotation: true, rotationInterval: `${days}d` })
   return {}
 }
 
-export const DisableKeyRotation: Operation = async (input, { client, names }) => {
-  await client.updateRotationPolicy({ keyId: keyRef(input, names), enableAutomaticRotation: false })
+export const DisableKeyRotation: Operation = async (input, context) => {
+  const keyId = keyIdParam(input, context.names)
+  await requireAutomaticRotation(context, keyId)
+  await context.client.updateRotationPolicy({ keyId, enableAutomaticRotation: false })
   return {}
 }
 
@@ -52,7 +75,7 @@ function intervalDays(interval: string | undefined): number | undefined {
 }
 
 export const GetKeyRotationStatus: Operation = async (input, { client, names }) => {
-  const { keyMetadata: m } = await client.describeKey({ keyId: keyRef(input, names) })
+  const { keyMetadata: m } = await client.describeKey({ keyId: keyIdParam(input, names) })
   const enabled = m.automaticRotation === 'Enabled'
   const days = enabled ? intervalDays(m.rotationInterval) : undefined
   return {
@@ -71,12 +94,13 @@ export const GetKeyRotationStatus: Operation = async (input, { client, names }) 
  */
 export const RotateKeyOnDemand: Operation = async (input, context) => {
   const ref = requiredString(input, 'KeyId', 1, KEY_ID_MAX)
+  const keyId = context.names.keyId(ref)
   const { metadata } = await describeQuietly(context, ref)
   const spec = metadata === undefined ? undefined : awsKeySpec(metadata.keySpec)
   if (spec !== undefined && spec !== 'SYMMETRIC_DEFAULT') {
     throw unsupported(`RotateKeyOnDemand rotates symmetric encryption keys only, not ${spec} keys`)
   }
-  const { keyVersion } = await context.client.createKeyVersion({ keyId: context.names.keyRef(ref) })
+  const { keyVersion } = await context.client.createKeyVersion({ keyId })
   return { KeyId: context.names.keyArn(keyVersion.keyId) }
 }
 
@@ -91,11 +115,11 @@ async function allVersions({ client }: OperationContext, keyId: string): Promise
 }
 
 export const ListKeyRotations: Operation = async (input, context) => {
-  const keyId = keyRef(input, context.names)
+  const keyId = keyIdParam(input, context.names)
   // ALL_KEY_MATERIAL adds imported material on AWS; an EXTERNAL key here has its one material and no rotations, so both list the rotations.
   optionalEnum(input, 'IncludeKeyMaterial', ['ALL_KEY_MATERIAL', 'ROTATIONS_ONLY'])
   const limit = optionalInteger(input, 'Limit', 1, 1000) ?? 100
-  const marker = optionalString(input, 'Marker', 1, 1024)
+  const marker = optionalMarker(input)
   const rotations = (await allVersions(context, keyId)).slice(1)
   // Versions only ever append, so a version's position is a stable sort key.
   const positions = new Map(rotations.map((v, i) => [v, String(i).padStart(4, '0')]))

@@ -12,19 +12,19 @@
  */
 import { validation } from '../errors.js'
 import { pageOfList, truncation } from '../pagination.js'
-import { optionalInteger, optionalString, optionalStringList } from '../wire.js'
+import { optionalInteger, optionalMarker, optionalStringList } from '../wire.js'
 import type { Operation } from './context.js'
-import { keyRef, tagsParam } from './members.js'
+import { keyIdParam, tagsParam } from './members.js'
 
 export const TagResource: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   const tags = tagsParam(input, true)!
   await client.tagResource({ keyId, tags })
   return {}
 }
 
 export const UntagResource: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   const tagKeys = optionalStringList(input, 'TagKeys', 50, 1, 128)
   if (tagKeys === undefined) throw validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: Member must not be null")
   await client.untagResource({ keyId, tagKeys })
@@ -32,9 +32,9 @@ export const UntagResource: Operation = async (input, { client, names }) => {
 }
 
 export const ListResourceTags: Operation = async (input, { client, names }) => {
-  const keyId = keyRef(input, names)
+  const keyId = keyIdParam(input, names)
   const limit = optionalInteger(input, 'Limit', 1, 50) ?? 50
-  const marker = optionalString(input, 'Marker', 1, 1024)
+  const marker = optionalMarker(input)
   const { tags } = await client.listResourceTags({ keyId })
   const sorted = [...tags].sort((a, b) => (a.tagKey < b.tagKey ? -1 : a.tagKey > b.tagKey ? 1 : 0))
   const page = pageOfList(sorted, (t) => t.tagKey, marker, limit)
