@@ -1,6 +1,6 @@
 /**
  * The operations the README's browser table reports, timed with performance.now over N
- * iterations. Runs unchanged in a web page (browser-level, the noble provider) and in
+ * iterations (best of three rounds). Runs unchanged in a web page (browser-level, the noble provider) and in
  * Node (classic-level, node:crypto or noble), so the numbers compare like for like.
  *
  * ```ts
@@ -16,11 +16,20 @@ export interface BenchRow {
   readonly microsPerOp: number
 }
 
+/**
+ * Three rounds of a third of the iterations each; the best round counts. On a shared
+ * machine the slowest rounds measure the neighbours, not the operation.
+ */
 async function time(operation: string, iterations: number, run: (i: number) => unknown): Promise<BenchRow> {
   await run(0) // warm-up: loads and caches the key, compiles the path
-  const start = performance.now()
-  for (let i = 0; i < iterations; i++) await run(i)
-  return { operation, iterations, microsPerOp: ((performance.now() - start) * 1000) / iterations }
+  const perRound = Math.max(1, Math.ceil(iterations / 3))
+  let best = Infinity
+  for (let round = 0; round < 3; round++) {
+    const start = performance.now()
+    for (let i = 0; i < perRound; i++) await run(i)
+    best = Math.min(best, ((performance.now() - start) * 1000) / perRound)
+  }
+  return { operation, iterations: perRound * 3, microsPerOp: best }
 }
 
 /** `scale` multiplies every iteration count (1 for the README table, less for a quick check). */
@@ -34,7 +43,7 @@ export async function benchmarkKeystore(kms: Kms, crypto: CryptoProvider, scale 
   const { ciphertextBlob } = await kms.encrypt({ keyId: aes, plaintext: kib })
   const digest = crypto.sha256(kib)
   const { value: signature } = await kms.asymmetricSign({ keyId: ec, algorithm: 'ECDSA_SHA_256', digest })
-  const envelope = new Envelope({ kms })
+  const envelope = new Envelope({ kms, crypto })
   const sealed = await envelope.seal(mib, { keyIds: [aes] })
 
   return [

@@ -48,9 +48,23 @@ async function firstVisit(): Promise<Record<string, unknown>> {
   await kms.createAlias({ aliasName: 'alias/page-notes', keyId })
   const { ciphertextBlob } = await kms.encrypt({ keyId: 'alias/page-notes', plaintext: new TextEncoder().encode(NOTE) })
   const sealed = await sealBlob(new Envelope({ kms }), new Blob([DOCUMENT], { type: 'text/plain' }), ['alias/page-notes'])
+  // ECDSA P-256 and HMAC run in the page too; RSA does not (see the README's Browser section).
+  const ec = (await kms.createKey({ keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' })).keyMetadata.keyId
+  const message = new TextEncoder().encode(NOTE)
+  const { value: signature } = await kms.asymmetricSign({ keyId: ec, algorithm: 'ECDSA_SHA_256', message })
+  const signatureVerifies = (await kms.asymmetricVerify({ keyId: ec, algorithm: 'ECDSA_SHA_256', message, value: signature })).value
+  const hmac = (await kms.createKey({ keySpec: 'HMAC_SHA_256', keyUsage: 'GENERATE/VERIFY_MAC' })).keyMetadata.keyId
+  const { mac } = await kms.generateMac({ keyId: hmac, message, macAlgorithm: 'HMAC_SHA_256' })
+  const macVerifies = (await kms.verifyMac({ keyId: hmac, message, macAlgorithm: 'HMAC_SHA_256', mac })).macValid
+  let rsa = 'created'
+  try {
+    await kms.createKey({ keySpec: 'RSA_2048', keyUsage: 'SIGN/VERIFY' })
+  } catch (error) {
+    rsa = KmsError.is(error) ? error.code : String(error)
+  }
   await kms.close()
   return {
-    provider: defaultCryptoProvider().name, keyId,
+    provider: defaultCryptoProvider().name, keyId, signatureVerifies, macVerifies, rsa,
     ciphertextBlob: toBase64(ciphertextBlob), sealed: toBase64(new Uint8Array(await sealed.arrayBuffer())),
     documentLength: DOCUMENT.length, sealedLength: sealed.size,
   }
@@ -65,7 +79,7 @@ async function afterReload(ciphertextBlob: string, sealed: string): Promise<Reco
     wrongPassphrase = KmsError.is(error) ? error.code : String(error)
   }
   const kms = await openKeystore()
-  const keys = (await kms.listKeys({})).keys.length
+  const keys = (await kms.listKeys({})).keys.length // the notes, EC and HMAC keys
   const alias = (await kms.describeKey({ keyId: 'alias/page-notes' })).keyMetadata.keyId
   const note = new TextDecoder().decode((await kms.decrypt({ ciphertextBlob: fromBase64(ciphertextBlob) })).plaintext)
   const opened = await (await openBlob(new Envelope({ kms }), new Blob([fromBase64(sealed)]))).text()

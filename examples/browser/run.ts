@@ -72,6 +72,9 @@ try {
   const first = await page.evaluate(() => (globalThis as unknown as PageApi).strongroom['firstVisit']!())
   assert.equal(first['provider'], 'noble', 'the browser bundle uses the pure-JS provider')
   assert.ok((first['sealedLength'] as number) > (first['documentLength'] as number))
+  assert.equal(first['signatureVerifies'], true)
+  assert.equal(first['macVerifies'], true)
+  assert.equal(first['rsa'], 'Rejected.UnsupportedOperation', 'RSA keys are refused in the browser (no synchronous RSA there)')
 
   await page.reload()
   await ready()
@@ -79,7 +82,7 @@ try {
     ([blob, sealed]) => (globalThis as unknown as PageApi).strongroom['afterReload']!(blob as never, sealed as never),
     [first['ciphertextBlob'], first['sealed']] as const)
   assert.deepEqual(second, {
-    wrongPassphrase: 'RootKeyMismatch', keys: 1, alias: first['keyId'], note: 'hello from a web page', documentOpened: true, tamperedBlob: 'InvalidCiphertext',
+    wrongPassphrase: 'RootKeyMismatch', keys: 3, alias: first['keyId'], note: 'hello from a web page', documentOpened: true, tamperedBlob: 'InvalidCiphertext',
   })
   assert.deepEqual(errors, [])
   console.log('browser: keystore on IndexedDB created, reloaded, decrypted; Blob sealed and opened through web streams; tampering and a wrong passphrase refused')
