@@ -115,7 +115,11 @@ export function serveKmsBridge(kms: KmsBridgeEngine, port: MessagePortLike, opti
         port.postMessage(response)
       } catch (error) {
         // A value structured clone refuses: the window still gets an answer, not a hang.
-        port.postMessage({ protocol: PROTOCOL, id: message.id, ok: false, error: toWire(error, message.operation, options.onError) })
+        try {
+          port.postMessage({ protocol: PROTOCOL, id: message.id, ok: false, error: toWire(error, message.operation, options.onError) })
+        } catch (unsent) {
+          options.onError?.(unsent, message.operation) // the port is gone (window closed): nobody is waiting
+        }
       }
     })
   })
