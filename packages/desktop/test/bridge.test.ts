@@ -148,6 +148,31 @@ describe('the KMS bridge over a MessageChannel', () => {
     port2.close()
   })
 
+  it('unwraps the { data, ports } events Electron\'s MessagePortMain hands its on(\'message\') listeners', async () => {
+    const { kms, keyId } = await engine()
+    await allow(kms, 'window-electron', ['kms:Encrypt'])
+    const { port1, port2 } = new MessageChannel()
+    // Main's end shaped like MessagePortMain: listeners get an event object, and start() must be called.
+    let started = false
+    const mainPort = {
+      postMessage: (message: unknown) => port1.postMessage(message),
+      on: (event: 'message', listener: (message: unknown) => void) => port1.on(event, (data: unknown) => {
+        if (started) listener({ data, ports: [] })
+      }),
+      off: () => undefined,
+      start: () => {
+        started = true
+      },
+    }
+    const server = serveKmsBridge(kms, mainPort, { principal: 'window-electron', operations: ['encrypt'] })
+    const client = connectKmsBridge<'encrypt'>(port2)
+    expect((await client.encrypt({ keyId, plaintext: utf8('electron') })).keyId).toBe(keyId)
+    client.close()
+    server.close()
+    port1.close()
+    port2.close()
+  })
+
   it('many calls in flight at once are answered each to its own caller', async () => {
     const { kms, keyId } = await engine()
     await allow(kms, 'window-notes', ['kms:Encrypt', 'kms:Decrypt'])
