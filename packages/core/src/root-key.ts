@@ -85,7 +85,8 @@ export function passphraseRootKey(passphrase: string | Uint8Array, options: Pass
   if (typeof passphrase !== 'string' && !(passphrase instanceof Uint8Array)) {
     throw new TypeError('passphrase must be a string or Uint8Array')
   }
-  const password = typeof passphrase === 'string' ? utf8Encode(passphrase.normalize('NFC')) : passphrase.slice()
+  // A plain Uint8Array copy: a Node Buffer's slice() is a view of the caller's bytes.
+  const password = typeof passphrase === 'string' ? utf8Encode(passphrase.normalize('NFC')) : new Uint8Array(passphrase)
   if (password.length === 0) throw new KmsError('InvalidParameter', 'the passphrase must not be empty')
   const N = options.N ?? 2 ** 17
   const r = options.r ?? 8
@@ -114,7 +115,9 @@ export function passphraseRootKey(passphrase: string | Uint8Array, options: Pass
 export function rawRootKey(key: Uint8Array): RootKeyProvider {
   if (!(key instanceof Uint8Array)) throw new TypeError('the raw root key must be a Uint8Array')
   if (key.length !== ROOT_SECRET_BYTES) throw new KmsError('InvalidParameter', 'the raw root key must be 32 bytes')
-  const secret = key.slice()
+  // A plain Uint8Array copy, never a Buffer (whose slice() is a view): closing the engine
+  // wipes what `create`/`unlock` return, and that must be neither the caller's bytes nor ours.
+  const secret = new Uint8Array(key)
   return {
     kind: 'raw',
     persistent: true,

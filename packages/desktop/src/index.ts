@@ -1,0 +1,6 @@
+export { keychainRootKey, KEYCHAIN_ROOT_KEY_KIND } from './keychain.js'
+export type { KeychainOptions } from './keychain.js'
+export { safeStorageRootKey, SAFE_STORAGE_ROOT_KEY_KIND } from './safe-storage.js'
+export type { SafeStorageLike, SafeStorageRootKeyOptions } from './safe-storage.js'
+export { serveKmsBridge, connectKmsBridge } from './bridge.js'
+export type { KmsBridgeClient, KmsBridgeEngine, KmsBridgeOptions, KmsBridgeServer, MessagePortLike, NodeStylePort, WebStylePort } from './bridge.js'
