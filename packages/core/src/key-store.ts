@@ -22,6 +22,7 @@ import type { PendingEvent } from './events.js'
 import { KeyEntry } from './key-entry.js'
 import { assertKeyTransition, assertKeyRecord, decodeKeyRecord, encodeKeyRecord, type KeyRecord } from './key-record.js'
 import type { Mutation, StorageAdapter, StorageChange, StoredRecord } from './storage.js'
+import { assertValidMutations } from './storage-validate.js'
 
 export const KEY_RECORD_PREFIX = 'key/'
 /** Alias records are stored under their own name, which starts with `alias/`. */
@@ -243,6 +244,7 @@ export class KeyStore {
   /** Commits mutations as they are, without a participant: only inside `exclusive`. */
   async commitDirect(mutations: readonly Mutation[]): Promise<void> {
     try {
+      assertValidMutations(mutations)
       await this.#storage.commit(mutations)
     } catch (error) {
       throw storageFailure(error)
@@ -265,6 +267,7 @@ export class KeyStore {
       const mutations = [...[...tx.staged.values()].map((s) => s.mutation), ...(extra?.mutations ?? [])]
       for (const m of mutations) this.#committing.add(m.key)
       try {
+        assertValidMutations(mutations)
         const { revisions } = await this.#storage.commit(mutations)
         this.#applyCommitted(tx, revisions)
         extra?.committed(revisions)
