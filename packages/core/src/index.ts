@@ -13,6 +13,7 @@ export type {
 export type * from './api.js'
 export { KmsError, ERROR_CODES } from './errors.js'
 export type { KmsErrorCode, ErrorKind, KmsErrorOptions } from './errors.js'
+export { EVERYTHING_CHANGED } from './storage.js'
 export type {
   StorageAdapter, StorageManifest, StoredRecord, Mutation, CommitResult, ScanOptions, ScanPage,
   StorageChange, StorageChangeListener,

@@ -21,7 +21,7 @@ import { KmsError } from './errors.js'
 import type { PendingEvent } from './events.js'
 import { KeyEntry } from './key-entry.js'
 import { assertKeyTransition, assertKeyRecord, decodeKeyRecord, encodeKeyRecord, type KeyRecord } from './key-record.js'
-import type { Mutation, StorageAdapter, StorageChange, StoredRecord } from './storage.js'
+import { EVERYTHING_CHANGED, type Mutation, type StorageAdapter, type StorageChange, type StoredRecord } from './storage.js'
 import { assertValidMutations } from './storage-validate.js'
 
 export const KEY_RECORD_PREFIX = 'key/'
@@ -105,6 +105,12 @@ export class KeyStore {
 
   #onChanges(changes: readonly StorageChange[]): void {
     for (const { key, revision } of changes) {
+      if (key === EVERYTHING_CHANGED.key) {
+        this.#foreignChanges++
+        for (const id of [...this.#keys.keys()]) this.#evictKey(id)
+        this.#aliases.clear()
+        continue
+      }
       if (this.#committing.has(key)) continue
       if (key.startsWith(KEY_RECORD_PREFIX) || key.startsWith(ALIAS_RECORD_PREFIX)) this.#foreignChanges++
       if (key.startsWith(KEY_RECORD_PREFIX)) {
