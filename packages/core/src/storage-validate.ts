@@ -1,11 +1,13 @@
 /**
  * The engine checks every commit before an adapter sees it, so an adapter only stores: a
  * malformed mutation is a bug in the engine, reported as `InternalFailure` before anything
- * reaches storage (adapters may still defend themselves, and the suite makes them).
+ * reaches storage. Adapters may defend themselves with the same checks, reporting the
+ * caller's mistake as `InvalidParameter` as the contract says.
  *
  * ```ts
- * assertValidMutations(mutations)      // throws KmsError('InternalFailure') on the first problem
- * await storage.commit(mutations)
+ * assertValidMutations(mutations)                       // in the engine: InternalFailure
+ * assertValidMutations(mutations, 'InvalidParameter')   // in an adapter's commit()
+ * const { prefix, after, limit } = validScanOptions(options)   // in an adapter's scan()
  * ```
  *
  * What is checked is the contract of `StorageAdapter.commit` (storage.ts): keys are
@@ -15,7 +17,7 @@
  */
 
 import { KmsError } from './errors.js'
-import type { Mutation } from './storage.js'
+import type { Mutation, ScanOptions } from './storage.js'
 
 // With the `u` flag a well-formed pair is one code point, so only lone surrogates match.
 const LONE_SURROGATE = /\p{Surrogate}/u
@@ -25,9 +27,18 @@ export function isValidStorageKey(key: unknown): key is string {
   return typeof key === 'string' && key.length > 0 && !LONE_SURROGATE.test(key)
 }
 
-export function assertValidMutations(mutations: readonly Mutation[]): void {
+/** Who gets the blame for a malformed commit: the engine (its own bug) or an adapter's caller. */
+export type MalformedCode = 'InternalFailure' | 'InvalidParameter'
+
+export function assertValidMutations(mutations: readonly Mutation[], code: MalformedCode = 'InternalFailure'): void {
+  const malformed = (what: string): KmsError =>
+    code === 'InternalFailure'
+      ? new KmsError(code, `the engine built a malformed commit (${what}); nothing was written`)
+      : new KmsError(code, `malformed commit: ${what}`)
+  if (!Array.isArray(mutations)) throw malformed('mutations are not an array')
   const seen = new Set<string>()
   for (const mutation of mutations) {
+    if (typeof mutation !== 'object' || mutation === null) throw malformed('a mutation is not an object')
     const { type, key, expectedRevision } = mutation
     // Precondition: keys are non-empty, well-formed strings.
     if (!isValidStorageKey(key)) throw malformed('a mutation has an empty or malformed key')
@@ -44,6 +55,20 @@ export function assertValidMutations(mutations: readonly Mutation[]): void {
   }
 }
 
-function malformed(what: string): KmsError {
-  return new KmsError('InternalFailure', `the engine built a malformed commit (${what}); nothing was written`)
+/** Scan page size when the caller gives none, and the largest it may ask for. */
+export const DEFAULT_SCAN_LIMIT = 100
+export const MAX_SCAN_LIMIT = 1000
+
+/** Checks scan options as the contract defines them (`InvalidParameter`), filling in the default limit. */
+export function validScanOptions(options: ScanOptions): { prefix: string; after: string | undefined; limit: number } {
+  if (typeof options !== 'object' || options === null) throw new KmsError('InvalidParameter', 'scan options must be an object')
+  const { prefix, after, limit = DEFAULT_SCAN_LIMIT } = options
+  if (typeof prefix !== 'string' || LONE_SURROGATE.test(prefix)) throw new KmsError('InvalidParameter', 'prefix must be a well-formed string')
+  if (after !== undefined && (typeof after !== 'string' || LONE_SURROGATE.test(after))) {
+    throw new KmsError('InvalidParameter', 'after must be a well-formed string')
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SCAN_LIMIT) {
+    throw new KmsError('InvalidParameter', `limit must be an integer from 1 to ${MAX_SCAN_LIMIT}`)
+  }
+  return { prefix, after, limit }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KmsError, type Mutation } from '@strongroom/core'
-import { assertValidMutations, isValidStorageKey } from '../src/storage-validate.js'
+import { assertValidMutations, isValidStorageKey, validScanOptions } from '../src/storage-validate.js'
 
 const value = new Uint8Array([1, 2, 3])
 
@@ -57,5 +57,25 @@ describe('assertValidMutations', () => {
       { type: 'put', key: 'key/1', value: secret, expectedRevision: null },
     ])
     expect(message).not.toMatch(/wrapped|material/)
+  })
+})
+
+describe('assertValidMutations for adapters, and validScanOptions', () => {
+  it('blames the caller with InvalidParameter when asked to', () => {
+    let error: unknown
+    try {
+      assertValidMutations([null] as unknown as Mutation[], 'InvalidParameter')
+    } catch (caught) {
+      error = caught
+    }
+    expect(KmsError.is(error, 'InvalidParameter')).toBe(true)
+  })
+
+  it('checks prefix, after and limit, defaulting the limit to 100', () => {
+    expect(validScanOptions({ prefix: 'a' })).toEqual({ prefix: 'a', after: undefined, limit: 100 })
+    expect(validScanOptions({ prefix: '', after: 'b', limit: 1000 })).toEqual({ prefix: '', after: 'b', limit: 1000 })
+    for (const bad of [null, { prefix: 1 }, { prefix: 'a\uD800' }, { prefix: '', after: 2 }, { prefix: '', limit: 0 }, { prefix: '', limit: 1001 }, { prefix: '', limit: 1.5 }]) {
+      expect(() => validScanOptions(bad as never)).toThrow(KmsError)
+    }
   })
 })
