@@ -47,8 +47,15 @@ export interface CommitParticipant {
   prepare(own: readonly AuditEntry[], fresh: boolean): Promise<AuditCommit | undefined>
 }
 
-/** How many times a transaction is re-run against fresh records when another writer got there first. */
-const MAX_ATTEMPTS = 8
+/**
+ * A transaction that lost to another writer is re-run against fresh records: at least
+ * MIN_ATTEMPTS times, and for as long as RETRY_BUDGET_MS of wall time allows, waiting a
+ * jittered, growing pause between attempts so engines contending on one record (a fleet
+ * on one database) spread out instead of colliding again in step.
+ */
+const MIN_ATTEMPTS = 8
+const RETRY_BUDGET_MS = 2_000
+const MAX_PAUSE_MS = 64
 const SCAN_PAGE = 500
 
 /** A backend error as the engine reports it: KmsErrors pass through, anything else is StorageFailure. */
@@ -265,6 +272,7 @@ export class KeyStore {
   }
 
   async #runTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<{ result: T; events: readonly PendingEvent[]; audited: boolean }> {
+    const started = Date.now()
     for (let attempt = 0; ; attempt++) {
       const tx = new Transaction(this, attempt > 0)
       const result = await work(tx)
@@ -285,11 +293,11 @@ export class KeyStore {
         // and a commit whose acknowledgement was lost may even have been applied.
         for (const m of mutations) this.#forget(m.key)
         if (!KmsError.is(error, 'Conflict')) throw storageFailure(error)
-        if (attempt + 1 >= MAX_ATTEMPTS) {
+        if (attempt + 1 >= MIN_ATTEMPTS && Date.now() - started >= RETRY_BUDGET_MS) {
           throw new KmsError('Conflict', 'another writer kept changing the same records; the change was not made', { cause: error })
         }
         // Let the other writer finish before reading again.
-        await new Promise((resolve) => setTimeout(resolve, attempt * 2))
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_PAUSE_MS, 2 ** attempt)))
       } finally {
         for (const m of mutations) this.#committing.delete(m.key)
       }
