@@ -6,7 +6,7 @@
  * ```ts
  * const hub = acquireHub(client, names)   // same hub for every adapter over (client, table)
  * await hub.ready()                       // migrated and listening
- * hub.announce(changes)                   // a local commit: listeners called synchronously
+ * hub.listeners.announce(changes)         // a local commit: listeners called synchronously
  * await hub.release()                     // the last adapter closing ends the subscription
  * ```
  *
@@ -20,7 +20,7 @@
  * and announces EVERYTHING_CHANGED again for what changed while it was away.
  */
 
-import { EVERYTHING_CHANGED, KmsError, type StorageChange, type StorageChangeListener } from '@strongroom/core'
+import { ChangeListeners, EVERYTHING_CHANGED, KmsError } from '@strongroom/core'
 import type { SqlClient } from './clients.js'
 import { channelName, decodeNotification } from './notify.js'
 import { migrate, type TableNames } from './schema.js'
@@ -34,9 +34,8 @@ export interface Hub {
   readonly channel: string
   /** Resolves once the schema is migrated and the subscription is live (retried after a failure). */
   ready(): Promise<void>
-  subscribe(listener: StorageChangeListener): () => void
-  /** Calls every listener synchronously with one commit's changes. */
-  announce(changes: readonly StorageChange[]): void
+  /** The `watch` listeners of every adapter over this table in this process. */
+  readonly listeners: ChangeListeners
   /** One adapter fewer; the last one ends the subscription. */
   release(): Promise<void>
 }
@@ -64,8 +63,7 @@ class SharedHub implements Hub {
   readonly #client: SqlClient
   readonly #names: TableNames
   readonly #unregister: () => void
-  // A Set of wrappers: the same function may be subscribed twice, each unsubscribe removes one.
-  readonly #subscriptions = new Set<{ readonly listener: StorageChangeListener }>()
+  readonly listeners = new ChangeListeners()
   #ready: Promise<void> | undefined
   #unlisten: (() => Promise<void>) | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
@@ -103,13 +101,13 @@ class SharedHub implements Hub {
   #onPayload(payload: string): void {
     const message = decodeNotification(payload)
     if (message === undefined || message.origin === this.origin) return
-    this.announce(message.changes)
+    this.listeners.announce(message.changes)
   }
 
   #onLost(): void {
     this.#unlisten = undefined
     if (this.#closed) return
-    this.announce([EVERYTHING_CHANGED])
+    this.listeners.announce([EVERYTHING_CHANGED])
     this.#reconnect(0)
   }
 
@@ -120,36 +118,13 @@ class SharedHub implements Hub {
       if (this.#closed) return
       this.#listen().then(
         () => {
-          if (!this.#closed) this.announce([EVERYTHING_CHANGED])
+          if (!this.#closed) this.listeners.announce([EVERYTHING_CHANGED])
         },
         () => this.#reconnect(attempt + 1),
       )
     }, delay)
     // A process with nothing else to do may exit while the hub waits to reconnect.
     ;(this.#reconnectTimer as { unref?: () => void }).unref?.()
-  }
-
-  subscribe(listener: StorageChangeListener): () => void {
-    const subscription = { listener }
-    this.#subscriptions.add(subscription)
-    return () => {
-      this.#subscriptions.delete(subscription)
-    }
-  }
-
-  announce(changes: readonly StorageChange[]): void {
-    const frozen = Object.freeze([...changes])
-    // Snapshot: a listener may subscribe or unsubscribe while being called.
-    for (const { listener } of [...this.#subscriptions]) {
-      try {
-        listener(frozen)
-      } catch (error) {
-        // The commit is applied, so it must not fail; a failing listener must not vanish either.
-        queueMicrotask(() => {
-          throw error
-        })
-      }
-    }
   }
 
   async release(): Promise<void> {

@@ -60,7 +60,6 @@ export class PostgresStorage implements StorageAdapter {
   readonly #sql: ReturnType<typeof statements>
   #closing: Promise<void> | undefined
   readonly #pending = new Set<Promise<unknown>>()
-  readonly #unsubscribes = new Set<() => void>()
 
   constructor(client: SqlClient, names: TableNames, manifest: StorageManifest) {
     this.#client = client
@@ -125,19 +124,12 @@ export class PostgresStorage implements StorageAdapter {
 
   watch(listener: StorageChangeListener): () => void {
     this.#assertOpen()
-    if (typeof listener !== 'function') throw new KmsError('InvalidParameter', 'listener must be a function')
-    const unsubscribeHub = this.#hub.subscribe(listener)
-    const unsubscribe = (): void => {
-      unsubscribeHub()
-      this.#unsubscribes.delete(unsubscribe)
-    }
-    this.#unsubscribes.add(unsubscribe)
-    return unsubscribe
+    return this.#hub.listeners.subscribe(listener, this)
   }
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const unsubscribe of [...this.#unsubscribes]) unsubscribe()
+      this.#hub.listeners.dropOwner(this)
       await Promise.allSettled([...this.#pending])
       await this.#hub.release()
     })()
@@ -148,7 +140,7 @@ export class PostgresStorage implements StorageAdapter {
     for (let attempt = 1; ; attempt++) {
       try {
         const { revisions, changes } = await this.#run('commit', () => this.#client.transaction((session) => this.#apply(session, plan)))
-        if (changes.length > 0) this.#hub.announce(changes)
+        if (changes.length > 0) this.#hub.listeners.announce(changes)
         return { revisions }
       } catch (error) {
         const retry = attempt < MAX_ATTEMPTS && RETRYABLE.has(sqlState((error as { cause?: unknown }).cause ?? error))
