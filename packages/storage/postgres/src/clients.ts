@@ -90,6 +90,25 @@ export function poolClient(pool: PgPool): SqlClient {
 
     async listen(channel, onPayload, onLost) {
       const client = await pool.connect()
+      // Until LISTEN succeeds a failure is the caller's to handle (it rejects), not a loss.
+      const ignore = (): void => {}
+      client.on('error', ignore)
+      // A connection can hang after a network cut instead of failing; give up on it in time
+      // (destroying it fails the query) so the caller can try another.
+      let released = false
+      const timer = setTimeout(() => {
+        released = true
+        client.release(true)
+      }, LISTEN_TIMEOUT_MS)
+      try {
+        await client.query(`LISTEN "${channel}"`)
+      } catch (error) {
+        if (!released) client.release(true)
+        throw error
+      } finally {
+        clearTimeout(timer)
+      }
+      if (released) throw new Error('LISTEN did not complete in time')
       let active = true
       const onNotification = (message: { channel: string; payload?: string | undefined }): void => {
         if (active && message.channel === channel) onPayload(message.payload ?? '')
@@ -105,27 +124,22 @@ export function poolClient(pool: PgPool): SqlClient {
       client.on('notification', onNotification)
       client.on('error', onError)
       client.on('end', onEnd)
-      try {
-        await client.query(`LISTEN "${channel}"`)
-      } catch (error) {
-        active = false
-        client.release(true)
-        throw error
-      }
       return async () => {
         if (!active) return
         active = false
         client.removeListener('notification', onNotification)
         client.removeListener('end', onEnd)
-        // Errors from here on are expected (the connection is being destroyed).
+        // Errors from here on are expected (the connection is being destroyed); `ignore` stays.
         client.removeListener('error', onError)
-        client.on('error', () => {})
         // Destroyed rather than returned: a pooled connection must not stay subscribed.
         client.release(true)
       }
     },
   }
 }
+
+/** How long subscribing may take before the connection is given up (and another tried). */
+const LISTEN_TIMEOUT_MS = 3_000
 
 /** Attempts at getting a pooled connection that accepts BEGIN: one the server closed while idle is replaced. */
 const BEGIN_ATTEMPTS = 3

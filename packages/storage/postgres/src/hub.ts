@@ -16,8 +16,9 @@
  *
  * A lost subscription (the connection died, the server restarted) may have missed
  * notifications, so the hub announces EVERYTHING_CHANGED at once (engines drop their
- * caches), reconnects with jittered exponential backoff (100 ms doubling to 5 s), re-LISTENs
- * and announces EVERYTHING_CHANGED again for what changed while it was away.
+ * caches) and every OUTAGE_INVALIDATION_MS until it is back, reconnects with jittered
+ * exponential backoff (100 ms doubling to 5 s), re-LISTENs and announces
+ * EVERYTHING_CHANGED once more for what changed while it was away.
  */
 
 import { ChangeListeners, EVERYTHING_CHANGED, KmsError } from '@strongroom/core'
@@ -27,6 +28,12 @@ import { migrate, type TableNames } from './schema.js'
 
 const RECONNECT_FIRST_MS = 100
 const RECONNECT_MAX_MS = 5_000
+/**
+ * While the subscription is down, EVERYTHING_CHANGED is announced again this often: engines
+ * keep re-reading instead of trusting what they loaded during the outage, so a change made
+ * elsewhere meanwhile is seen within this bound even before the subscription is back.
+ */
+export const OUTAGE_INVALIDATION_MS = 250
 
 export interface Hub {
   /** Identifies this hub's notifications. */
@@ -67,6 +74,7 @@ class SharedHub implements Hub {
   #ready: Promise<void> | undefined
   #unlisten: (() => Promise<void>) | undefined
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined
+  #outageTimer: ReturnType<typeof setInterval> | undefined
   #closed = false
 
   constructor(client: SqlClient, names: TableNames, unregister: () => void) {
@@ -108,7 +116,14 @@ class SharedHub implements Hub {
     this.#unlisten = undefined
     if (this.#closed) return
     this.listeners.announce([EVERYTHING_CHANGED])
+    this.#outageTimer ??= setInterval(() => this.listeners.announce([EVERYTHING_CHANGED]), OUTAGE_INVALIDATION_MS)
+    ;(this.#outageTimer as { unref?: () => void }).unref?.()
     this.#reconnect(0)
+  }
+
+  #endOutage(): void {
+    if (this.#outageTimer !== undefined) clearInterval(this.#outageTimer)
+    this.#outageTimer = undefined
   }
 
   #reconnect(attempt: number): void {
@@ -118,6 +133,7 @@ class SharedHub implements Hub {
       if (this.#closed) return
       this.#listen().then(
         () => {
+          this.#endOutage()
           if (!this.#closed) this.listeners.announce([EVERYTHING_CHANGED])
         },
         () => this.#reconnect(attempt + 1),
@@ -133,6 +149,7 @@ class SharedHub implements Hub {
     this.#closed = true
     this.#unregister()
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer)
+    this.#endOutage()
     // Let a start in progress settle, so its subscription is ended too.
     await this.#ready?.catch(() => undefined)
     const unlisten = this.#unlisten

@@ -10,6 +10,7 @@
  */
 import pg from 'pg'
 import { it } from 'vitest'
+import type { StorageAdapter, StorageChange } from '@strongroom/core'
 
 export const POSTGRES_URL = process.env.STRONGROOM_TEST_POSTGRES ?? 'postgres://root@127.0.0.1:5432/test'
 
@@ -77,4 +78,20 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+/**
+ * Commits fresh keys through `writer` until `seen` (what a watcher recorded) holds one of
+ * them: proof that the watcher's subscription is live. A subscription coming back after a
+ * lost connection does so on its own schedule, and commits made before that are covered by
+ * its EVERYTHING_CHANGED rather than key by key.
+ */
+export async function untilHeard(writer: StorageAdapter, seen: readonly (readonly StorageChange[])[], timeoutMs = 10_000): Promise<void> {
+  let attempt = 0
+  await eventually(async () => {
+    const key = `heard/${attempt++}`
+    const { revisions } = await writer.commit([{ type: 'put', key, value: new Uint8Array(0), expectedRevision: null }])
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    return seen.some((changes) => changes.some((c) => c.key === key && c.revision === revisions.get(key)))
+  }, timeoutMs)
 }
