@@ -87,7 +87,7 @@ class SharedHub implements Hub {
   ready(): Promise<void> {
     this.#ready ??= this.#start().catch((error: unknown) => {
       this.#ready = undefined // the next operation tries again
-      throw error instanceof KmsError ? error : new KmsError('StorageFailure', `${this.#names.qualified}: setting up the table or its notifications failed`, { cause: error })
+      throw KmsError.is(error) ? error : new KmsError('StorageFailure', `${this.#names.qualified}: setting up the table or its notifications failed`, { cause: error })
     })
     return this.#ready
   }

@@ -8,9 +8,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { Kms, rawRootKey, type StorageAdapter } from '@strongroom/core'
+import { Kms, KmsError, rawRootKey, type StorageAdapter } from '@strongroom/core'
 import { storageConformanceSuite } from '@strongroom/storage-conformance/vitest'
-import { pgliteStorage, type PGliteDatabase } from '@strongroom/storage-postgres'
+import { SCHEMA_VERSION, pgliteStorage, type PGliteDatabase } from '@strongroom/storage-postgres'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strongroom-pglite-'))
 const db = await PGlite.create(path.join(dir, 'main'))
@@ -89,6 +89,21 @@ describe('pgliteStorage', () => {
       await inMemory.close()
     }
     await storage.close()
+  })
+
+  it('migrates a fresh schema once however many adapters start at once, and refuses a newer schema version', async () => {
+    const schema = freshSchema()
+    const adapters = [0, 1, 2].map(() => open(schema))
+    await Promise.all(adapters.map((storage) => storage.get('x')))
+    expect((await db.query(`SELECT version FROM "${schema}".records_migrations`)).rows).toEqual([{ version: SCHEMA_VERSION }])
+    for (const storage of adapters) await storage.close()
+
+    await db.query(`INSERT INTO "${schema}".records_migrations (version) VALUES ($1)`, [SCHEMA_VERSION + 1])
+    const newer = open(schema)
+    const error = await newer.get('x').catch((e: unknown) => e)
+    expect(KmsError.is(error, 'StorageFailure')).toBe(true)
+    expect(String((error as Error).message)).toMatch(/schema version 2/)
+    await newer.close()
   })
 
   it('refuses schema and table names that would need escaping', () => {
