@@ -14,6 +14,10 @@ export type {
 export type * from './api.js'
 export { KmsError, ERROR_CODES } from './errors.js'
 export type { KmsErrorCode, ErrorKind, KmsErrorOptions } from './errors.js'
+export { EVERYTHING_CHANGED } from './storage.js'
+export { ChangeListeners } from './change-listeners.js'
+export { assertValidMutations, isValidStorageKey, validScanOptions, DEFAULT_SCAN_LIMIT, MAX_SCAN_LIMIT } from './storage-validate.js'
+export type { MalformedCode } from './storage-validate.js'
 export type {
   StorageAdapter, StorageManifest, StoredRecord, Mutation, CommitResult, ScanOptions, ScanPage,
   StorageChange, StorageChangeListener,

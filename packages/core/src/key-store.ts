@@ -22,7 +22,8 @@ import { KmsError } from './errors.js'
 import type { PendingEvent } from './events.js'
 import { KeyEntry } from './key-entry.js'
 import { assertKeyTransition, assertKeyRecord, decodeKeyRecord, encodeKeyRecord, type KeyRecord } from './key-record.js'
-import type { Mutation, StorageAdapter, StorageChange, StoredRecord } from './storage.js'
+import { EVERYTHING_CHANGED, type Mutation, type StorageAdapter, type StorageChange, type StoredRecord } from './storage.js'
+import { assertValidMutations } from './storage-validate.js'
 
 export const KEY_RECORD_PREFIX = 'key/'
 /** Alias records are stored under their own name, which starts with `alias/`. */
@@ -122,6 +123,12 @@ export class KeyStore {
 
   #onChanges(changes: readonly StorageChange[]): void {
     for (const { key, revision } of changes) {
+      if (key === EVERYTHING_CHANGED.key) {
+        this.#foreignChanges++
+        for (const id of [...this.#keys.keys()]) this.#evictKey(id)
+        this.#aliases.clear()
+        continue
+      }
       if (this.#committing.has(key)) continue
       if (key.startsWith(KEY_RECORD_PREFIX) || key.startsWith(ALIAS_RECORD_PREFIX)) this.#foreignChanges++
       if (key.startsWith(KEY_RECORD_PREFIX)) {
@@ -256,6 +263,7 @@ export class KeyStore {
   /** Commits mutations as they are, without a participant: only inside `exclusive`. */
   async commitDirect(mutations: readonly Mutation[]): Promise<void> {
     try {
+      assertValidMutations(mutations)
       await this.#storage.commit(mutations)
     } catch (error) {
       throw storageFailure(error)
@@ -279,6 +287,7 @@ export class KeyStore {
       const mutations = [...[...tx.staged.values()].map((s) => s.mutation), ...(extra?.mutations ?? [])]
       for (const m of mutations) this.#committing.add(m.key)
       try {
+        assertValidMutations(mutations)
         const { revisions } = await this.#storage.commit(mutations)
         this.#applyCommitted(tx, revisions)
         extra?.committed(revisions)

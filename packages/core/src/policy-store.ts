@@ -15,7 +15,7 @@ import { Lru } from '@strongroom/crypto'
 import { utf8Decode, utf8Encode } from './bytes.js'
 import { KmsError } from './errors.js'
 import { parsePolicyDocument, type PolicyDocument } from './policy.js'
-import type { StorageAdapter, StoredRecord } from './storage.js'
+import { EVERYTHING_CHANGED, type StorageAdapter, type StoredRecord } from './storage.js'
 import type { KeyStore, Transaction } from './key-store.js'
 
 export const POLICY_PREFIX = 'policy/'
@@ -93,7 +93,11 @@ export class PolicyStore {
     this.#keys = keys
     this.#unwatch = storage.watch?.((changes) => {
       for (const { key } of changes) {
-        if (key.startsWith(POLICY_PREFIX)) {
+        if (key === EVERYTHING_CHANGED.key) {
+          this.#generation++
+          this.#policies.clear()
+          this.#attachments.clear()
+        } else if (key.startsWith(POLICY_PREFIX)) {
           this.#generation++
           this.#policies.delete(key.slice(POLICY_PREFIX.length))
         } else if (key.startsWith(PRINCIPAL_PREFIX)) {

@@ -76,11 +76,19 @@ export interface ScanPage {
   readonly cursor?: string
 }
 
-/** One committed change: the key and its new revision, or `null` when it was deleted. */
+/**
+ * One committed change: the key and its new revision, or `null` when it was deleted.
+ * `EVERYTHING_CHANGED` (key `''`, never a valid key) says that any record may have changed
+ * — e.g. after an adapter lost its notification channel and may have missed changes —
+ * and every cached record must be dropped.
+ */
 export interface StorageChange {
   readonly key: string
   readonly revision: number | null
 }
+
+/** The change that stands for every key: drop whatever is cached and read again. */
+export const EVERYTHING_CHANGED: StorageChange = Object.freeze({ key: '', revision: null })
 
 /** Called synchronously after a commit is applied, before `commit` resolves. */
 export type StorageChangeListener = (changes: readonly StorageChange[]) => void

@@ -3,13 +3,14 @@
  * small helpers for bytes, UTF-8 ordering and expected errors.
  *
  * ```ts
- * const h = harness({ factory })       // inside a describe(): registers the afterEach
- * it('…', async () => { const storage = await h.open() })
+ * const h = harness(runner, { factory })   // inside a describe(): registers the afterEach
+ * h.runner.it('…', async () => { const storage = await h.open() })
  * ```
  */
 
-import { afterEach, expect } from 'vitest'
 import type { KmsErrorCode, Mutation, ScanPage, StorageAdapter, StoredRecord } from '@strongroom/core'
+import { expect } from './expect.js'
+import type { SkipTest, TestRunner } from './runner.js'
 
 export interface HarnessFactories {
   readonly factory: () => Promise<StorageAdapter>
@@ -18,6 +19,8 @@ export interface HarnessFactories {
 }
 
 export interface Harness {
+  /** Where the groups register their tests. */
+  readonly runner: TestRunner
   /** A fresh, empty store, closed after the test. */
   open(): Promise<StorageAdapter>
   /** Close `old` and open the same store again; only when the adapter's test file gave `reopen`. */
@@ -27,14 +30,14 @@ export interface Harness {
 }
 
 /** Must be called inside a `describe` so the cleanup hook is scoped to it. */
-export function harness(factories: HarnessFactories): Harness {
+export function harness(runner: TestRunner, factories: HarnessFactories): Harness {
   const opened: StorageAdapter[] = []
   const track = <T extends StorageAdapter>(storage: T): T => {
     opened.push(storage)
     return storage
   }
 
-  afterEach(async () => {
+  runner.afterEach(async () => {
     // Reverse order: instances opened later may depend on earlier ones (shared databases).
     const adapters = opened.splice(0).reverse()
     for (const storage of adapters) await storage.close()
@@ -42,6 +45,7 @@ export function harness(factories: HarnessFactories): Harness {
 
   const { reopen, shared } = factories
   return {
+    runner,
     open: async () => track(await factories.factory()),
     reopen: reopen && (async (old) => track(await reopen(old))),
     shared: shared && (async () => {
@@ -51,6 +55,12 @@ export function harness(factories: HarnessFactories): Harness {
       return pair
     }),
   }
+}
+
+/** A test that runs when `condition` holds, and otherwise shows as skipped with `reason`. */
+export function itIf(h: Harness, condition: boolean, reason: string, name: string, body: (skip: SkipTest) => Promise<void>): void {
+  if (condition) h.runner.it(name, body)
+  else h.runner.skip(name, reason)
 }
 
 const encoder = new TextEncoder()

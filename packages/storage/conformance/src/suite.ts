@@ -1,9 +1,9 @@
 /**
- * The conformance suite every Strongroom storage adapter passes. It registers vitest tests;
- * an adapter's own test file is a few lines:
+ * The conformance suite every Strongroom storage adapter passes. It registers its tests
+ * with the test runner it is given (see runner.ts); an adapter's own test file is a few lines:
  *
  * ```ts
- * import { storageConformanceSuite } from '@strongroom/storage-conformance'
+ * import { storageConformanceSuite } from '@strongroom/storage-conformance/vitest'   // vitest by default
  *
  * storageConformanceSuite({
  *   name: 'my-adapter',
@@ -11,16 +11,20 @@
  * })
  * ```
  *
+ * With another runner: `import { storageConformanceSuite } from '@strongroom/storage-conformance'`
+ * and pass `runner` (e.g. `nodeTestRunner` from `@strongroom/storage-conformance/node-test`).
+ *
  * The suite branches only on the adapter's `manifest` (durability tests need `durable`),
  * on whether it implements the optional `watch`, and on which optional factories are given.
  * With `namespaced`, the whole suite runs again inside a namespace, plus isolation tests —
  * the way abstract-level's suite re-runs itself on a sublevel.
  */
 
-import { afterEach, describe } from 'vitest'
 import type { StorageAdapter } from '@strongroom/core'
 import { harness, type HarnessFactories } from './harness.js'
+import type { TestRunner } from './runner.js'
 import { concurrencyTests } from './groups/concurrency.js'
+import { engineTests } from './groups/engine.js'
 import { lifecycleTests } from './groups/lifecycle.js'
 import { modelTests } from './groups/model.js'
 import { namespaceTests } from './groups/namespaces.js'
@@ -29,6 +33,8 @@ import { scanTests } from './groups/scan.js'
 import { watchTests } from './groups/watch.js'
 
 export interface StorageConformanceOptions {
+  /** Registers the tests: vitest, node:test, mocha… (see `TestRunner`). */
+  readonly runner: TestRunner
   /** Names the top-level `describe`. */
   readonly name: string
   /** A fresh, empty, isolated store for each test. The suite closes what it opens. */
@@ -49,8 +55,10 @@ export interface StorageConformanceOptions {
 }
 
 export function storageConformanceSuite(options: StorageConformanceOptions): void {
+  const { runner } = options
+  const { describe, afterEach } = runner
   describe(`storage conformance: ${options.name}`, () => {
-    runGroups({ factory: options.factory, reopen: options.reopen, shared: options.shared })
+    runGroups(runner, { factory: options.factory, reopen: options.reopen, shared: options.shared })
 
     const namespaced = options.namespaced
     if (namespaced === undefined) return
@@ -60,7 +68,7 @@ export function storageConformanceSuite(options: StorageConformanceOptions): voi
       afterEach(async () => {
         for (const storage of others.splice(0)) await storage.close()
       })
-      runGroups({
+      runGroups(runner, {
         factory: async () => {
           const { storage, sibling } = await namespaced()
           others.push(sibling)
@@ -68,7 +76,7 @@ export function storageConformanceSuite(options: StorageConformanceOptions): voi
         },
         reopen: options.reopen,
       })
-      namespaceTests(async () => {
+      namespaceTests(runner, async () => {
         const pair = await namespaced()
         others.push(pair.storage, pair.sibling)
         return pair
@@ -77,12 +85,13 @@ export function storageConformanceSuite(options: StorageConformanceOptions): voi
   })
 }
 
-function runGroups(factories: HarnessFactories): void {
-  const h = harness(factories)
+function runGroups(runner: TestRunner, factories: HarnessFactories): void {
+  const h = harness(runner, factories)
   recordTests(h)
   scanTests(h)
   concurrencyTests(h)
   modelTests(h)
   watchTests(h)
   lifecycleTests(h)
+  engineTests(h)
 }

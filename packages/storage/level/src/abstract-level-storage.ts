@@ -72,8 +72,6 @@ export class AbstractLevelStorage implements StorageAdapter {
   #closing: Promise<void> | undefined
   /** Commits started before `close()`, which close lets finish. */
   readonly #pending = new Set<Promise<unknown>>()
-  /** This adapter's watch registrations, dropped on close. */
-  readonly #unsubscribes = new Set<() => void>()
 
   constructor(db: AnyAbstractLevel, config: AbstractLevelStorageConfig) {
     this.#db = db
@@ -135,14 +133,7 @@ export class AbstractLevelStorage implements StorageAdapter {
 
   watch(listener: StorageChangeListener): () => void {
     this.#assertNotClosed()
-    if (typeof listener !== 'function') throw new KmsError('InvalidParameter', 'listener must be a function')
-    const unsubscribeShared = this.#store.subscribe(listener)
-    const unsubscribe = (): void => {
-      unsubscribeShared()
-      this.#unsubscribes.delete(unsubscribe)
-    }
-    this.#unsubscribes.add(unsubscribe)
-    return unsubscribe
+    return this.#store.listeners.subscribe(listener, this)
   }
 
   close(): Promise<void> {
@@ -200,7 +191,7 @@ export class AbstractLevelStorage implements StorageAdapter {
         throw this.#failure('writing the commit failed', error)
       }
     }
-    if (changes.length > 0) this.#store.notify(Object.freeze(changes))
+    if (changes.length > 0) this.#store.listeners.announce(Object.freeze(changes))
     return { revisions }
   }
 
@@ -219,7 +210,7 @@ export class AbstractLevelStorage implements StorageAdapter {
   }
 
   async #shutdown(): Promise<void> {
-    for (const unsubscribe of [...this.#unsubscribes]) unsubscribe()
+    this.#store.listeners.dropOwner(this)
     // Commits already started finish (or fail) before the database goes away.
     await Promise.allSettled([...this.#pending])
     if (!this.#closeDatabase) return

@@ -4,7 +4,7 @@
  * ```ts
  * const store = sharedStore(db)            // same object for every adapter over `db`
  * await store.exclusive(async () => { … })  // one commit at a time per keyspace
- * store.notify([{ key: 'a', revision: 7 }])
+ * store.listeners.announce([{ key: 'a', revision: 7 }])
  * ```
  *
  * Why shared: optimistic concurrency only holds if the read-validate-write of two commits
@@ -20,15 +20,13 @@
  * lives here (and classic-level's LOCK file keeps a second process out anyway).
  */
 
-import type { StorageChange, StorageChangeListener } from '@strongroom/core'
+import { ChangeListeners } from '@strongroom/core'
 
 export interface SharedStore {
   /** Runs `task` after every task queued before it has settled, one at a time. */
   exclusive<T>(task: () => Promise<T>): Promise<T>
-  /** Registers a listener; the returned function removes it (and is idempotent). */
-  subscribe(listener: StorageChangeListener): () => void
-  /** Calls every listener synchronously with the changes of one applied commit. */
-  notify(changes: readonly StorageChange[]): void
+  /** The `watch` listeners of every adapter over this keyspace. */
+  readonly listeners: ChangeListeners
 }
 
 /** Root database → sublevel prefix ('' for the root itself) → state. Weak so closed databases can be collected. */
@@ -54,39 +52,12 @@ function locate(db: object): { root: object; prefix: string } {
 
 function createSharedStore(): SharedStore {
   let tail: Promise<unknown> = Promise.resolve()
-  // A Set of wrapper objects, not of listeners: the same function may be subscribed twice
-  // (e.g. by two engines) and each unsubscribe must remove only its own registration.
-  const subscriptions = new Set<{ readonly listener: StorageChangeListener }>()
-
   return {
     exclusive<T>(task: () => Promise<T>): Promise<T> {
       const run = tail.then(task)
       tail = run.catch(() => undefined)
       return run
     },
-
-    subscribe(listener) {
-      const subscription = { listener }
-      subscriptions.add(subscription)
-      return () => {
-        subscriptions.delete(subscription)
-      }
-    },
-
-    notify(changes) {
-      // Snapshot: a listener may subscribe or unsubscribe while being notified.
-      for (const { listener } of [...subscriptions]) {
-        try {
-          listener(changes)
-        } catch (error) {
-          // The commit is applied, so it must not be reported as failed; yet a failing cache
-          // invalidation must not vanish either (fail closed). Re-throw outside the commit,
-          // where it surfaces as an uncaught exception, after every listener has run.
-          queueMicrotask(() => {
-            throw error
-          })
-        }
-      }
-    },
+    listeners: new ChangeListeners(),
   }
 }

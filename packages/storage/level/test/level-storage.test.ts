@@ -5,7 +5,7 @@ import { ClassicLevel } from 'classic-level'
 import { MemoryLevel } from 'memory-level'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { KmsError, type StorageAdapter, type StorageChange } from '@strongroom/core'
-import { storageConformanceSuite } from '@strongroom/storage-conformance'
+import { storageConformanceSuite } from '@strongroom/storage-conformance/vitest'
 import { levelStorage } from '@strongroom/storage-level'
 
 // Real LevelDB files: one temporary directory per store, all removed at the end.

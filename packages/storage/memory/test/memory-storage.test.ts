@@ -1,6 +1,6 @@
 import { MemoryLevel } from 'memory-level'
 import { describe, expect, it } from 'vitest'
-import { storageConformanceSuite } from '@strongroom/storage-conformance'
+import { storageConformanceSuite } from '@strongroom/storage-conformance/vitest'
 import { memoryStorage } from '@strongroom/storage-memory'
 
 storageConformanceSuite({

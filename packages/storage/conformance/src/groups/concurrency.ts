@@ -7,13 +7,14 @@
  * ```
  */
 
-import { describe, expect, it } from 'vitest'
+import { expect } from '../expect.js'
 import type { Mutation, StorageAdapter } from '@strongroom/core'
-import { create, expectKmsError, putMutation, text, type Harness } from '../harness.js'
+import { create, expectKmsError, putMutation, text, itIf, type Harness } from '../harness.js'
 
 const RACERS = 20
 
 export function concurrencyTests(h: Harness): void {
+  const { describe, it } = h.runner
   describe('concurrency', () => {
     it(`${RACERS} racing replaces expecting the same revision: exactly one wins, the rest Conflict`, async () => {
       const storage = await h.open()
@@ -46,7 +47,7 @@ export function concurrencyTests(h: Harness): void {
       }
     })
 
-    it.skipIf(h.shared === undefined)('racing commits through two instances over one store: exactly one wins', async () => {
+    itIf(h, h.shared !== undefined, 'no shared() factory given', 'racing commits through two instances over one store: exactly one wins', async () => {
       const [one, two] = await h.shared!()
       const revision = await create(one, 'k', 'start')
       expect((await two.get('k'))?.revision).toBe(revision)

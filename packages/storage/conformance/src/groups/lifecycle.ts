@@ -7,11 +7,12 @@
  * ```
  */
 
-import { describe, expect, it } from 'vitest'
+import { expect } from '../expect.js'
 import type { StorageAdapter } from '@strongroom/core'
 import { create, expectKmsError, put, putMutation, scanAll, text, type Harness } from '../harness.js'
 
 export function lifecycleTests(h: Harness): void {
+  const { describe, it } = h.runner
   describe('close', () => {
     it('after close every operation fails with Closed, and close is idempotent', async () => {
       const storage = await h.open()
@@ -35,10 +36,11 @@ export function lifecycleTests(h: Harness): void {
     })
   })
 
-  describe.skipIf(h.reopen === undefined)('durability', () => {
-    const reopen = h.reopen!
+  if (h.reopen === undefined) return h.runner.skip('durability', 'no reopen() factory given')
+  const reopen = h.reopen
+  describe('durability', () => {
 
-    it('every acknowledged commit survives closing and reopening the store', async ({ skip }) => {
+    it('every acknowledged commit survives closing and reopening the store', async (skip) => {
       let storage = await h.open()
       if (!storage.manifest.durable) return skip('manifest.durable is false')
       const a = await create(storage, 'a', 'a1')
@@ -57,7 +59,7 @@ export function lifecycleTests(h: Harness): void {
       await create(storage, 'c', 'c2')
     })
 
-    it('revisions are never reused across reopen, also for a deleted and recreated key', async ({ skip }) => {
+    it('revisions are never reused across reopen, also for a deleted and recreated key', async (skip) => {
       let storage = await h.open()
       if (!storage.manifest.durable) return skip('manifest.durable is false')
       // 'k' is written first so it holds the store's earliest revisions: a sequence that
@@ -79,7 +81,7 @@ export function lifecycleTests(h: Harness): void {
       expect([...history, recreated]).not.toContain(again)
     })
 
-    it('commits in flight while the store is closed are either durable or rejected with Closed', async ({ skip }) => {
+    it('commits in flight while the store is closed are either durable or rejected with Closed', async (skip) => {
       const storage = await h.open()
       if (!storage.manifest.durable) return skip('manifest.durable is false')
       const pending = Promise.allSettled(Array.from({ length: 10 }, (_, i) => storage.commit([putMutation(`k${i}`, `v${i}`, null)])))

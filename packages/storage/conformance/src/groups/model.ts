@@ -12,7 +12,7 @@
  */
 
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { expect } from '../expect.js'
 import type { Mutation, StorageAdapter } from '@strongroom/core'
 import { compareUtf8, scanAll, type Harness } from '../harness.js'
 
@@ -43,6 +43,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 interface ModelRecord { readonly value: Uint8Array; readonly revision: number }
 
 export function modelTests(h: Harness): void {
+  const { describe, it } = h.runner
   describe('model', () => {
     it('random commits, gets and scans agree with a Map model (fast-check)', async () => {
       await fc.assert(

@@ -3,17 +3,19 @@
  * one LevelDB): neither sees, conflicts with, nor is announced the other's records.
  *
  * ```ts
- * namespaceTests(async () => ({ storage, sibling }))
+ * namespaceTests(runner, async () => ({ storage, sibling }))
  * ```
  */
 
-import { describe, expect, it } from 'vitest'
+import { expect } from '../expect.js'
 import type { StorageAdapter, StorageChange } from '@strongroom/core'
+import type { TestRunner } from '../runner.js'
 import { create, keysOf, put, scanAll, text } from '../harness.js'
 
 export type NamespacedFactory = () => Promise<{ readonly storage: StorageAdapter; readonly sibling: StorageAdapter }>
 
-export function namespaceTests(open: NamespacedFactory): void {
+export function namespaceTests(runner: TestRunner, open: NamespacedFactory): void {
+  const { describe, it } = runner
   describe('namespace isolation', () => {
     it('records of a sibling namespace are invisible to get and scan', async () => {
       const { storage, sibling } = await open()
@@ -41,7 +43,7 @@ export function namespaceTests(open: NamespacedFactory): void {
       expect(await sibling.get('k')).toBeUndefined()
     })
 
-    it('commits in a sibling namespace are not announced to watchers of this one', async ({ skip }) => {
+    it('commits in a sibling namespace are not announced to watchers of this one', async (skip) => {
       const { storage, sibling } = await open()
       if (storage.watch === undefined) return skip('the adapter has no watch()')
       const calls: StorageChange[][] = []

@@ -7,11 +7,12 @@
  * ```
  */
 
-import { describe, expect, it } from 'vitest'
+import { expect } from '../expect.js'
 import type { Mutation } from '@strongroom/core'
 import { bytes, create, expectKmsError, hex, keysOf, put, putMutation, scanAll, text, type Harness } from '../harness.js'
 
 export function recordTests(h: Harness): void {
+  const { describe, it } = h.runner
   describe('get and commit', () => {
     it('get of a missing key resolves undefined', async () => {
       const storage = await h.open()

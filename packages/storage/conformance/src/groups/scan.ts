@@ -6,7 +6,7 @@
  * ```
  */
 
-import { describe, expect, it } from 'vitest'
+import { expect } from '../expect.js'
 import type { ScanOptions } from '@strongroom/core'
 import { bytes, compareUtf8, expectKmsError, keysOf, scanAll, text, type Harness } from '../harness.js'
 
@@ -21,6 +21,7 @@ const ORDERED = [
 ]
 
 export function scanTests(h: Harness): void {
+  const { describe, it } = h.runner
   describe('scan', () => {
     async function seeded() {
       const storage = await h.open()

@@ -7,9 +7,9 @@
  * ```
  */
 
-import { describe, expect, it } from 'vitest'
+import { expect } from '../expect.js'
 import type { StorageAdapter, StorageChange } from '@strongroom/core'
-import { create, expectKmsError, putMutation, type Harness } from '../harness.js'
+import { create, expectKmsError, putMutation, itIf, type Harness } from '../harness.js'
 
 type Watchable = StorageAdapter & Required<Pick<StorageAdapter, 'watch'>>
 
@@ -27,8 +27,9 @@ function hasWatch(storage: StorageAdapter): storage is Watchable {
 }
 
 export function watchTests(h: Harness): void {
+  const { describe, it } = h.runner
   describe('watch', () => {
-    it('announces each commit once, with new revisions and null for deletes, before commit resolves', async ({ skip }) => {
+    it('announces each commit once, with new revisions and null for deletes, before commit resolves', async (skip) => {
       const storage = await h.open()
       if (!hasWatch(storage)) return skip('the adapter has no watch()')
       const { calls } = recorder(storage)
@@ -52,7 +53,7 @@ export function watchTests(h: Harness): void {
       ])
     })
 
-    it('a rejected commit announces nothing', async ({ skip }) => {
+    it('a rejected commit announces nothing', async (skip) => {
       const storage = await h.open()
       if (!hasWatch(storage)) return skip('the adapter has no watch()')
       const revision = await create(storage, 'k')
@@ -62,7 +63,7 @@ export function watchTests(h: Harness): void {
       expect(calls).toEqual([])
     })
 
-    it('unsubscribe stops one listener, is idempotent, and leaves the others subscribed', async ({ skip }) => {
+    it('unsubscribe stops one listener, is idempotent, and leaves the others subscribed', async (skip) => {
       const storage = await h.open()
       if (!hasWatch(storage)) return skip('the adapter has no watch()')
       const first = recorder(storage)
@@ -75,7 +76,7 @@ export function watchTests(h: Harness): void {
       expect(second.calls).toEqual([[{ key: 'one', revision: one }], [{ key: 'two', revision: two }]])
     })
 
-    it.skipIf(h.shared === undefined)('a commit through one instance is announced to listeners on the other', async ({ skip }) => {
+    itIf(h, h.shared !== undefined, 'no shared() factory given', 'a commit through one instance is announced to listeners on the other', async (skip) => {
       const [one, two] = await h.shared!()
       if (!hasWatch(one) || !hasWatch(two)) return skip('the adapter has no watch()')
       const onOne = recorder(one)
@@ -88,7 +89,7 @@ export function watchTests(h: Harness): void {
       expect(onTwo.calls).toEqual(expected)
     })
 
-    it.skipIf(h.shared === undefined)('closing an instance drops its listeners; the other keeps announcing', async ({ skip }) => {
+    itIf(h, h.shared !== undefined, 'no shared() factory given', 'closing an instance drops its listeners; the other keeps announcing', async (skip) => {
       const [one, two] = await h.shared!()
       if (!hasWatch(one) || !hasWatch(two)) return skip('the adapter has no watch()')
       const onOne = recorder(one)

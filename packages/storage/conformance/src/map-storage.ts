@@ -1,11 +1,12 @@
 /**
- * The smallest adapter that passes the conformance suite: one Map, one revision counter,
- * no `watch`. Test-only. It exists to prove the suite assumes nothing beyond the contract
- * (no abstract-level, no watch, not durable), and to show implementers the whole contract
- * on one page — see the README's "How to write a storage adapter".
+ * The reference adapter: the smallest one that passes the conformance suite — one Map, one
+ * revision counter, no `watch`, not durable. It proves the suite assumes nothing beyond the
+ * contract, shows implementers the whole contract on one page (see the README's "How to
+ * write a storage adapter"), and serves as a model to compare another adapter with.
  *
  * ```ts
- * storageConformanceSuite({ name: 'map', factory: async () => mapStorage() })
+ * import { mapStorage, storageConformanceSuite } from '@strongroom/storage-conformance'
+ * storageConformanceSuite({ runner, name: 'map', factory: async () => mapStorage() })
  * ```
  */
 
