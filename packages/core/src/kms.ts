@@ -419,6 +419,8 @@ export class Kms {
       const stored = await read(storage.get(KEYSTORE_HEADER_KEY))
       const header = stored === undefined ? undefined : decodeKeystoreHeader(stored.value)
       if (header === undefined && (await read(storage.scan({ prefix: '', limit: 1 }))).records.length > 0) {
+        // Another engine may have initialised the store between the two reads: look again before refusing.
+        if ((await read(storage.get(KEYSTORE_HEADER_KEY))) !== undefined) continue
         throw new KmsError('CorruptRecord', 'the store holds records but no keystore header: it was removed or the store is not a keystore; refusing to initialise it afresh')
       }
       const { keyring, newHeader } = await RootKeyring.open(rootKey, header, context, clock.now())

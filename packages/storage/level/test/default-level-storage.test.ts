@@ -29,13 +29,13 @@ describe('defaultLevelStorage', () => {
     await kms.close()
   })
 
-  it('a second open of a directory in use fails with StorageFailure (LevelDB holds its lock)', async () => {
+  it('a second open of a directory in use fails with KeystoreInUse (LevelDB holds its lock)', async () => {
     const location = path.join(base, 'locked')
     const first = await defaultLevelStorage(location)
     await first.get('x')
     const second = await defaultLevelStorage(location)
     const error = await second.get('x').catch((e: unknown) => e)
-    expect(KmsError.is(error, 'StorageFailure')).toBe(true)
+    expect(KmsError.is(error, 'KeystoreInUse')).toBe(true)
     await second.close().catch(() => undefined)
     await first.close()
   })
