@@ -81,6 +81,9 @@ if (server === undefined) {
       )
       const lines = outputs.flat()
       const of = (op: string): Line[] => lines.filter((line) => line.op === op)
+      // One line a run, so a failure in CI says what the load was.
+      const counts = Object.fromEntries(['enc', 'dec', 'rot', 'alias', 'policy', 'created', 'usedDisabledKey', 'error'].map((op) => [op, of(op).length]))
+      console.log(`fleet of ${WORKERS}: ${JSON.stringify(counts)}; errors ${JSON.stringify(of('error'))}`)
       expect(outputs.every((output) => output.at(-1)?.op === 'done')).toBe(true)
       // A state change that kept losing races on the audit trail's head for the whole retry
       // budget is refused with Conflict ("repeat the call"): allowed, never a lost update, and
