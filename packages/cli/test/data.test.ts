@@ -1,5 +1,5 @@
 /**
- * The data commands, run as a child process: encrypt/decrypt of small values (stdin,
+ * The data commands, run in process: encrypt/decrypt of small values (stdin,
  * files, base64) and encrypt-file/decrypt-file/inspect of envelopes (files and pipes),
  * with their --json shapes, their failures, and silence when not on a terminal.
  */
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatBytes, renderProgress } from '@strongroom/cli'
-import { PASSPHRASE, cli, disposeBundle, newKeystoreDir, transcript } from './cli.js'
+import { PASSPHRASE, cli, newKeystoreDir, transcript } from './cli.js'
 
 let keystore: string
 let work: string
@@ -24,7 +24,6 @@ beforeAll(async () => {
 afterAll(() => {
   rmSync(dirname(keystore), { recursive: true, force: true })
   rmSync(work, { recursive: true, force: true })
-  disposeBundle()
 })
 
 function pseudoRandom(length: number): Buffer {

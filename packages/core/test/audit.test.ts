@@ -34,7 +34,7 @@ const HEAD = 'audit/head'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls until `condition` holds (background commits run on timers; shared CI cores are slow). */
-async function eventually(condition: () => Promise<boolean>, what: string, ms = 2000): Promise<void> {
+async function eventually(condition: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)

@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { PASSPHRASE, ROOT, bundle, cli, disposeBundle, newKeystoreDir } from './cli.js'
+import { BIN, PASSPHRASE, ROOT, cli, newKeystoreDir } from './spawn.js'
 
 const directories: string[] = []
 afterAll(() => {
-  disposeBundle()
   for (const d of directories) rmSync(dirname(d), { recursive: true, force: true })
 })
 
@@ -28,7 +27,7 @@ describe('serve-aws', () => {
     const created = await cli(keystore, ['create-key', '--alias', 'alias/served', '--json'])
     const keyId = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(created.out)![0]
 
-    const child = spawn(process.execPath, [await bundle(), 'serve-aws', '--port', '0'], {
+    const child = spawn(process.execPath, [BIN, 'serve-aws', '--port', '0'], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
       env: { ...process.env, STRONGROOM_KEYSTORE: keystore, STRONGROOM_PASSPHRASE: PASSPHRASE, STRONGROOM_SCRYPT_N: '16384' },
     })
