@@ -25,7 +25,7 @@ function decodeBlob(input: Uint8Array): Uint8Array {
   return input
 }
 
-const context = { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'encryption context pair (repeatable); decrypt needs the same pairs' } as const
+const context = { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'encryption context pair; decrypt needs the same pairs' } as const
 
 export const encrypt: Command = {
   name: 'encrypt', args: '', summary: 'Encrypt a small value (≤ 6 KiB) from a file or stdin', positionals: 0, needs: 'kms',
