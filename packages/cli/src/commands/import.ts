@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises'
 import { integerOption, positional } from '../args.js'
 import { flag, stringValue, type Command } from '../command.js'
 import { UsageError } from '../errors.js'
-import { writeOutput } from '../io.js'
+import { rawOrBase64, writeOutput } from '../io.js'
 import { fields } from '../output.js'
 
 const KEY = 'KEY (a key created with --origin EXTERNAL)'
@@ -57,10 +57,9 @@ export const importMaterial: Command = {
     if (importToken === undefined) throw new UsageError('missing --token TOKEN (from: strongroom import parameters KEY)')
     const path = stringValue(values, 'in')
     if (path === undefined) throw new UsageError('missing --in FILE (the wrapped key material)')
-    const raw = await readFile(path)
-    const text = raw.toString('latin1').trim()
-    // A 2048-bit RSA-OAEP ciphertext is 256 bytes; base64 text of it is 344 characters.
-    const encryptedKeyMaterial = raw.length !== 256 && /^[A-Za-z0-9+/\s]+=*$/.test(text) ? new Uint8Array(Buffer.from(text, 'base64')) : new Uint8Array(raw)
+    const raw = new Uint8Array(await readFile(path))
+    // A 2048-bit RSA-OAEP ciphertext is 256 bytes, always raw; its base64 text is 344 characters.
+    const encryptedKeyMaterial = raw.length === 256 ? raw : rawOrBase64(raw)
     const expires = integerOption(stringValue(values, 'expires-at'), 'expires-at', 0, Number.MAX_SAFE_INTEGER)
     await kms.importKeyMaterial({ keyId, importToken, encryptedKeyMaterial, ...(expires === undefined ? {} : { keyMaterialExpireUnix: expires }) })
     const { keyMetadata: m } = await kms.describeKey({ keyId })

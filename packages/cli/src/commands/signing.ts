@@ -19,7 +19,7 @@ import type { Kms } from '@strongroom/core'
 import { positional } from '../args.js'
 import { flag, stringValue, type Command, type OptionValues } from '../command.js'
 import { UsageError, VerificationFailed } from '../errors.js'
-import { readInput, writeOutput } from '../io.js'
+import { rawOrBase64, readInput, writeOutput } from '../io.js'
 import { fields } from '../output.js'
 
 type SigningAlgorithm = Parameters<Kms['asymmetricSign']>[0]['algorithm']
@@ -50,9 +50,7 @@ async function givenValue(values: OptionValues, name: string): Promise<Uint8Arra
   const file = stringValue(values, `${name}-file`)
   if ((inline === undefined) === (file === undefined)) throw new UsageError(`pass the ${name} with --${name} BASE64 or --${name}-file FILE`)
   if (inline !== undefined) return new Uint8Array(Buffer.from(inline, 'base64'))
-  const raw = await readFile(file!)
-  const text = raw.toString('latin1').trim()
-  return /^[A-Za-z0-9+/\s]+=*$/.test(text) ? new Uint8Array(Buffer.from(text, 'base64')) : new Uint8Array(raw)
+  return rawOrBase64(new Uint8Array(await readFile(file!)))
 }
 
 /** `--algorithm`, or the first the key supports. */
