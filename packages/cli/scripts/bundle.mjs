@@ -4,7 +4,7 @@
  * the workspace packages come from their TypeScript sources (the `source` condition), so
  * nothing else needs building first. classic-level stays outside (it loads a native
  * LevelDB binary). The root `pnpm install` runs this (root `postinstall`), and so does
- * `pnpm pack` of this package (`prepack`).
+ * this package's `build` (before packing: scripts/check-packs.mjs).
  *
  *   node packages/cli/scripts/bundle.mjs      # → packages/cli/dist/strongroom.mjs
  */
