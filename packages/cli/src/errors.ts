@@ -4,7 +4,7 @@
  * | status | meaning |
  * |---|---|
  * | 0 | success |
- * | 1 | the KMS refused or failed the operation (a `KmsError`; its code is printed) |
+ * | 1 | the KMS refused or failed the operation (a `KmsError`; its code is printed), or a signature, a MAC or the audit trail does not verify |
  * | 2 | usage: unknown command or option, missing or malformed argument, no passphrase available |
  * | 3 | environment: no keystore, a keystore already there, a file missing or unwritable |
  * | 130 | interrupted (Ctrl-C) |
@@ -32,6 +32,14 @@ export class EnvironmentError extends Error {
   override readonly name = 'EnvironmentError'
 }
 
+/** A signature, a MAC or the audit chain was checked and does not verify (exit 1, with its own code). */
+export class VerificationFailed extends Error {
+  override readonly name = 'VerificationFailed'
+  constructor(readonly code: 'InvalidSignature' | 'InvalidMac' | 'AuditTampered', message: string) {
+    super(message)
+  }
+}
+
 /** Ctrl-C. */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError'
@@ -51,6 +59,7 @@ export interface Failure {
 export function describeFailure(error: unknown): Failure {
   if (error instanceof UsageError) return { status: EXIT_USAGE, code: 'Usage', message: error.message }
   if (error instanceof EnvironmentError) return { status: EXIT_ENVIRONMENT, code: 'Environment', message: error.message }
+  if (error instanceof VerificationFailed) return { status: EXIT_KMS, code: error.code, message: error.message }
   if (error instanceof InterruptedError) return { status: EXIT_INTERRUPTED, code: 'Interrupted', message: 'interrupted' }
   if (KmsError.is(error)) {
     // Another process (e.g. `strongroom serve-aws`) holds the directory: the environment, not the KMS.

@@ -39,6 +39,17 @@ export async function readInput(io: Io, path: string | undefined, limit: number,
   }
 }
 
+/**
+ * Binary input that may also arrive as base64 text (a signature pasted into a file, a
+ * blob saved from stdout): decoded when it is base64 text, else taken as raw bytes.
+ * `rawMarker`: a first byte that proves the input is raw (engine blobs start with 0x01).
+ */
+export function rawOrBase64(input: Uint8Array, rawMarker?: number): Uint8Array {
+  const text = Buffer.from(input).toString('latin1').trim()
+  if (input[0] !== rawMarker && /^[A-Za-z0-9+/\s]+=*$/.test(text)) return new Uint8Array(Buffer.from(text, 'base64'))
+  return input
+}
+
 /** Writes a whole file; without `force` an existing file is an error (EEXIST), never replaced. */
 export async function writeOutput(path: string, data: Uint8Array, options: { force: boolean; mode: number }): Promise<void> {
   await writeFile(path, data, { flag: options.force ? 'w' : 'wx', mode: options.mode })

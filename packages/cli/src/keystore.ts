@@ -30,13 +30,20 @@ export function keystoreDirectory(flag: string | undefined, io: Io): string {
   return resolve(dir)
 }
 
+/** The shortest passphrase `init` accepts, in characters (an existing keystore opens with whatever it was made with). */
+export const MIN_PASSPHRASE_LENGTH = 8
+
+/** `confirm`: a new keystore's passphrase — at least MIN_PASSPHRASE_LENGTH characters, typed twice on a terminal. */
 async function passphrase(io: Io, confirm: boolean): Promise<string> {
   const fromEnv = io.env['STRONGROOM_PASSPHRASE']
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv
-  const typed = await promptHidden(confirm ? 'New keystore passphrase: ' : 'Keystore passphrase: ')
+  const onTerminal = fromEnv === undefined || fromEnv === ''
+  const typed = onTerminal ? await promptHidden(confirm ? 'New keystore passphrase: ' : 'Keystore passphrase: ') : fromEnv
   if (typed === undefined) throw new UsageError('no passphrase: set STRONGROOM_PASSPHRASE or run in a terminal')
   if (typed === '') throw new UsageError('the passphrase must not be empty')
-  if (confirm && await promptHidden('Repeat the passphrase: ') !== typed) throw new UsageError('the passphrases do not match')
+  if (confirm && [...typed].length < MIN_PASSPHRASE_LENGTH) {
+    throw new UsageError(`the passphrase is too short: a new keystore needs at least ${MIN_PASSPHRASE_LENGTH} characters`)
+  }
+  if (confirm && onTerminal && await promptHidden('Repeat the passphrase: ') !== typed) throw new UsageError('the passphrases do not match')
   return typed
 }
 

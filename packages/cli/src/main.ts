@@ -12,13 +12,17 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Kms } from '@strongroom/core'
 import type { Command, CommandContext, OptionValues } from './command.js'
 import { aliasCreate, aliasDelete, aliasList, aliasUpdate } from './commands/aliases.js'
+import { auditAnchor, auditExport, auditQuery, auditVerify } from './commands/audit.js'
 import { decryptFile, encryptFile, inspect } from './commands/files.js'
+import { importMaterial, importParameters } from './commands/import.js'
 import { init } from './commands/init.js'
 import {
   cancelDeletion, createKey, describeKey, disableKey, enableKey, listKeys, rotate, scheduleDeletion,
 } from './commands/keys.js'
+import { policyAttach, policyCreate, policyDetach, policyList } from './commands/policies.js'
 import { serveAws } from './commands/serve.js'
 import { serveAliyun } from './commands/serve-aliyun.js'
+import { getPublicKey, mac, sign, verify, verifyMac } from './commands/signing.js'
 import { decrypt, encrypt } from './commands/values.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, describeFailure } from './errors.js'
 import { keystoreDirectory, openKeystore } from './keystore.js'
@@ -27,6 +31,8 @@ import { Output, type Io } from './output.js'
 export const COMMANDS: readonly Command[] = [
   init, createKey, listKeys, describeKey, enableKey, disableKey, rotate, scheduleDeletion, cancelDeletion,
   aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect, serveAws, serveAliyun,
+  sign, verify, getPublicKey, mac, verifyMac, importParameters, importMaterial,
+  policyCreate, policyAttach, policyDetach, policyList, auditVerify, auditQuery, auditExport, auditAnchor,
 ]
 
 const GLOBAL_OPTIONS = {
@@ -50,6 +56,7 @@ export function helpText(command?: Command): string {
   if (command !== undefined) {
     const rows = Object.entries({ ...command.options, ...GLOBAL_OPTIONS }).map(([name, spec]) => {
       const left = `  --${name}${'value' in spec && spec.value !== undefined ? ` ${spec.value}` : ''}`
+      // Said once, here: descriptions never say "(repeatable)" themselves.
       return `${left.padEnd(30)} ${spec.description}${'multiple' in spec && spec.multiple ? ' (repeatable)' : ''}`
     })
     return [`Usage: ${usageLine(command)}`, '', command.summary, '', 'Options:', ...rows, ''].join('\n')
@@ -87,8 +94,8 @@ function findCommand(argv: readonly string[]): { words: string[]; rest: string[]
     else if (token.startsWith('-')) break
     else {
       words.push(...rest.splice(i, 1))
-      // Two-word commands (`alias create`), and help about one (`help alias create`).
-      const more = words[0] === 'alias' ? 1 : words[0] === 'help' ? 2 : 0
+      // Two-word commands (`alias create`, `policy attach`), and help about one (`help alias create`).
+      const more = COMMANDS.some((c) => c.name.startsWith(`${words[0]} `)) ? 1 : words[0] === 'help' ? 2 : 0
       for (let n = 0; n < more && rest[i] !== undefined && !rest[i]!.startsWith('-'); n++) words.push(...rest.splice(i, 1))
       break
     }

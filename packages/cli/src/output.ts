@@ -70,3 +70,17 @@ export function fields(pairs: readonly (readonly [string, string | undefined])[]
   const width = Math.max(...present.map(([k]) => k.length))
   return present.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v}`)
 }
+
+/**
+ * A period in seconds as people write it: `90d`, `36h`, `45m`, `30s` (the largest unit
+ * that divides it). The engine reports rotation intervals in seconds (`7776000s`).
+ */
+export function formatPeriod(period: string | number): string {
+  const seconds = typeof period === 'number' ? period : /^(\d+)s$/.exec(period)?.[1]
+  if (seconds === undefined) return String(period)
+  const n = Number(seconds)
+  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60]] as const) {
+    if (n > 0 && n % size === 0) return `${n / size}${unit}`
+  }
+  return `${n}s`
+}

@@ -1,5 +1,5 @@
 /**
- * The data commands, run as a child process: encrypt/decrypt of small values (stdin,
+ * The data commands, run in process: encrypt/decrypt of small values (stdin,
  * files, base64) and encrypt-file/decrypt-file/inspect of envelopes (files and pipes),
  * with their --json shapes, their failures, and silence when not on a terminal.
  */
@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatBytes, renderProgress } from '@strongroom/cli'
-import { PASSPHRASE, cli, disposeBundle, newKeystoreDir, transcript } from './cli.js'
+import { PASSPHRASE, cli, newKeystoreDir, transcript } from './cli.js'
 
 let keystore: string
 let work: string
@@ -24,7 +24,6 @@ beforeAll(async () => {
 afterAll(() => {
   rmSync(dirname(keystore), { recursive: true, force: true })
   rmSync(work, { recursive: true, force: true })
-  disposeBundle()
 })
 
 function pseudoRandom(length: number): Buffer {
@@ -138,6 +137,9 @@ describe('encrypt-file and decrypt-file', () => {
     expect(readdirSync(work).sort()).toEqual(before)
     const wrongContext = await cli(keystore, ['decrypt-file', join(work, 'd.sre'), join(work, 'd.out'), '--context', 'x=y'])
     expect(wrongContext.status).toBe(1)
+    expect((await cli(keystore, ['decrypt-file', join(work, 'd.sre'), join(work, 'd.out')])).status).toBe(0)
+    const notAgain = await cli(keystore, ['decrypt-file', join(work, 'd.sre'), join(work, 'd.out')])
+    expect([notAgain.status, notAgain.stderr]).toEqual([3, `strongroom: ${join(work, 'd.out')} already exists (pass --force to replace it)\n`])
     const exists = await cli(keystore, ['encrypt-file', join(work, 'd.bin'), join(work, 'd.sre'), '--key', 'alias/a'])
     expect(exists.status).toBe(3)
     expect(exists.stderr).toMatch(/already exists/)
@@ -147,6 +149,21 @@ describe('encrypt-file and decrypt-file', () => {
     expect(missing.stderr).toMatch(/ENOENT/)
     const noKey = await cli(keystore, ['encrypt-file', join(work, 'd.bin'), join(work, 'e.sre')])
     expect(noKey.status).toBe(2)
+  })
+
+  it('an envelope with an encryption context needs --context to decrypt, from a file or a pipe (exit 2, nothing written)', async () => {
+    writeFileSync(join(work, 'c.bin'), pseudoRandom(1000))
+    expect((await cli(keystore, ['encrypt-file', join(work, 'c.bin'), join(work, 'c.sre'), '--key', 'alias/a', '--context', 'tenant=acme', '--context', 'env=prod'])).status).toBe(0)
+    const bare = await cli(keystore, ['decrypt-file', join(work, 'c.sre'), join(work, 'c.out')])
+    expect([bare.status, bare.stderr]).toEqual([2, `strongroom: ${join(work, 'c.sre')} carries an encryption context (env, tenant): pass it with --context KEY=VALUE (see: strongroom inspect)\n`])
+    expect(existsSync(join(work, 'c.out'))).toBe(false)
+    const piped = await cli(keystore, ['decrypt-file', '-', '-'], { input: readFileSync(join(work, 'c.sre')) })
+    expect([piped.status, piped.stdout.length]).toEqual([2, 0])
+    expect(piped.stderr).toMatch(/^strongroom: the envelope carries an encryption context \(env, tenant\)/)
+    // A subset of the pairs is enough (each given pair must be in the envelope), as before.
+    const ok = await cli(keystore, ['decrypt-file', '-', '-', '--context', 'tenant=acme'], { input: readFileSync(join(work, 'c.sre')) })
+    expect(ok.status, ok.stderr).toBe(0)
+    expect(ok.stdout.equals(readFileSync(join(work, 'c.bin')))).toBe(true)
   })
 
   it('pipes: - reads stdin and writes stdout', async () => {

@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   InvalidParameter: { kind: 'caller', httpStatus: 400, description: 'A parameter is missing, malformed or out of range.' },
   InvalidCiphertext: { kind: 'caller', httpStatus: 400, description: 'The ciphertext blob is malformed, was modified, belongs to no key here, or the encryption context does not match.' },
   IncorrectKey: { kind: 'caller', httpStatus: 400, description: 'The ciphertext was not encrypted under the key the request names.' },
-  'Forbidden.KeyNotFound': { kind: 'caller', httpStatus: 404, description: 'No key with this id, resource name or alias exists (or it was purged).' },
+  'Forbidden.KeyNotFound': { kind: 'caller', httpStatus: 404, description: 'No key with this id or resource name exists (or it was purged); a missing alias is Forbidden.AliasNotFound.' },
   'Forbidden.AliasNotFound': { kind: 'caller', httpStatus: 404, description: 'No alias with this name exists.' },
   'Forbidden.ResourceNotFound': { kind: 'caller', httpStatus: 404, description: 'The key exists but the key version named does not.' },
   'Forbidden.NoPermission': { kind: 'caller', httpStatus: 403, description: 'The principal is not allowed to perform this action on this resource (no policy allows it, or one denies it).' },

@@ -34,7 +34,7 @@ const HEAD = 'audit/head'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls until `condition` holds (background commits run on timers; shared CI cores are slow). */
-async function eventually(condition: () => Promise<boolean>, what: string, ms = 2000): Promise<void> {
+async function eventually(condition: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
@@ -1047,6 +1047,16 @@ describe('records are valid JSON whatever the names', () => {
 })
 
 describe('lines written byte by byte', () => {
+  it('record a context key named __proto__ as a pair like any other', async () => {
+    const { kms } = await open({ audit: { encryptionContext: 'plain', flushIntervalMs: 60_000 } })
+    const keyId = (await kms.createKey()).keyMetadata.keyId
+    const context = JSON.parse('{"__proto__":"","tenant":"acme"}') as Record<string, string>
+    const { requestId } = await kms.encrypt({ keyId, plaintext: utf8('x'), encryptionContext: context })
+    const record = (await kms.audit.query({ action: 'Encrypt' })).records.find((r) => r.requestId === requestId)
+    expect(Object.entries(record?.encryptionContext ?? {})).toEqual([['__proto__', ''], ['tenant', 'acme']])
+    expect((await kms.audit.verify()).ok).toBe(true)
+  })
+
   it('record any context and error text exactly, and verify (property)', async () => {
     const { default: fc } = await import('fast-check')
     const { kms } = await open({ audit: { encryptionContext: 'plain', flushIntervalMs: 60_000 } })

@@ -965,22 +965,23 @@ describe('maintenance timer', () => {
     const child = spawn('npx', ['tsx', '--conditions=source', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    let readyAt: number | undefined
+    let ready = false
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
-      if (readyAt === undefined && stdout.includes('ready')) readyAt = Date.now()
+      if (stdout.includes('ready')) ready = true
     })
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString()
     })
+    // A process held open by the timer (every 20 ms) would never exit by itself: it is
+    // killed after 30 s, and its exit code is then null, not 0. No wall-clock limit on a
+    // normal exit, so a loaded machine cannot fail the test.
     const killer = setTimeout(() => child.kill('SIGKILL'), 30_000)
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
     clearTimeout(killer)
-    const exitedAt = Date.now()
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' })
-    expect(readyAt).toBeDefined()
     // The engine (timer running, never closed) did not hold the process open.
-    expect(exitedAt - readyAt!).toBeLessThan(5000)
+    expect(ready).toBe(true)
   }, 40_000)
 
   it('purges a due key and rotates a due key by itself', async () => {
@@ -1042,11 +1043,14 @@ describe('maintenance timer', () => {
     }
     await open({ storage, maintenanceIntervalMs: 2 })
     gated = true // before any timer can fire: open() resolved in this same turn
-    await new Promise((resolve) => setTimeout(resolve, 60))
+    // However loaded the machine, the first run starts, then many more 2 ms ticks pass
+    // (counted, not timed) while it is stuck: none of them starts a second run.
+    await vi.waitFor(() => expect(scans).toBe(1), { timeout: 30_000 })
+    for (let tick = 0; tick < 30; tick++) await new Promise((resolve) => setTimeout(resolve, 2))
     expect(scans).toBe(1)
     release()
     // Once that run is over, the timer goes on.
-    await vi.waitFor(() => expect(scans).toBeGreaterThan(1))
+    await vi.waitFor(() => expect(scans).toBeGreaterThan(1), { timeout: 30_000 })
   })
 
   it('rejects an invalid interval', async () => {

@@ -79,14 +79,19 @@ async function writeAtomically(destination: string, force: boolean, mode: number
   }
 }
 
+/** Looks at the input as it passes (and may fail it) before the transform sees it. */
+type Gate = (chunks: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>
+
 /** Streams stdin and/or stdout through a transform, counting bytes on both sides. */
-async function streamThrough(context: CommandContext, source: string, destination: string, transform: Transform, mode: number): Promise<Transfer> {
+async function streamThrough(
+  context: CommandContext, source: string, destination: string, transform: Transform, mode: number, check: Gate = (chunks) => chunks,
+): Promise<Transfer> {
   const started = performance.now()
   let bytesRead = 0
   let bytesWritten = 0
   const input: Readable = source === '-' ? (context.io.stdin as Readable) : createReadStream(source)
   const countIn = async function* (chunks: AsyncIterable<Uint8Array>) {
-    for await (const chunk of chunks) {
+    for await (const chunk of check(chunks)) {
       bytesRead += chunk.length
       yield chunk
     }
@@ -107,6 +112,55 @@ async function streamThrough(context: CommandContext, source: string, destinatio
   return { bytesRead, bytesWritten, seconds: (performance.now() - started) / 1000 }
 }
 
+/** The envelope layer says "pass overwrite" (its option); here the option is --force. */
+async function withForceHint<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && error instanceof Error) {
+      error.message = error.message.replace('(pass overwrite to replace it)', '(pass --force to replace it)')
+    }
+    throw error
+  }
+}
+
+/**
+ * decrypt-file needs the encryption context when the envelope carries one: without this,
+ * leaving `--context` out would accept any envelope while a wrong `--context` fails.
+ * The header is read (unverified) only to name what is missing; the pairs are then
+ * checked against the authenticated header by the envelope itself.
+ */
+function requireContext(header: EnvelopeInfo, given: Record<string, string> | undefined, source: string): void {
+  const keys = Object.keys(header.encryptionContext)
+  if (given !== undefined || keys.length === 0) return
+  throw new UsageError(`${source === '-' ? 'the envelope' : source} carries an encryption context (${keys.join(', ')}): pass it with --context KEY=VALUE (see: strongroom inspect)`)
+}
+
+/** Holds back the first bytes of a stream until the envelope header parses, then checks the context. */
+function contextGate(encryptionContext: Record<string, string> | undefined): Gate {
+  return async function* (chunks) {
+    let head: Buffer | undefined = Buffer.alloc(0)
+    for await (const chunk of chunks) {
+      if (head === undefined) {
+        yield chunk
+        continue
+      }
+      head = Buffer.concat([head, chunk])
+      let header: EnvelopeInfo | undefined
+      try {
+        header = readEnvelopeHeader(head)
+      } catch {
+        // Incomplete (or not an envelope: the decryption that follows says so).
+        if (head.length < MAX_HEADER_BYTES) continue
+      }
+      if (header !== undefined) requireContext(header, encryptionContext, '-')
+      yield head
+      head = undefined
+    }
+    if (head !== undefined && head.length > 0) yield head
+  }
+}
+
 function checkPaths(context: CommandContext, source: string, destination: string): void {
   if (destination === '-' && context.out.json) throw new UsageError('--json cannot be combined with writing to stdout (-)')
   if (source === '-' && context.io.stdin.isTTY) throw new UsageError('stdin is a terminal: pipe data in, or name a file')
@@ -119,8 +173,8 @@ async function sizeOf(path: string): Promise<number | undefined> {
 export const encryptFile: Command = {
   name: 'encrypt-file', args: 'SOURCE DESTINATION', summary: 'Encrypt data of any size into an envelope (- for stdin/stdout)', positionals: 2, needs: 'kms',
   options: {
-    key: { type: 'string', multiple: true, value: 'KEY', description: 'a key that can decrypt it (repeatable; the first generates the data key)' },
-    context: { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'encryption context pair, stored in the header (repeatable)' },
+    key: { type: 'string', multiple: true, value: 'KEY', description: 'a key that can decrypt it; the first generates the data key' },
+    context: { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'encryption context pair, stored in the header' },
     'frame-size': { type: 'string', value: 'SIZE', description: 'plaintext bytes per frame, e.g. 64k (default) or 1m' },
     force: { type: 'boolean', description: 'replace an existing destination' },
   },
@@ -142,7 +196,7 @@ export const encryptFile: Command = {
     if (source !== '-' && destination !== '-') {
       const onProgress = progressFor(context, 'encrypting', total)
       const started = performance.now()
-      const r = await sealFile(envelope, source, destination, { ...options, overwrite: flag(values, 'force'), signal, ...(onProgress ? { onProgress } : {}) })
+      const r = await withForceHint(sealFile(envelope, source, destination, { ...options, overwrite: flag(values, 'force'), signal, ...(onProgress ? { onProgress } : {}) }))
       transfer = { ...r, seconds: (performance.now() - started) / 1000 }
     } else {
       transfer = await streamThrough(context, source, destination, sealStream(envelope, options), 0o644)
@@ -158,8 +212,8 @@ export const encryptFile: Command = {
 export const decryptFile: Command = {
   name: 'decrypt-file', args: 'SOURCE DESTINATION', summary: 'Decrypt an envelope made by encrypt-file (- for stdin/stdout)', positionals: 2, needs: 'kms',
   options: {
-    context: { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'a pair the envelope must carry (repeatable)' },
-    key: { type: 'string', multiple: true, value: 'KEY', description: 'only use these keys to decrypt (repeatable)' },
+    context: { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'a pair the envelope must carry; required when it has a context' },
+    key: { type: 'string', multiple: true, value: 'KEY', description: 'only use these keys to decrypt' },
     force: { type: 'boolean', description: 'replace an existing destination' },
   },
   async run(context) {
@@ -177,14 +231,25 @@ export const decryptFile: Command = {
     const total = await sizeOf(source)
     let transfer: Transfer
     let info: (EnvelopeInfo & { keyId: string }) | undefined
+    if (source !== '-') {
+      const head = await readInput(context.io, source, MAX_HEADER_BYTES, 'envelope')
+      let header: EnvelopeInfo | undefined
+      try {
+        header = readEnvelopeHeader(head)
+      } catch {
+        header = undefined // not an envelope: openFile reports it
+      }
+      if (header !== undefined) requireContext(header, encryptionContext, source)
+    }
     if (source !== '-' && destination !== '-') {
       const onProgress = progressFor(context, 'decrypting', total)
       const started = performance.now()
-      const r = await openFile(envelope, source, destination, { ...options, overwrite: flag(values, 'force'), signal, ...(onProgress ? { onProgress } : {}) })
+      const r = await withForceHint(openFile(envelope, source, destination, { ...options, overwrite: flag(values, 'force'), signal, ...(onProgress ? { onProgress } : {}) }))
       transfer = { bytesRead: r.bytesRead, bytesWritten: r.bytesWritten, seconds: (performance.now() - started) / 1000 }
       info = r
     } else {
-      transfer = await streamThrough(context, source, destination, openStream(envelope, options), 0o600)
+      const gate = source === '-' ? contextGate(encryptionContext) : undefined
+      transfer = await streamThrough(context, source, destination, openStream(envelope, options), 0o600, gate)
     }
     summary(context, 'Decrypted', source, destination, transfer)
     out.result({

@@ -8,10 +8,10 @@
  * strongroom schedule-deletion alias/old --days 7
  * ```
  */
-import type { Kms, KeyMetadata, KeySpec } from '@strongroom/core'
+import type { Kms, KeyMetadata, KeyOrigin, KeySpec, KeyUsage } from '@strongroom/core'
 import { integerOption, keyValuePairs, positional } from '../args.js'
 import { stringValue, stringValues, type Command } from '../command.js'
-import { fields, table } from '../output.js'
+import { fields, formatPeriod, table } from '../output.js'
 
 const KEY = 'KEY (a key id, resource name or alias/NAME)'
 
@@ -52,7 +52,7 @@ function describeLines(m: KeyMetadata, aliases: readonly string[], versions?: nu
     ['Created', m.creationDate],
     ['Primary version', m.primaryKeyVersion],
     ['Versions', versions === undefined ? undefined : String(versions)],
-    ['Rotation', m.automaticRotation === 'Enabled' ? `every ${m.rotationInterval ?? '?'}, next ${m.nextRotationDate ?? '?'}` : 'manual'],
+    ['Rotation', m.automaticRotation === 'Enabled' ? `every ${m.rotationInterval === undefined ? '?' : formatPeriod(m.rotationInterval)}, next ${m.nextRotationDate ?? '?'}` : 'manual'],
     ['Last rotated', m.lastRotationDate],
     ['Deletion date', m.deleteDate],
     ['Deletion protection', m.deletionProtection === 'Enabled' ? 'on' : undefined],
@@ -61,22 +61,28 @@ function describeLines(m: KeyMetadata, aliases: readonly string[], versions?: nu
 }
 
 export const createKey: Command = {
-  name: 'create-key', args: '', summary: 'Create a master key (AES-256 unless --spec says otherwise)', positionals: 0, needs: 'kms',
+  name: 'create-key', args: '', summary: 'Create a master key (AES-256 unless --spec says otherwise: EC, RSA, Ed25519, HMAC)', positionals: 0, needs: 'kms',
   options: {
     description: { type: 'string', value: 'TEXT', description: 'what the key is for' },
-    spec: { type: 'string', value: 'SPEC', description: 'Aliyun_AES_256 (default) or Aliyun_AES_128' },
+    spec: { type: 'string', value: 'SPEC', description: 'Aliyun_AES_256 (default), Aliyun_AES_128; EC_P256, EC_P256K, ED25519, RSA_2048/3072/4096; HMAC_SHA_256/384/512' },
+    usage: { type: 'string', value: 'USAGE', description: 'ENCRYPT/DECRYPT, SIGN/VERIFY or GENERATE/VERIFY_MAC (default: the spec\'s first)' },
+    origin: { type: 'string', value: 'ORIGIN', description: 'Aliyun_KMS (default) or EXTERNAL (import your own material)' },
     alias: { type: 'string', value: 'alias/NAME', description: 'also create this alias for the key' },
     'rotation-interval': { type: 'string', value: 'PERIOD', description: 'rotate automatically, e.g. 90d (7d to 365d)' },
-    tag: { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'a tag (repeatable)' },
+    tag: { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'a tag' },
   },
   async run({ kms, values, out }) {
     const spec = stringValue(values, 'spec')
     const interval = stringValue(values, 'rotation-interval')
+    const usage = stringValue(values, 'usage')
+    const origin = stringValue(values, 'origin')
     const tags = Object.entries(keyValuePairs(stringValues(values, 'tag'), 'tag')).map(([tagKey, tagValue]) => ({ tagKey, tagValue }))
     const description = stringValue(values, 'description')
     const { keyMetadata } = await kms.createKey({
       ...(description === undefined ? {} : { description }),
       ...(spec === undefined ? {} : { keySpec: spec as KeySpec }),
+      ...(usage === undefined ? {} : { keyUsage: usage as KeyUsage }),
+      ...(origin === undefined ? {} : { origin: origin as KeyOrigin }),
       ...(interval === undefined ? {} : { enableAutomaticRotation: true, rotationInterval: interval }),
       ...(tags.length === 0 ? {} : { tags }),
     })

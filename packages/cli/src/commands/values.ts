@@ -16,16 +16,12 @@ import { MAX_ENCRYPT_PLAINTEXT_BYTES } from '@strongroom/core'
 import { contextOption } from '../args.js'
 import { flag, stringValue, stringValues, type Command } from '../command.js'
 import { UsageError } from '../errors.js'
-import { readInput, writeOutput } from '../io.js'
+import { rawOrBase64, readInput, writeOutput } from '../io.js'
 
 /** Engine blobs start with their format version byte (0x01), never a base64 character. */
-function decodeBlob(input: Uint8Array): Uint8Array {
-  const text = Buffer.from(input).toString('latin1').trim()
-  if (input[0] !== 0x01 && /^[A-Za-z0-9+/\s]+=*$/.test(text)) return new Uint8Array(Buffer.from(text, 'base64'))
-  return input
-}
+const decodeBlob = (input: Uint8Array): Uint8Array => rawOrBase64(input, 0x01)
 
-const context = { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'encryption context pair (repeatable); decrypt needs the same pairs' } as const
+const context = { type: 'string', multiple: true, value: 'KEY=VALUE', description: 'encryption context pair; decrypt needs the same pairs' } as const
 
 export const encrypt: Command = {
   name: 'encrypt', args: '', summary: 'Encrypt a small value (≤ 6 KiB) from a file or stdin', positionals: 0, needs: 'kms',

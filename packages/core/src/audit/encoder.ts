@@ -167,7 +167,8 @@ export class ContextRecorder {
     const out: Record<string, string> = {}
     for (const k of keys.sort()) {
       const v = context[k]!
-      out[k] = this.#mode === 'plain' ? v : this.#hmac(k, v)
+      // Defined, not assigned: a context key named __proto__ must stay a recorded pair.
+      Object.defineProperty(out, k, { value: this.#mode === 'plain' ? v : this.#hmac(k, v), enumerable: true, writable: true, configurable: true })
     }
     return out
   }

@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { PASSPHRASE, ROOT, bundle, cli, disposeBundle, newKeystoreDir } from './cli.js'
+import { BIN, PASSPHRASE, ROOT, cli, newKeystoreDir } from './spawn.js'
 
 const run = promisify(execFile)
 const directories: string[] = []
 afterAll(() => {
-  disposeBundle()
   for (const d of directories) rmSync(d, { recursive: true, force: true })
 })
 
@@ -60,7 +59,7 @@ interface Served {
 }
 
 async function serve(keystore: string, args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [await bundle(), 'serve-aws', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [BIN, 'serve-aws', '--port', '0', ...args], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
     env: { ...process.env, STRONGROOM_KEYSTORE: keystore, STRONGROOM_PASSPHRASE: PASSPHRASE, STRONGROOM_SCRYPT_N: '16384' },
   })

@@ -8,18 +8,17 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ROOT, bundle, disposeBundle } from './cli.js'
+import { BIN, ROOT } from './spawn.js'
 
 const SCRIPT = '/usr/bin/script'
 const work = mkdtempSync(join(tmpdir(), 'strongroom-cli-tty-'))
 afterAll(() => {
   rmSync(work, { recursive: true, force: true })
-  disposeBundle()
 })
 
 /** Runs `node <bundle> args` on a pseudo-terminal, typing `keystrokes` (one string per prompt). */
 async function onTerminal(args: readonly string[], env: Record<string, string>, keystrokes: readonly string[] = []): Promise<string> {
-  const command = [process.execPath, await bundle(), ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ')
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env }
   if (!('STRONGROOM_PASSPHRASE' in env)) delete childEnv['STRONGROOM_PASSPHRASE']
   return new Promise((resolve, reject) => {

@@ -5,11 +5,10 @@ import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { percentEncode } from '@strongroom/aliyun'
-import { PASSPHRASE, ROOT, bundle, cli, disposeBundle, newKeystoreDir } from './cli.js'
+import { BIN, PASSPHRASE, ROOT, cli, newKeystoreDir } from './spawn.js'
 
 const directories: string[] = []
 afterAll(() => {
-  disposeBundle()
   for (const d of directories) rmSync(dirname(d), { recursive: true, force: true })
 })
 
@@ -35,7 +34,7 @@ describe('serve-aliyun', () => {
     expect((await cli(keystore, ['init'])).status).toBe(0)
     expect((await cli(keystore, ['create-key', '--alias', 'alias/served'])).status).toBe(0)
 
-    const child = spawn(process.execPath, [await bundle(), 'serve-aliyun', '--port', '0'], {
+    const child = spawn(process.execPath, [BIN, 'serve-aliyun', '--port', '0'], {
       cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
       env: { ...process.env, STRONGROOM_KEYSTORE: keystore, STRONGROOM_PASSPHRASE: PASSPHRASE, STRONGROOM_SCRYPT_N: '16384' },
     })
