@@ -27,7 +27,9 @@ describe('awsKmsClient', () => {
     // A bare Kms works as well as a TestKms.
     const again = await awsKmsClient(test.kms)
     expect((await again.send(new DecryptCommand({ CiphertextBlob: viaSdk.CiphertextBlob }))).KeyId).toBe(viaSdk.KeyId)
-    const { DeletionDate } = await client.send(new ScheduleKeyDeletionCommand({ KeyId: 'alias/orders', PendingWindowInDays: 7 }))
+    // As in AWS, ScheduleKeyDeletion takes a key id or key ARN, not an alias.
+    await expect(client.send(new ScheduleKeyDeletionCommand({ KeyId: 'alias/orders', PendingWindowInDays: 7 }))).rejects.toBeInstanceOf(NotFoundException)
+    const { DeletionDate } = await client.send(new ScheduleKeyDeletionCommand({ KeyId: test.keys.orders.keyId, PendingWindowInDays: 7 }))
     expect(DeletionDate?.toISOString()).toBe('2026-01-08T00:00:00.000Z')
     await test.close()
   })
