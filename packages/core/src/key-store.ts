@@ -107,7 +107,7 @@ export class KeyStore {
   constructor(storage: StorageAdapter, options: { readonly cacheSize: number }) {
     this.#storage = storage
     // A call may still hold an evicted entry between awaits; wipe it once the current turn is over.
-    this.#keys = new Lru(options.cacheSize, (_, entry) => setTimeout(() => entry.wipe(), 0))
+    this.#keys = new Lru(options.cacheSize, (entry) => setTimeout(() => entry.wipe(), 0))
     this.#unwatch = storage.watch?.((changes) => this.#onChanges(changes))
   }
 
@@ -141,18 +141,14 @@ export class KeyStore {
     }
   }
 
+  /** Drops a cached key; the cache wipes it once the current turn is over. */
   #evictKey(keyId: string): void {
-    const entry = this.#keys.peek(keyId)
-    if (entry === undefined) return
     this.#keys.delete(keyId)
-    // A call may still hold this entry between awaits; wipe once the current turn is over.
-    setTimeout(() => entry.wipe(), 0)
   }
 
+  /** Caches an entry; one it replaces is wiped by the cache once the current turn is over. */
   #cacheKey(entry: KeyEntry): void {
-    const previous = this.#keys.peek(entry.record.keyId)
     this.#keys.set(entry.record.keyId, entry)
-    if (previous !== undefined && previous !== entry) setTimeout(() => previous.wipe(), 0)
   }
 
   async #get(key: string): Promise<StoredRecord | undefined> {

@@ -2,63 +2,122 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Lru } from '@strongroom/crypto'
 
+function tracked(maxSize: number) {
+  const evicted: [string, number][] = []
+  const lru = new Lru<string, number>(maxSize, (value, key) => evicted.push([key, value]))
+  return { lru, evicted }
+}
+
 describe('Lru', () => {
-  it('evicts the least recently used entry beyond capacity, telling onEvict', () => {
-    const evicted: Array<[string, number]> = []
-    const cache = new Lru<string, number>(2, (k, v) => evicted.push([k, v]))
-    cache.set('a', 1)
-    cache.set('b', 2)
-    expect(cache.get('a')).toBe(1) // a is now newer than b
-    cache.set('c', 3)
+  it('rejects a size that is not a positive integer', () => {
+    for (const size of [0, -1, 1.5, Number.NaN, Infinity]) expect(() => new Lru(size)).toThrow(RangeError)
+  })
+
+  it('evicts the least recently used entry when full, and tells onEvict', () => {
+    const { lru, evicted } = tracked(3)
+    lru.set('a', 1).set('b', 2).set('c', 3)
+    expect(lru.get('a')).toBe(1) // a is now the newest: b is the oldest
+    lru.set('d', 4)
     expect(evicted).toEqual([['b', 2]])
-    expect([...cache.keys()]).toEqual(['a', 'c'])
-    expect(cache.peek('a')).toBe(1)
-    cache.set('d', 4) // peek did not refresh a
-    expect(evicted).toEqual([['b', 2], ['a', 1]])
+    expect([...lru.keys()]).toEqual(['c', 'a', 'd'])
+    expect([...lru.values()]).toEqual([3, 1, 4])
+    expect(lru.size).toBe(3)
+    expect(lru.has('b')).toBe(false)
   })
 
-  it('replacing and deleting do not call onEvict; clear empties', () => {
-    const evicted: string[] = []
-    const cache = new Lru<string, number>(3, (k) => evicted.push(k))
-    cache.set('a', 1)
-    cache.set('a', 2)
-    expect(cache.get('a')).toBe(2)
-    expect(cache.delete('a')).toBe(true)
-    expect(cache.delete('a')).toBe(false)
-    cache.set('b', 1)
-    cache.clear()
-    expect(cache.size).toBe(0)
+  it('peek reads without making the entry recent', () => {
+    const { lru, evicted } = tracked(2)
+    lru.set('a', 1).set('b', 2)
+    expect(lru.peek('a')).toBe(1)
+    expect(lru.peek('zz')).toBeUndefined()
+    lru.set('c', 3)
+    expect(evicted).toEqual([['a', 1]])
+  })
+
+  it('a miss changes nothing', () => {
+    const { lru } = tracked(2)
+    lru.set('a', 1).set('b', 2)
+    expect(lru.get('zz')).toBeUndefined()
+    expect([...lru.keys()]).toEqual(['a', 'b'])
+  })
+
+  it('set on an existing key makes it the newest; a different value it replaces goes to onEvict, the same one does not', () => {
+    const { lru, evicted } = tracked(2)
+    lru.set('a', 1).set('b', 2)
+    lru.set('a', 1)
     expect(evicted).toEqual([])
+    expect([...lru.keys()]).toEqual(['b', 'a'])
+    lru.set('b', 20)
+    expect(evicted).toEqual([['b', 2]])
+    expect([...lru.keys()]).toEqual(['a', 'b'])
+    expect(lru.get('b')).toBe(20)
   })
 
-  it('refuses a capacity below one', () => {
-    expect(() => new Lru(0)).toThrow(RangeError)
+  it('delete and clear hand every value to onEvict', () => {
+    const { lru, evicted } = tracked(4)
+    lru.set('a', 1).set('b', 2).set('c', 3)
+    expect(lru.delete('b')).toBe(true)
+    expect(lru.delete('b')).toBe(false)
+    expect(evicted).toEqual([['b', 2]])
+    lru.clear()
+    expect(evicted).toEqual([['b', 2], ['a', 1], ['c', 3]])
+    expect(lru.size).toBe(0)
+    expect([...lru.keys()]).toEqual([])
+    lru.set('d', 4)
+    expect([...lru.keys()]).toEqual(['d'])
   })
 
-  it('property: behaves like a reference model (a list ordered by use)', () => {
-    const op = fc.oneof(
-      fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 6 }), value: fc.integer() }),
-      fc.record({ kind: fc.constant('get' as const), key: fc.integer({ min: 0, max: 6 }) }),
-      fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 6 }) }),
-    )
-    fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.array(op, { maxLength: 60 }), (capacity, ops) => {
-      const cache = new Lru<number, number>(capacity)
-      let model: Array<[number, number]> = []
-      for (const o of ops) {
-        if (o.kind === 'set') {
-          model = model.filter(([k]) => k !== o.key)
-          model.push([o.key, o.value])
-          if (model.length > capacity) model.shift()
-          cache.set(o.key, o.value)
-        } else if (o.kind === 'get') {
-          const hit = model.find(([k]) => k === o.key)
-          if (hit !== undefined) model = [...model.filter(([k]) => k !== o.key), hit]
-          expect(cache.get(o.key)).toBe(hit?.[1])
+  it('works without onEvict, down to a single entry', () => {
+    const lru = new Lru<number, string>(1)
+    lru.set(1, 'one')
+    lru.set(2, 'two')
+    expect(lru.get(1)).toBeUndefined()
+    expect(lru.get(2)).toBe('two')
+    lru.delete(2)
+    lru.clear()
+    expect(lru.size).toBe(0)
+  })
+
+  it('behaves like a reference model under any sequence of operations', () => {
+    type Op = { op: 'get' | 'peek' | 'set' | 'delete' | 'clear'; key: number; value: number }
+    const op = fc.record({
+      op: fc.constantFrom<Op['op']>('get', 'peek', 'set', 'set', 'delete', 'clear'),
+      key: fc.integer({ min: 0, max: 7 }),
+      value: fc.integer({ min: 0, max: 3 }),
+    })
+    fc.assert(fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 60 }), (maxSize, ops) => {
+      const evicted: number[] = []
+      const lru = new Lru<number, number>(maxSize, (value) => evicted.push(value))
+      // The model: an array of [key, value], oldest first.
+      let model: [number, number][] = []
+      const modelEvicted: number[] = []
+      for (const { op, key, value } of ops) {
+        const at = model.findIndex(([k]) => k === key)
+        if (op === 'get') {
+          expect(lru.get(key)).toBe(at < 0 ? undefined : model[at]![1])
+          if (at >= 0) model.push(...model.splice(at, 1))
+        } else if (op === 'peek') {
+          expect(lru.peek(key)).toBe(at < 0 ? undefined : model[at]![1])
+        } else if (op === 'set') {
+          lru.set(key, value)
+          if (at >= 0) {
+            const [[, previous]] = model.splice(at, 1) as [[number, number]]
+            if (previous !== value) modelEvicted.push(previous)
+          }
+          model.push([key, value])
+          if (model.length > maxSize) modelEvicted.push(model.shift()![1])
+        } else if (op === 'delete') {
+          expect(lru.delete(key)).toBe(at >= 0)
+          if (at >= 0) modelEvicted.push(model.splice(at, 1)[0]![1])
         } else {
-          model = model.filter(([k]) => k !== o.key)
-          cache.delete(o.key)
+          lru.clear()
+          modelEvicted.push(...model.map(([, v]) => v))
+          model = []
         }
-        expect([...cache.keys()]).toEqual(model.map(([k]) => k))
+        expect([...lru.keys()]).toEqual(model.map(([k]) => k))
+        expect([...lru.values()]).toEqual(model.map(([, v]) => v))
+        expect(lru.size).toBe(model.length)
+        expect(evicted).toEqual(modelEvicted)
       }
     }))
   })
