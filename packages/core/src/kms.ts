@@ -16,24 +16,19 @@
  */
 import type { AsymmetricEncryptionAlgorithm, CryptoProvider, HmacAlgorithm, SigningAlgorithm } from '@strongroom/crypto'
 import {
-  HMAC_ALGORITHMS, SIGNING_DIGEST_LENGTH, UnsupportedAlgorithmError, encryptionAlgorithms, publicKeyPem,
-  rsaOaepMaxPlaintextLength, signingAlgorithms,
+  HMAC_ALGORITHMS, SIGNING_DIGEST_LENGTH, encryptionAlgorithms, publicKeyPem, rsaOaepMaxPlaintextLength, signingAlgorithms,
 } from '@strongroom/crypto'
 import type * as api from './api.js'
 import type { AuditVerification } from './audit.js'
-import { BLOB_VERSION_ID_OFFSET, blobKeyId } from './blob.js'
 import { Call, OPERATIONS, type OperationName } from './call.js'
-import { concatBytes, fromBase64, isUuid, toBase64, utf8Decode, utf8Encode, uuidFromBytesAt, uuidV4FromRandom, wipe } from './bytes.js'
-import { DAY_MS, SECOND_MS, formatDate } from './clock.js'
+import { concatBytes, fromBase64, isUuid, toBase64, utf8Decode, utf8Encode, uuidV4FromRandom, wipe } from './bytes.js'
+import { SECOND_MS, formatDate } from './clock.js'
 import { encodeEncryptionContext } from './context.js'
 import { KmsError } from './errors.js'
 import { keyStateChange, type KmsEventEmitter } from './events.js'
 import type { KeyEntry } from './key-entry.js'
 import {
-  KEY_ORIGINS, KEY_RECORD_SCHEMA, KEY_SPECS, KEY_SPEC_MATERIAL_BYTES, KEY_SPEC_USAGES, KEY_USAGES, isSymmetricSpec,
-  type AsymmetricKeySpec, type SymmetricKeySpec, MAX_PENDING_WINDOW_DAYS,
-  MAX_ROTATION_INTERVAL_MS, MAX_TAGS_PER_KEY, MIN_PENDING_WINDOW_DAYS, MIN_ROTATION_INTERVAL_MS, nextRotationDate,
-  primaryVersion, stampVersion, type KeyRecord, type KeyVersionRecord,
+  KEY_SPEC_MATERIAL_BYTES, type AsymmetricKeySpec, type SymmetricKeySpec, MAX_TAGS_PER_KEY, primaryVersion, type KeyVersionRecord,
 } from './key-record.js'
 import { aliasArn, assertAliasName, keyArn, parseKeyReference } from './names.js'
 import {
@@ -52,42 +47,26 @@ import { auditAdministration, type AuditAnchor, type KmsAudit } from './engine/a
 import type { OperationHandlers } from './engine/context.js'
 import { KeyAccess } from './engine/key-access.js'
 import { openKeystore, type KmsOptions, type OpenedKeystore } from './engine/open.js'
+import * as cryptography from './operations/cryptography.js'
+import * as keys from './operations/keys.js'
+import * as versions from './operations/versions.js'
+import { dataKeyRequest, invalidCiphertext, openBlob } from './operations/ciphertext.js'
+import { IMPORT_TOKEN_LIFETIME_MS, IMPORT_TOKEN_PREFIX, type ImportTokenRecord } from './operations/import-tokens.js'
+import { tagsParam } from './operations/params.js'
+import { cryptoCall } from './operations/provider-errors.js'
+import { aliasView } from './operations/views.js'
 
 export type { AuditAnchor, KmsAudit, KmsOptions }
+export { MAX_ENCRYPT_PLAINTEXT_BYTES } from './operations/cryptography.js'
 
 /** Largest message asymmetricSign/Verify and generateMac/verifyMac take; sign longer ones by digest. */
 const MAX_SIGNING_MESSAGE_BYTES = 4096
-/** Import tokens live under this prefix until used or, unused, forever (they are useless after expiry). */
-const IMPORT_TOKEN_PREFIX = 'import-token/'
-const IMPORT_TOKEN_LIFETIME_MS = DAY_MS
-
-/** An opened ciphertext blob: its key, version and plaintext. */
-interface Opened {
-  readonly entry: KeyEntry
-  readonly keyVersionId: string
-  readonly plaintext: Uint8Array
-}
-
 /** A caller's RSA public key to export a data key to. */
 interface WrappingKey {
   readonly spki: Uint8Array
   readonly spec: AsymmetricKeySpec
   readonly algorithm: AsymmetricEncryptionAlgorithm
 }
-
-interface ImportTokenRecord {
-  readonly schema: 1
-  readonly keyId: string
-  readonly wrappingAlgorithm: AsymmetricEncryptionAlgorithm
-  readonly expiresAt: number
-  /** The RSA private key, wrapped under the root key bound to the key id and the token. */
-  readonly wrappedPrivateKey: string
-}
-
-/** The largest plaintext `encrypt` takes, as in the reference model; larger data belongs in envelope encryption. */
-export const MAX_ENCRYPT_PLAINTEXT_BYTES = 6144
-const MAX_DESCRIPTION_LENGTH = 8192
-const MAX_DATA_KEY_BYTES = 1024
 
 /** The same operations as `Kms`, bound to one principal: what `kms.as(principal)` returns. */
 export type KmsClient = Pick<Kms, OperationName> & { readonly principal: string }
@@ -98,54 +77,6 @@ export interface KmsVerification {
   readonly records: StoreVerification
   /** Absent when auditing is off. */
   readonly audit?: AuditVerification
-}
-
-function invalidCiphertext(): KmsError {
-  return new KmsError('InvalidCiphertext')
-}
-
-/** `7d`, `168h`, `10080m`, `604800s` or a number of seconds, within 7-365 days. */
-function rotationIntervalParam(value: unknown): number {
-  let ms: number
-  if (typeof value === 'number') {
-    if (!Number.isInteger(value)) throw new KmsError('InvalidParameter', 'rotationInterval must be a whole number of seconds')
-    ms = value * SECOND_MS
-  } else if (typeof value === 'string') {
-    const match = /^([1-9][0-9]{0,9})([dhms])$/.exec(value)
-    if (match === null) throw new KmsError('InvalidParameter', 'rotationInterval must look like 7d, 168h, 10080m or 604800s')
-    const unit = { d: DAY_MS, h: 3_600_000, m: 60_000, s: SECOND_MS }[match[2] as 'd' | 'h' | 'm' | 's']
-    ms = Number(match[1]) * unit
-  } else if (value === undefined) {
-    throw new KmsError('InvalidParameter', 'rotationInterval is required when automatic rotation is enabled')
-  } else {
-    throw new TypeError('rotationInterval must be a string or a number of seconds')
-  }
-  if (ms < MIN_ROTATION_INTERVAL_MS || ms > MAX_ROTATION_INTERVAL_MS) {
-    throw new KmsError('InvalidParameter', 'rotationInterval must be from 7 to 365 days')
-  }
-  return ms
-}
-
-const RESERVED_TAG_PREFIXES = ['acs:', 'aliyun']
-
-function tagsParam(value: unknown): Record<string, string> {
-  if (!Array.isArray(value)) throw new TypeError('tags must be an array of { tagKey, tagValue }')
-  if (value.length === 0 || value.length > MAX_TAGS_PER_KEY) {
-    throw new KmsError('InvalidParameter', `tags must hold 1-${MAX_TAGS_PER_KEY} entries`)
-  }
-  const tags: Record<string, string> = {}
-  for (const tag of value as unknown[]) {
-    if (tag === null || typeof tag !== 'object') throw new TypeError('each tag must be { tagKey, tagValue }')
-    const { tagKey, tagValue } = tag as { tagKey?: unknown; tagValue?: unknown }
-    const k = stringParam(tagKey, 'tagKey', 1, 128)
-    const v = stringParam(tagValue, 'tagValue', 0, 256)
-    if (RESERVED_TAG_PREFIXES.some((p) => k.toLowerCase().startsWith(p))) {
-      throw new KmsError('InvalidParameter', 'tag keys starting with acs: or aliyun are reserved')
-    }
-    if (Object.hasOwn(tags, k)) throw new KmsError('InvalidParameter', `tag key "${k}" appears twice`)
-    tags[k] = v
-  }
-  return tags
 }
 
 /**
@@ -462,16 +393,16 @@ export class Kms {
   /** Every operation's handler, by name; `Kms` methods and `as()` clients both dispatch through it. */
   #operationHandlers(): OperationHandlers {
     return {
-      createKey: (c, r) => this.#createKey(c, r), describeKey: (c, r) => this.#describeKey(c, r),
-      listKeys: (c, r) => this.#listKeys(c, r), updateKeyDescription: (c, r) => this.#updateKeyDescription(c, r),
-      enableKey: (c, r) => this.#enableKey(c, r), disableKey: (c, r) => this.#disableKey(c, r),
-      scheduleKeyDeletion: (c, r) => this.#scheduleKeyDeletion(c, r), cancelKeyDeletion: (c, r) => this.#cancelKeyDeletion(c, r),
-      setDeletionProtection: (c, r) => this.#setDeletionProtection(c, r), describeRegions: (c) => this.#describeRegions(c),
-      encrypt: (c, r) => this.#encrypt(c, r), decrypt: (c, r) => this.#decrypt(c, r), reEncrypt: (c, r) => this.#reEncrypt(c, r),
-      generateDataKey: (c, r) => this.#generateDataKey(c, r),
-      generateDataKeyWithoutPlaintext: (c, r) => this.#generateDataKeyWithoutPlaintext(c, r),
-      createKeyVersion: (c, r) => this.#createKeyVersion(c, r), listKeyVersions: (c, r) => this.#listKeyVersions(c, r),
-      describeKeyVersion: (c, r) => this.#describeKeyVersion(c, r), updateRotationPolicy: (c, r) => this.#updateRotationPolicy(c, r),
+      createKey: (c, r) => keys.createKey(this.#engine, c, r), describeKey: (c, r) => keys.describeKey(this.#engine, c, r),
+      listKeys: (c, r) => keys.listKeys(this.#engine, c, r), updateKeyDescription: (c, r) => keys.updateKeyDescription(this.#engine, c, r),
+      enableKey: (c, r) => keys.enableKey(this.#engine, c, r), disableKey: (c, r) => keys.disableKey(this.#engine, c, r),
+      scheduleKeyDeletion: (c, r) => keys.scheduleKeyDeletion(this.#engine, c, r), cancelKeyDeletion: (c, r) => keys.cancelKeyDeletion(this.#engine, c, r),
+      setDeletionProtection: (c, r) => keys.setDeletionProtection(this.#engine, c, r), describeRegions: (c) => keys.describeRegions(this.#engine, c),
+      encrypt: (c, r) => cryptography.encrypt(this.#engine, c, r), decrypt: (c, r) => cryptography.decrypt(this.#engine, c, r), reEncrypt: (c, r) => cryptography.reEncrypt(this.#engine, c, r),
+      generateDataKey: (c, r) => cryptography.generateDataKey(this.#engine, c, r),
+      generateDataKeyWithoutPlaintext: (c, r) => cryptography.generateDataKeyWithoutPlaintext(this.#engine, c, r),
+      createKeyVersion: (c, r) => versions.createKeyVersion(this.#engine, c, r), listKeyVersions: (c, r) => versions.listKeyVersions(this.#engine, c, r),
+      describeKeyVersion: (c, r) => versions.describeKeyVersion(this.#engine, c, r), updateRotationPolicy: (c, r) => versions.updateRotationPolicy(this.#engine, c, r),
       createAlias: (c, r) => this.#createAlias(c, r), updateAlias: (c, r) => this.#updateAlias(c, r),
       deleteAlias: (c, r) => this.#deleteAlias(c, r), listAliases: (c, r) => this.#listAliases(c, r),
       listAliasesByKeyId: (c, r) => this.#listAliasesByKeyId(c, r), tagResource: (c, r) => this.#tagResource(c, r),
@@ -495,361 +426,11 @@ export class Kms {
     return `acs:kms:${this.region}:${this.accountId}:policy/${policyName}`
   }
 
-  #metadata(r: KeyRecord): api.KeyMetadata {
-    const primary = primaryVersion(r)
-    const next = nextRotationDate(r)
-    return {
-      keyId: r.keyId,
-      arn: keyArn(r.region, r.account, r.keyId),
-      description: r.description,
-      keyUsage: r.keyUsage,
-      keySpec: r.keySpec,
-      keyState: r.keyState,
-      origin: r.origin,
-      protectionLevel: 'SOFTWARE',
-      creator: r.account,
-      creationDate: formatDate(r.creationDate),
-      ...(r.deleteDate === undefined ? {} : { deleteDate: formatDate(r.deleteDate) }),
-      ...(primary === undefined ? {} : { primaryKeyVersion: primary.keyVersionId }),
-      automaticRotation: r.rotationIntervalMs === undefined ? 'Disabled' : 'Enabled',
-      ...(r.rotationIntervalMs === undefined ? {} : { rotationInterval: `${r.rotationIntervalMs / SECOND_MS}s` }),
-      ...(r.lastRotationDate === undefined ? {} : { lastRotationDate: formatDate(r.lastRotationDate) }),
-      ...(next === undefined ? {} : { nextRotationDate: formatDate(next) }),
-      ...(r.materialExpireTime === undefined ? {} : { materialExpireTime: formatDate(r.materialExpireTime) }),
-      deletionProtection: r.deletionProtection ? 'Enabled' : 'Disabled',
-      ...(r.deletionProtectionDescription === undefined ? {} : { deletionProtectionDescription: r.deletionProtectionDescription }),
-    }
-  }
-
-  #keyVersion(keyId: string, v: KeyVersionRecord): api.KeyVersion {
-    return { keyId, keyVersionId: v.keyVersionId, creationDate: formatDate(v.creationDate) }
-  }
-
-  #alias(aliasName: string, keyId: string): api.Alias {
-    return { aliasName, aliasArn: aliasArn(this.region, this.accountId, aliasName), keyId }
-  }
-
   // ---------------------------------------------------------------- keys
-
-  async #createKey(call: Call, request: api.CreateKeyRequest = {}): Promise<api.KeyMetadataResponse> {
-    requestObject(request, 'createKey')
-    const description = optionalString(request.description, 'description', 0, MAX_DESCRIPTION_LENGTH) ?? ''
-    const keySpec = request.keySpec === undefined ? 'Aliyun_AES_256' : oneOf(request.keySpec, 'keySpec', KEY_SPECS)
-    const keyUsage = request.keyUsage === undefined ? KEY_SPEC_USAGES[keySpec][0]! : oneOf(request.keyUsage, 'keyUsage', KEY_USAGES)
-    if (!KEY_SPEC_USAGES[keySpec].includes(keyUsage)) {
-      throw new KmsError('InvalidParameter', `a ${keySpec} key is for ${KEY_SPEC_USAGES[keySpec].join(' or ')}, not ${keyUsage}`)
-    }
-    const origin = request.origin === undefined ? 'Aliyun_KMS' : oneOf(request.origin, 'origin', KEY_ORIGINS)
-    if (origin === 'EXTERNAL' && !isSymmetricSpec(keySpec)) {
-      throw new KmsError('Rejected.UnsupportedOperation', 'imported material (origin EXTERNAL) is supported for Aliyun_AES_256 and Aliyun_AES_128 keys')
-    }
-    if (request.protectionLevel !== undefined) oneOf(request.protectionLevel, 'protectionLevel', ['SOFTWARE'])
-    const rotate = request.enableAutomaticRotation === undefined ? false : booleanParam(request.enableAutomaticRotation, 'enableAutomaticRotation')
-    if (!rotate && request.rotationInterval !== undefined) {
-      throw new KmsError('InvalidParameter', 'rotationInterval needs enableAutomaticRotation: true')
-    }
-    const rotationIntervalMs = rotate ? rotationIntervalParam(request.rotationInterval ?? '365d') : undefined
-    if (rotate && origin === 'EXTERNAL') {
-      throw new KmsError('Rejected.UnsupportedOperation', 'keys with imported material do not rotate automatically')
-    }
-    if (rotate && !isSymmetricSpec(keySpec)) throw new KmsError('Rejected.UnsupportedOperation', `${keySpec} keys do not rotate automatically`)
-    const tags = request.tags === undefined ? {} : tagsParam(request.tags)
-    let chosenId: string | undefined
-    if (request.keyId !== undefined) {
-      chosenId = stringParam(request.keyId, 'keyId', 36, 36).toLowerCase()
-      if (!isUuid(chosenId)) throw new KmsError('InvalidParameter', 'keyId must be a UUID')
-    }
-    const requestTags = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`kms:RequestTag/${k}`, v]))
-    await this.#engine.authorize(call, 'CreateKey', '*', '*', undefined, { 'kms:KeySpec': keySpec, 'kms:KeyUsage': keyUsage, 'kms:KeyOrigin': origin, ...requestTags })
-    // Material is made before the transaction: an RSA key pair can take a second to generate.
-    const keyId = chosenId ?? this.#engine.newId()
-    const material = origin === 'EXTERNAL' ? undefined : await this.#engine.generateMaterial(keyId, keySpec)
-    const record = await this.#engine.transact(call, async (tx, now) => {
-      if (chosenId !== undefined && (await tx.key(keyId)) !== undefined) throw new KmsError('AlreadyExists', `key ${keyId} already exists`)
-      const versions = material === undefined ? [] : [stampVersion(material, now)]
-      const created: KeyRecord = {
-        schema: KEY_RECORD_SCHEMA, keyId, region: this.region, account: this.accountId, description, keySpec, keyUsage, origin,
-        keyState: origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled', creationDate: now, deletionProtection: false,
-        ...(rotationIntervalMs === undefined ? {} : { rotationIntervalMs }),
-        tags, aliases: [], versions,
-      }
-      tx.putKey(undefined, created)
-      call.keyId = keyId
-      tx.emit({
-        name: 'keyCreated',
-        payload: { keyId, keyState: created.keyState, time: now, ...(versions[0] ? { keyVersionId: versions[0].keyVersionId } : {}) },
-      })
-      return created
-    })
-    return { requestId: call.requestId, keyMetadata: this.#metadata(record) }
-  }
-
-
-  async #describeKey(call: Call, request: api.KeyRequest): Promise<api.KeyMetadataResponse> {
-    requestObject(request, 'describeKey')
-    const entry = await this.#engine.use(call, request.keyId, 'describeKey')
-    const lastUsed = await this.#engine.audit?.lastUsed(entry.record.keyId)
-    const keyMetadata = this.#metadata(entry.record)
-    return { requestId: call.requestId, keyMetadata: lastUsed === undefined ? keyMetadata : { ...keyMetadata, lastUsedDate: formatDate(lastUsed) } }
-  }
-
-  /** Keys in id order; keys whose pending window has ended are purged, not listed. */
-  async #listKeys(call: Call, request: api.Paging = {}): Promise<api.ListKeysResponse> {
-    requestObject(request, 'listKeys')
-    const page = pageParams(request)
-    await this.#engine.authorize(call, 'ListKeys', '*', '*')
-    const now = this.#engine.clock.now()
-    const live: KeyRecord[] = []
-    for (const record of await this.#engine.keys.scanKeys()) {
-      if (transitions.isPurgeDue(record, now)) await this.#engine.purge(record.keyId)
-      else live.push(record)
-    }
-    return {
-      requestId: call.requestId, totalCount: live.length, ...page,
-      keys: pageOf(live, page).map((r) => ({ keyId: r.keyId, keyArn: keyArn(r.region, r.account, r.keyId) })),
-    }
-  }
-
-  async #updateKeyDescription(call: Call, request: api.UpdateKeyDescriptionRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'updateKeyDescription')
-    const description = stringParam(request.description, 'description', 0, MAX_DESCRIPTION_LENGTH)
-    await this.#engine.changeKey(call, request.keyId, (r) => transitions.updateKeyDescription(r, description),
-      (r, _next, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'description', time } }))
-    return { requestId: call.requestId }
-  }
-
-  async #enableKey(call: Call, request: api.KeyRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'enableKey')
-    await this.#engine.changeKey(call, request.keyId, transitions.enableKey, keyStateChange)
-    return { requestId: call.requestId }
-  }
-
-  async #disableKey(call: Call, request: api.KeyRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'disableKey')
-    await this.#engine.changeKey(call, request.keyId, transitions.disableKey, keyStateChange)
-    return { requestId: call.requestId }
-  }
-
-  /** Purges the key after `pendingWindowInDays` (7-366) unless cancelled; until then it cannot be used. */
-  async #scheduleKeyDeletion(call: Call, request: api.ScheduleKeyDeletionRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'scheduleKeyDeletion')
-    const days = integerParam(request.pendingWindowInDays, 'pendingWindowInDays', MIN_PENDING_WINDOW_DAYS, MAX_PENDING_WINDOW_DAYS)
-    await this.#engine.changeKey(call, request.keyId, (r, now) => transitions.scheduleKeyDeletion(r, days, now),
-      keyStateChange)
-    return { requestId: call.requestId }
-  }
-
-  async #cancelKeyDeletion(call: Call, request: api.KeyRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'cancelKeyDeletion')
-    await this.#engine.changeKey(call, request.keyId, transitions.cancelKeyDeletion, keyStateChange)
-    return { requestId: call.requestId }
-  }
-
-  async #setDeletionProtection(call: Call, request: api.SetDeletionProtectionRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'setDeletionProtection')
-    const enabled = booleanParam(request.enableDeletionProtection, 'enableDeletionProtection')
-    const description = optionalString(request.deletionProtectionDescription, 'deletionProtectionDescription', 0, 1024)
-    await this.#engine.changeKey(call, request.keyId, (r) => transitions.setDeletionProtection(r, enabled, description),
-      (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'deletionProtection', time } }))
-    return { requestId: call.requestId }
-  }
-
-  async #describeRegions(call: Call): Promise<api.DescribeRegionsResponse> {
-    return { requestId: call.requestId, regions: [{ regionId: this.region }] }
-  }
 
   // ---------------------------------------------------------------- cryptography
 
-  /**
-   * Synchronous when the key is cached (no promise of its own: each one costs about a tenth
-   * of a 1 KiB encryption); otherwise a promise that loads the key first.
-   */
-  #encrypt(call: Call, request: api.EncryptRequest): api.EncryptResponse | Promise<api.EncryptResponse> {
-    requestObject(request, 'encrypt')
-    const plaintext = bytesParam(request.plaintext, 'plaintext', 1, MAX_ENCRYPT_PLAINTEXT_BYTES,
-      '; for larger data use envelope encryption: generateDataKey, encrypt locally, keep only the wrapped data key')
-    const context = encodeEncryptionContext(request.encryptionContext)
-    if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
-    // No closure here: one per call would be garbage on the hottest path.
-    const cached = this.#engine.useCached(call, request.keyId, 'encrypt')
-    if (cached !== undefined) return this.#sealed(call, cached, plaintext, context)
-    return this.#engine.use(call, request.keyId, 'encrypt').then((entry) => this.#sealed(call, entry, plaintext, context))
-  }
-
-  #sealed(call: Call, entry: KeyEntry, plaintext: Uint8Array, context: Uint8Array): api.EncryptResponse {
-    const { blob, keyVersionId } = entry.seal(plaintext, context, this.#engine.material)
-    call.keyVersionId = keyVersionId
-    call.keyUse = true
-    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
-  }
-
-
-  /** Opens a blob and returns the key it belongs to; every failure to authenticate is InvalidCiphertext. */
-  async #open(call: Call, blob: Uint8Array, context: Uint8Array, operation: 'decrypt' | 'reEncrypt' | 'exportDataKey', action: string, expectedKeyId?: string): Promise<Opened> {
-    const keyId = blobKeyId(blob)
-    if (keyId === undefined) throw invalidCiphertext()
-    if (expectedKeyId !== undefined && expectedKeyId !== keyId) {
-      throw new KmsError('IncorrectKey', 'the ciphertext was not encrypted under sourceKeyId')
-    }
-    let entry: KeyEntry
-    try {
-      entry = this.#engine.useCached(call, keyId, operation, true) ?? await this.#engine.use(call, keyId, operation, action)
-    } catch (error) {
-      // A blob naming no key here (foreign, mangled, or purged) is simply not a valid ciphertext.
-      if (KmsError.is(error, 'Forbidden.KeyNotFound')) throw invalidCiphertext()
-      throw error
-    }
-    return this.#openWith(entry, blob, context)
-  }
-
-  #openWith(entry: KeyEntry, blob: Uint8Array, context: Uint8Array): Opened {
-    const keyVersionId = uuidFromBytesAt(blob, BLOB_VERSION_ID_OFFSET)
-    const plaintext = entry.openBlob(blob, keyVersionId, context, this.#engine.material)
-    if (plaintext === undefined) throw invalidCiphertext()
-    return { entry, keyVersionId, plaintext }
-  }
-
-  /** Synchronous when the blob's key is cached, like #encrypt. */
-  #decrypt(call: Call, request: api.DecryptRequest): api.DecryptResponse | Promise<api.DecryptResponse> {
-    requestObject(request, 'decrypt')
-    const blob = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 0, Number.MAX_SAFE_INTEGER)
-    const context = encodeEncryptionContext(request.encryptionContext)
-    if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
-    const keyId = blobKeyId(blob)
-    const cached = keyId === undefined ? undefined : this.#engine.useCached(call, keyId, 'decrypt', true)
-    if (cached !== undefined) return this.#decrypted(call, this.#openWith(cached, blob, context))
-    return this.#open(call, blob, context, 'decrypt', 'Decrypt').then((opened) => this.#decrypted(call, opened))
-  }
-
-  #decrypted(call: Call, { entry, keyVersionId, plaintext }: Opened): api.DecryptResponse {
-    call.keyVersionId = keyVersionId
-    call.keyUse = true
-    return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, plaintext }
-  }
-
-
-  /**
-   * Decrypts and re-encrypts under `destinationKeyId` inside the engine; the plaintext never
-   * reaches the caller. Authorized as `kms:ReEncryptFrom` on the source key and
-   * `kms:ReEncryptTo` on the destination, so each side can be granted on its own.
-   */
-  async #reEncrypt(call: Call, request: api.ReEncryptRequest): Promise<api.ReEncryptResponse> {
-    requestObject(request, 'reEncrypt')
-    const blob = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 0, Number.MAX_SAFE_INTEGER)
-    const sourceContext = encodeEncryptionContext(request.sourceEncryptionContext)
-    const destinationContext = encodeEncryptionContext(request.destinationEncryptionContext)
-    const destinationRef = request.destinationKeyId
-    if (destinationRef === undefined) throw new KmsError('InvalidParameter', 'destinationKeyId is required')
-    const sourceKeyId = request.sourceKeyId === undefined ? undefined : await this.#engine.resolveKeyId(call, request.sourceKeyId, 'ReEncryptFrom')
-    if (request.sourceEncryptionContext !== undefined) call.encryptionContext = request.sourceEncryptionContext
-    const source = await this.#open(call, blob, sourceContext, 'reEncrypt', 'ReEncryptFrom', sourceKeyId)
-    try {
-      call.sourceKeyId = source.entry.record.keyId
-      if (request.destinationEncryptionContext !== undefined) call.encryptionContext = request.destinationEncryptionContext
-      else delete call.encryptionContext
-      const destination = await this.#engine.use(call, destinationRef, 'reEncrypt', 'ReEncryptTo')
-      const sealed = destination.seal(source.plaintext, destinationContext, this.#engine.material)
-      call.keyVersionId = sealed.keyVersionId
-      call.keyUse = true
-      return {
-        requestId: call.requestId, keyId: destination.record.keyId, keyVersionId: sealed.keyVersionId, ciphertextBlob: sealed.blob,
-        sourceKeyId: source.entry.record.keyId, sourceKeyVersionId: source.keyVersionId,
-      }
-    } finally {
-      wipe(source.plaintext)
-    }
-  }
-
-  /** Data key length and the condition keys a policy can test about it (the context is validated first, then noted on the call). */
-  #dataKeyRequest(call: Call, request: api.GenerateDataKeyRequest): { length: number; conditions: Record<string, string>; context: Uint8Array } {
-    const context = encodeEncryptionContext(request.encryptionContext)
-    if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
-    if (request.numberOfBytes !== undefined) {
-      const length = integerParam(request.numberOfBytes, 'numberOfBytes', 1, MAX_DATA_KEY_BYTES)
-      return { length, conditions: { 'kms:NumberOfBytes': String(length) }, context }
-    }
-    const spec = request.keySpec === undefined ? 'AES_256' : oneOf(request.keySpec, 'keySpec', ['AES_256', 'AES_128'])
-    const length = spec === 'AES_128' ? 16 : 32
-    return { length, conditions: { 'kms:DataKeySpec': spec, 'kms:NumberOfBytes': String(length) }, context }
-  }
-
-  /** A fresh data key, in the clear and wrapped under the CMK, for envelope encryption of large data. */
-  #generateDataKey(call: Call, request: api.GenerateDataKeyRequest): api.GenerateDataKeyResponse | Promise<api.GenerateDataKeyResponse> {
-    requestObject(request, 'generateDataKey')
-    const { length, conditions, context } = this.#dataKeyRequest(call, request)
-    const generate = (entry: KeyEntry): api.GenerateDataKeyResponse => {
-      const plaintext = this.#engine.random.fill(new Uint8Array(length))
-      const { blob, keyVersionId } = entry.seal(plaintext, context, this.#engine.material)
-      call.keyVersionId = keyVersionId
-      call.keyUse = true
-      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob, plaintext }
-    }
-    const cached = this.#engine.useCached(call, request.keyId, 'generateDataKey')
-    return cached !== undefined ? generate(cached) : this.#engine.use(call, request.keyId, 'generateDataKey', call.eventName, conditions).then(generate)
-  }
-
-  /** Like generateDataKey, but only the wrapped data key is returned (decrypt it later, where it is used). */
-  async #generateDataKeyWithoutPlaintext(call: Call, request: api.GenerateDataKeyRequest): Promise<api.EncryptResponse> {
-    requestObject(request, 'generateDataKeyWithoutPlaintext')
-    const { length, conditions, context } = this.#dataKeyRequest(call, request)
-    const entry = this.#engine.useCached(call, request.keyId, 'generateDataKeyWithoutPlaintext')
-      ?? await this.#engine.use(call, request.keyId, 'generateDataKeyWithoutPlaintext', call.eventName, conditions)
-    const dataKey = this.#engine.random.fill(new Uint8Array(length))
-    try {
-      const { blob, keyVersionId } = entry.seal(dataKey, context, this.#engine.material)
-      call.keyVersionId = keyVersionId
-      call.keyUse = true
-      return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
-    } finally {
-      wipe(dataKey)
-    }
-  }
-
   // ---------------------------------------------------------------- versions and rotation
-
-  /** Rotates now: a new version becomes primary; older versions still decrypt. */
-  async #createKeyVersion(call: Call, request: api.KeyRequest): Promise<api.KeyVersionResponse> {
-    requestObject(request, 'createKeyVersion')
-    const { record } = await this.#engine.use(call, request.keyId, 'createKeyVersion')
-    if (record.origin === 'EXTERNAL') throw new KmsError('Rejected.UnsupportedOperation', `key ${record.keyId} has imported material and cannot create versions`)
-    const keyId = record.keyId
-    const entry = await this.#engine.rotate(call, keyId, 'manual', record.keySpec)
-    return { requestId: call.requestId, keyVersion: this.#keyVersion(keyId, primaryVersion(entry.record)!) }
-  }
-
-  /** Versions oldest first; the last is the primary version. */
-  async #listKeyVersions(call: Call, request: api.ListKeyVersionsRequest): Promise<api.ListKeyVersionsResponse> {
-    requestObject(request, 'listKeyVersions')
-    const page = pageParams(request)
-    const { record } = await this.#engine.use(call, request.keyId, 'listKeyVersions')
-    return {
-      requestId: call.requestId, totalCount: record.versions.length, ...page,
-      keyVersions: pageOf(record.versions, page).map((v) => this.#keyVersion(record.keyId, v)),
-    }
-  }
-
-  async #describeKeyVersion(call: Call, request: api.DescribeKeyVersionRequest): Promise<api.KeyVersionResponse> {
-    requestObject(request, 'describeKeyVersion')
-    const keyVersionId = stringParam(request.keyVersionId, 'keyVersionId', 1, 64)
-    if (!isUuid(keyVersionId)) throw new KmsError('InvalidParameter', 'keyVersionId must be a version id (UUID)')
-    const entry = await this.#engine.use(call, request.keyId, 'describeKeyVersion')
-    const version = entry.version(keyVersionId)
-    if (version === undefined) throw new KmsError('Forbidden.ResourceNotFound', `key ${entry.record.keyId} has no version ${keyVersionId}`)
-    return { requestId: call.requestId, keyVersion: this.#keyVersion(entry.record.keyId, version) }
-  }
-
-  /** Turns automatic rotation on (interval 7-365 days, due by the engine's clock) or off. */
-  async #updateRotationPolicy(call: Call, request: api.UpdateRotationPolicyRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'updateRotationPolicy')
-    const enable = booleanParam(request.enableAutomaticRotation, 'enableAutomaticRotation')
-    if (!enable && request.rotationInterval !== undefined) {
-      throw new KmsError('InvalidParameter', 'rotationInterval needs enableAutomaticRotation: true')
-    }
-    const intervalMs = enable ? rotationIntervalParam(request.rotationInterval) : undefined
-    await this.#engine.changeKey(call, request.keyId, (r) => transitions.updateRotationPolicy(r, intervalMs),
-      (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'rotationPolicy', time } }))
-    return { requestId: call.requestId }
-  }
 
   // ---------------------------------------------------------------- aliases
 
@@ -956,7 +537,7 @@ export class Kms {
     const aliases = (await this.#engine.keys.scanAliases()).filter((a) => !gone.has(a.keyId))
     return {
       requestId: call.requestId, totalCount: aliases.length, ...page,
-      aliases: pageOf(aliases, page).map((a) => this.#alias(a.aliasName, a.keyId)),
+      aliases: pageOf(aliases, page).map((a) => aliasView(this.#engine, a.aliasName, a.keyId)),
     }
   }
 
@@ -966,7 +547,7 @@ export class Kms {
     const { record } = await this.#engine.use(call, request.keyId, 'listAliasesByKeyId')
     return {
       requestId: call.requestId, totalCount: record.aliases.length, ...page,
-      aliases: pageOf(record.aliases, page).map((name) => this.#alias(name, record.keyId)),
+      aliases: pageOf(record.aliases, page).map((name) => aliasView(this.#engine, name, record.keyId)),
     }
   }
 
@@ -1181,17 +762,6 @@ export class Kms {
     return { input: bytesParam(request.message, 'message', 1, MAX_SIGNING_MESSAGE_BYTES, '; sign longer messages by their SHA-256 digest'), isDigest: false }
   }
 
-  /** Provider failures that are the caller's doing or the platform's limits, as KmsErrors. */
-  #cryptoCall<T>(what: string, fn: () => T): T {
-    try {
-      return fn()
-    } catch (error) {
-      if (error instanceof UnsupportedAlgorithmError) throw new KmsError('Rejected.UnsupportedOperation', `${what}: ${error.message}`, { cause: error })
-      if (error instanceof RangeError) throw new KmsError('InvalidParameter', `${what}: ${error.message}`, { cause: error })
-      throw error
-    }
-  }
-
   #asymmetricSign(call: Call, request: api.AsymmetricSignRequest): api.AsymmetricSignResponse | Promise<api.AsymmetricSignResponse> {
     requestObject(request, 'asymmetricSign')
     return this.#withKey(call, request.keyId, 'asymmetricSign', (entry) => {
@@ -1201,12 +771,11 @@ export class Kms {
       const version = this.#version(entry, request.keyVersionId)
       call.keyVersionId = version.keyVersionId
       const privateKey = entry.material(version, this.#engine.material)
-      const value = this.#cryptoCall('asymmetricSign', () => this.#engine.material.crypto.sign(spec, algorithm, privateKey, input, isDigest))
+      const value = cryptoCall('asymmetricSign', () => this.#engine.material.crypto.sign(spec, algorithm, privateKey, input, isDigest))
       call.keyUse = true
       return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, value }
     })
   }
-
 
   #asymmetricVerify(call: Call, request: api.AsymmetricVerifyRequest): api.AsymmetricVerifyResponse | Promise<api.AsymmetricVerifyResponse> {
     requestObject(request, 'asymmetricVerify')
@@ -1218,12 +787,11 @@ export class Kms {
       const version = this.#version(entry, request.keyVersionId)
       call.keyVersionId = version.keyVersionId
       const publicKey = entry.publicKey(version)
-      const value = this.#cryptoCall('asymmetricVerify', () => this.#engine.material.crypto.verify(spec, algorithm, publicKey, input, isDigest, signature))
+      const value = cryptoCall('asymmetricVerify', () => this.#engine.material.crypto.verify(spec, algorithm, publicKey, input, isDigest, signature))
       call.keyUse = true
       return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, value }
     })
   }
-
 
   #asymmetricEncrypt(call: Call, request: api.AsymmetricEncryptRequest): api.AsymmetricEncryptResponse | Promise<api.AsymmetricEncryptResponse> {
     requestObject(request, 'asymmetricEncrypt')
@@ -1234,12 +802,11 @@ export class Kms {
       const version = this.#version(entry, request.keyVersionId)
       call.keyVersionId = version.keyVersionId
       const publicKey = entry.publicKey(version)
-      const ciphertextBlob = this.#cryptoCall('asymmetricEncrypt', () => this.#engine.material.crypto.rsaEncrypt(spec, algorithm, publicKey, plaintext))
+      const ciphertextBlob = cryptoCall('asymmetricEncrypt', () => this.#engine.material.crypto.rsaEncrypt(spec, algorithm, publicKey, plaintext))
       call.keyUse = true
       return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, ciphertextBlob }
     })
   }
-
 
   #asymmetricDecrypt(call: Call, request: api.AsymmetricDecryptRequest): api.AsymmetricDecryptResponse | Promise<api.AsymmetricDecryptResponse> {
     requestObject(request, 'asymmetricDecrypt')
@@ -1250,13 +817,12 @@ export class Kms {
       const version = this.#version(entry, request.keyVersionId)
       call.keyVersionId = version.keyVersionId
       const privateKey = entry.material(version, this.#engine.material)
-      const plaintext = this.#cryptoCall('asymmetricDecrypt', () => this.#engine.material.crypto.rsaDecrypt(spec, algorithm, privateKey, ciphertext))
+      const plaintext = cryptoCall('asymmetricDecrypt', () => this.#engine.material.crypto.rsaDecrypt(spec, algorithm, privateKey, ciphertext))
       if (plaintext === undefined) throw invalidCiphertext()
       call.keyUse = true
       return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId: version.keyVersionId, algorithm, plaintext }
     })
   }
-
 
   /** The version's public key, as PEM and as SubjectPublicKeyInfo DER, for any standard tool. */
   async #getPublicKey(call: Call, request: api.GetPublicKeyRequest): Promise<api.GetPublicKeyResponse> {
@@ -1331,7 +897,7 @@ export class Kms {
   }
 
   #exportTo(wrapping: WrappingKey, dataKey: Uint8Array): Uint8Array {
-    return this.#cryptoCall('exportDataKey', () => this.#engine.material.crypto.rsaEncrypt(wrapping.spec, wrapping.algorithm, wrapping.spki, dataKey))
+    return cryptoCall('exportDataKey', () => this.#engine.material.crypto.rsaEncrypt(wrapping.spec, wrapping.algorithm, wrapping.spki, dataKey))
   }
 
   /** Re-wraps a data key (a generateDataKey blob) under the caller's RSA public key; the caller never sees it. */
@@ -1341,7 +907,7 @@ export class Kms {
     const blob = bytesParam(request.ciphertextBlob, 'ciphertextBlob', 0, Number.MAX_SAFE_INTEGER)
     const context = encodeEncryptionContext(request.encryptionContext)
     if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
-    const { entry, keyVersionId, plaintext } = await this.#open(call, blob, context, 'exportDataKey', 'ExportDataKey')
+    const { entry, keyVersionId, plaintext } = await openBlob(this.#engine, call, blob, context, 'exportDataKey', 'ExportDataKey')
     try {
       call.keyVersionId = keyVersionId
       const exportedDataKey = this.#exportTo(wrapping, plaintext)
@@ -1356,7 +922,7 @@ export class Kms {
   async #generateAndExportDataKey(call: Call, request: api.GenerateAndExportDataKeyRequest): Promise<api.GenerateAndExportDataKeyResponse> {
     requestObject(request, 'generateAndExportDataKey')
     const wrapping = this.#wrappingKey(request)
-    const { length, conditions, context } = this.#dataKeyRequest(call, request)
+    const { length, conditions, context } = dataKeyRequest(call, request)
     const entry = await this.#engine.use(call, request.keyId, 'generateAndExportDataKey', call.eventName, conditions)
     const dataKey = this.#engine.random.fill(new Uint8Array(length))
     try {
