@@ -28,33 +28,28 @@ import { KmsError } from './errors.js'
 import { keyStateChange, type KmsEventEmitter } from './events.js'
 import type { KeyEntry } from './key-entry.js'
 import {
-  KEY_SPEC_MATERIAL_BYTES, type AsymmetricKeySpec, type SymmetricKeySpec, MAX_TAGS_PER_KEY, primaryVersion, type KeyVersionRecord,
+  KEY_SPEC_MATERIAL_BYTES, type AsymmetricKeySpec, type SymmetricKeySpec, primaryVersion, type KeyVersionRecord,
 } from './key-record.js'
-import { aliasArn, assertAliasName, keyArn, parseKeyReference } from './names.js'
-import {
-  MAX_POLICIES_PER_PRINCIPAL, POLICY_PREFIX, PRINCIPAL_PREFIX, PolicyStore, ROOT_PRINCIPAL, assertPolicyName,
-  assertPrincipalName, encodeRecord, type PolicyRecord,
-} from './policy-store.js'
+import { ROOT_PRINCIPAL, assertPrincipalName } from './policy-store.js'
 import type { StoreVerification } from './sealed-storage.js'
 import * as transitions from './transitions.js'
 import type { KeyOperation } from './transitions.js'
-import {
-  booleanParam, bytesParam, integerParam, oneOf, optionalString, pageOf, pageParams, requestObject, stringParam,
-} from './validate.js'
+import { booleanParam, bytesParam, integerParam, oneOf, optionalString, requestObject, stringParam } from './validate.js'
 
 import { randomPassword } from './password.js'
 import { auditAdministration, type AuditAnchor, type KmsAudit } from './engine/audit-admin.js'
 import type { OperationHandlers } from './engine/context.js'
 import { KeyAccess } from './engine/key-access.js'
 import { openKeystore, type KmsOptions, type OpenedKeystore } from './engine/open.js'
+import * as aliases from './operations/aliases.js'
 import * as cryptography from './operations/cryptography.js'
 import * as keys from './operations/keys.js'
+import * as policies from './operations/policies.js'
+import * as tags from './operations/tags.js'
 import * as versions from './operations/versions.js'
 import { dataKeyRequest, invalidCiphertext, openBlob } from './operations/ciphertext.js'
 import { IMPORT_TOKEN_LIFETIME_MS, IMPORT_TOKEN_PREFIX, type ImportTokenRecord } from './operations/import-tokens.js'
-import { tagsParam } from './operations/params.js'
 import { cryptoCall } from './operations/provider-errors.js'
-import { aliasView } from './operations/views.js'
 
 export type { AuditAnchor, KmsAudit, KmsOptions }
 export { MAX_ENCRYPT_PLAINTEXT_BYTES } from './operations/cryptography.js'
@@ -403,15 +398,15 @@ export class Kms {
       generateDataKeyWithoutPlaintext: (c, r) => cryptography.generateDataKeyWithoutPlaintext(this.#engine, c, r),
       createKeyVersion: (c, r) => versions.createKeyVersion(this.#engine, c, r), listKeyVersions: (c, r) => versions.listKeyVersions(this.#engine, c, r),
       describeKeyVersion: (c, r) => versions.describeKeyVersion(this.#engine, c, r), updateRotationPolicy: (c, r) => versions.updateRotationPolicy(this.#engine, c, r),
-      createAlias: (c, r) => this.#createAlias(c, r), updateAlias: (c, r) => this.#updateAlias(c, r),
-      deleteAlias: (c, r) => this.#deleteAlias(c, r), listAliases: (c, r) => this.#listAliases(c, r),
-      listAliasesByKeyId: (c, r) => this.#listAliasesByKeyId(c, r), tagResource: (c, r) => this.#tagResource(c, r),
-      untagResource: (c, r) => this.#untagResource(c, r), listResourceTags: (c, r) => this.#listResourceTags(c, r),
-      setKeyPolicy: (c, r) => this.#setKeyPolicy(c, r), getKeyPolicy: (c, r) => this.#getKeyPolicy(c, r),
-      createPolicy: (c, r) => this.#createPolicy(c, r), updatePolicy: (c, r) => this.#updatePolicy(c, r),
-      getPolicy: (c, r) => this.#getPolicy(c, r), deletePolicy: (c, r) => this.#deletePolicy(c, r),
-      listPolicies: (c, r) => this.#listPolicies(c, r), attachPolicy: (c, r) => this.#attachPolicy(c, r),
-      detachPolicy: (c, r) => this.#detachPolicy(c, r), listPoliciesForPrincipal: (c, r) => this.#listPoliciesForPrincipal(c, r),
+      createAlias: (c, r) => aliases.createAlias(this.#engine, c, r), updateAlias: (c, r) => aliases.updateAlias(this.#engine, c, r),
+      deleteAlias: (c, r) => aliases.deleteAlias(this.#engine, c, r), listAliases: (c, r) => aliases.listAliases(this.#engine, c, r),
+      listAliasesByKeyId: (c, r) => aliases.listAliasesByKeyId(this.#engine, c, r), tagResource: (c, r) => tags.tagResource(this.#engine, c, r),
+      untagResource: (c, r) => tags.untagResource(this.#engine, c, r), listResourceTags: (c, r) => tags.listResourceTags(this.#engine, c, r),
+      setKeyPolicy: (c, r) => policies.setKeyPolicy(this.#engine, c, r), getKeyPolicy: (c, r) => policies.getKeyPolicy(this.#engine, c, r),
+      createPolicy: (c, r) => policies.createPolicy(this.#engine, c, r), updatePolicy: (c, r) => policies.updatePolicy(this.#engine, c, r),
+      getPolicy: (c, r) => policies.getPolicy(this.#engine, c, r), deletePolicy: (c, r) => policies.deletePolicy(this.#engine, c, r),
+      listPolicies: (c, r) => policies.listPolicies(this.#engine, c, r), attachPolicy: (c, r) => policies.attachPolicy(this.#engine, c, r),
+      detachPolicy: (c, r) => policies.detachPolicy(this.#engine, c, r), listPoliciesForPrincipal: (c, r) => policies.listPoliciesForPrincipal(this.#engine, c, r),
       asymmetricSign: (c, r) => this.#asymmetricSign(c, r), asymmetricVerify: (c, r) => this.#asymmetricVerify(c, r),
       asymmetricEncrypt: (c, r) => this.#asymmetricEncrypt(c, r), asymmetricDecrypt: (c, r) => this.#asymmetricDecrypt(c, r),
       getPublicKey: (c, r) => this.#getPublicKey(c, r), generateMac: (c, r) => this.#generateMac(c, r), verifyMac: (c, r) => this.#verifyMac(c, r),
@@ -422,10 +417,6 @@ export class Kms {
     }
   }
 
-  #policyArn(policyName: string): string {
-    return `acs:kms:${this.region}:${this.accountId}:policy/${policyName}`
-  }
-
   // ---------------------------------------------------------------- keys
 
   // ---------------------------------------------------------------- cryptography
@@ -434,300 +425,9 @@ export class Kms {
 
   // ---------------------------------------------------------------- aliases
 
-  /** The alias resource itself must be granted for alias changes. */
-  async #authorizeAlias(call: Call, aliasName: string): Promise<void> {
-    call.aliasName = aliasName
-    const arn = aliasArn(this.region, this.accountId, aliasName)
-    await this.#engine.authorize(call, call.eventName, arn, aliasName)
-  }
-
-  /** The key an alias may point at: a key id or resource name, never another alias. */
-  #aliasTarget(ref: unknown): string {
-    const parsed = parseKeyReference(ref, this.region, this.accountId)
-    if (parsed.kind !== 'id') throw new KmsError('InvalidParameter', 'an alias must point at a key id or key resource name, not another alias')
-    return parsed.keyId
-  }
-
-  async #createAlias(call: Call, request: api.AliasTargetRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'createAlias')
-    assertAliasName(request.aliasName)
-    const aliasName = request.aliasName
-    const keyId = this.#aliasTarget(request.keyId)
-    // Both the alias and the key it will name must be granted (as in AWS KMS).
-    await this.#authorizeAlias(call, aliasName)
-    await this.#engine.use(call, keyId, 'createAlias')
-    // An alias whose key's window has ended is freed by the purge that is due.
-    const existing = await this.#engine.keys.loadAlias(aliasName)
-    if (existing !== undefined) await this.#engine.purgeIfDue(existing.record.keyId)
-    await this.#engine.transact(call, async (tx, now) => {
-      if ((await tx.alias(aliasName)) !== undefined) throw new KmsError('AlreadyExists', `alias ${aliasName} already exists`)
-      const entry = await this.#engine.txKey(tx, keyId, now)
-      tx.putKey(entry, transitions.addAlias(entry.record, aliasName, 'createAlias'))
-      tx.putAlias(undefined, { schema: 1, aliasName, keyId, creationDate: now, updateDate: now })
-      tx.emit({ name: 'aliasChanged', payload: { aliasName, keyId, time: now } })
-    })
-    return { requestId: call.requestId }
-  }
-
-  /** Points an existing alias at another key. */
-  async #updateAlias(call: Call, request: api.AliasTargetRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'updateAlias')
-    assertAliasName(request.aliasName)
-    const aliasName = request.aliasName
-    const keyId = this.#aliasTarget(request.keyId)
-    await this.#authorizeAlias(call, aliasName)
-    const current = await this.#engine.keys.loadAlias(aliasName)
-    if (current !== undefined) {
-      // Moving an alias away from a key is a change to that key too.
-      const previous = await this.#engine.keys.loadKey(current.record.keyId)
-      const arn = keyArn(this.region, this.accountId, current.record.keyId)
-      // Reported as the alias the caller named (as deleteAlias does): naming the key it points
-      // at would tell a caller who may not see that key which one it is.
-      await this.#engine.authorize(call, 'UpdateAlias', arn, aliasName, previous?.record)
-    }
-    await this.#engine.use(call, keyId, 'updateAlias')
-    await this.#engine.transact(call, async (tx, now) => {
-      const alias = await tx.alias(aliasName)
-      if (alias === undefined) throw new KmsError('Forbidden.AliasNotFound', `alias ${aliasName} does not exist`)
-      const previousKeyId = alias.record.keyId
-      if (previousKeyId === keyId) return
-      const target = await this.#engine.txKey(tx, keyId, now)
-      tx.putKey(target, transitions.addAlias(target.record, aliasName, 'updateAlias'))
-      const previous = await tx.key(previousKeyId)
-      if (previous !== undefined) tx.putKey(previous, transitions.removeAlias(previous.record, aliasName))
-      tx.putAlias(alias, { ...alias.record, keyId, updateDate: now })
-      tx.emit({ name: 'aliasChanged', payload: { aliasName, keyId, previousKeyId, time: now } })
-    })
-    return { requestId: call.requestId }
-  }
-
-  async #deleteAlias(call: Call, request: api.AliasRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'deleteAlias')
-    assertAliasName(request.aliasName)
-    const aliasName = request.aliasName
-    await this.#authorizeAlias(call, aliasName)
-    const current = await this.#engine.keys.loadAlias(aliasName)
-    if (current !== undefined) {
-      call.keyId = current.record.keyId
-      const entry = await this.#engine.keys.loadKey(current.record.keyId)
-      const arn = keyArn(this.region, this.accountId, current.record.keyId)
-      await this.#engine.authorize(call, 'DeleteAlias', arn, aliasName, entry?.record)
-    }
-    await this.#engine.transact(call, async (tx, now) => {
-      const alias = await tx.alias(aliasName)
-      if (alias === undefined) throw new KmsError('Forbidden.AliasNotFound', `alias ${aliasName} does not exist`)
-      const entry = await tx.key(alias.record.keyId)
-      if (entry !== undefined) tx.putKey(entry, transitions.removeAlias(entry.record, aliasName))
-      tx.deleteAlias(alias)
-      tx.emit({ name: 'aliasChanged', payload: { aliasName, previousKeyId: alias.record.keyId, time: now } })
-    })
-    return { requestId: call.requestId }
-  }
-
-  /** Aliases in name order. */
-  async #listAliases(call: Call, request: api.Paging = {}): Promise<api.ListAliasesResponse> {
-    requestObject(request, 'listAliases')
-    const page = pageParams(request)
-    await this.#engine.authorize(call, 'ListAliases', '*', '*')
-    // Aliases of keys whose window has ended go with the purge that is due.
-    const gone = new Set<string>()
-    for (const keyId of new Set((await this.#engine.keys.scanAliases()).map((a) => a.keyId))) {
-      if (await this.#engine.purgeIfDue(keyId)) gone.add(keyId)
-    }
-    const aliases = (await this.#engine.keys.scanAliases()).filter((a) => !gone.has(a.keyId))
-    return {
-      requestId: call.requestId, totalCount: aliases.length, ...page,
-      aliases: pageOf(aliases, page).map((a) => aliasView(this.#engine, a.aliasName, a.keyId)),
-    }
-  }
-
-  async #listAliasesByKeyId(call: Call, request: api.ListAliasesByKeyIdRequest): Promise<api.ListAliasesResponse> {
-    requestObject(request, 'listAliasesByKeyId')
-    const page = pageParams(request)
-    const { record } = await this.#engine.use(call, request.keyId, 'listAliasesByKeyId')
-    return {
-      requestId: call.requestId, totalCount: record.aliases.length, ...page,
-      aliases: pageOf(record.aliases, page).map((name) => aliasView(this.#engine, name, record.keyId)),
-    }
-  }
-
   // ---------------------------------------------------------------- tags
 
-  /** Adds or overwrites tags (at most 20 per key). */
-  async #tagResource(call: Call, request: api.TagResourceRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'tagResource')
-    const tags = tagsParam(request.tags)
-    await this.#engine.changeKey(call, request.keyId, (r) => transitions.tagKey(r, tags),
-      (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'tags', time } }))
-    return { requestId: call.requestId }
-  }
-
-  async #untagResource(call: Call, request: api.UntagResourceRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'untagResource')
-    if (!Array.isArray(request.tagKeys)) throw new TypeError('tagKeys must be an array of strings')
-    if (request.tagKeys.length === 0 || request.tagKeys.length > MAX_TAGS_PER_KEY) {
-      throw new KmsError('InvalidParameter', `tagKeys must hold 1-${MAX_TAGS_PER_KEY} entries`)
-    }
-    const tagKeys = request.tagKeys.map((k) => stringParam(k, 'tagKey', 1, 128))
-    await this.#engine.changeKey(call, request.keyId, (r) => transitions.untagKey(r, tagKeys),
-      (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'tags', time } }))
-    return { requestId: call.requestId }
-  }
-
-  async #listResourceTags(call: Call, request: api.KeyRequest): Promise<api.ListResourceTagsResponse> {
-    requestObject(request, 'listResourceTags')
-    const { record } = await this.#engine.use(call, request.keyId, 'listResourceTags')
-    return {
-      requestId: call.requestId,
-      tags: Object.entries(record.tags).map(([tagKey, tagValue]) => ({ keyId: record.keyId, tagKey, tagValue })),
-    }
-  }
-
   // ---------------------------------------------------------------- authorization policies
-
-  /** Sets the key's policy (validated first; a malformed policy is refused and nothing is stored). */
-  async #setKeyPolicy(call: Call, request: api.SetKeyPolicyRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'setKeyPolicy')
-    const policy = PolicyStore.parse(request.policy, 'key')
-    await this.#engine.changeKey(call, request.keyId, (r) => transitions.setKeyPolicy(r, policy),
-      (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'keyPolicy', time } }))
-    return { requestId: call.requestId }
-  }
-
-  async #getKeyPolicy(call: Call, request: api.KeyRequest): Promise<api.GetKeyPolicyResponse> {
-    requestObject(request, 'getKeyPolicy')
-    const { record } = await this.#engine.use(call, request.keyId, 'getKeyPolicy')
-    return { requestId: call.requestId, ...(record.keyPolicy === undefined ? {} : { policy: record.keyPolicy }) }
-  }
-
-  #policyInfo(p: PolicyRecord, withDocument: boolean): api.PolicyInfo {
-    return {
-      policyName: p.policyName, description: p.description, createDate: formatDate(p.createDate), updateDate: formatDate(p.updateDate),
-      ...(withDocument ? { policyDocument: p.document } : {}),
-    }
-  }
-
-  async #authorizePolicy(call: Call, policyName: string): Promise<void> {
-    const arn = this.#policyArn(policyName)
-    await this.#engine.authorize(call, call.eventName, arn, arn)
-  }
-
-  async #createPolicy(call: Call, request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
-    requestObject(request, 'createPolicy')
-    assertPolicyName(request.policyName)
-    const { policyName } = request
-    const description = optionalString(request.description, 'description', 0, 1024) ?? ''
-    const document = PolicyStore.parse(request.policyDocument, 'identity')
-    await this.#authorizePolicy(call, policyName)
-    const record = await this.#engine.transact(call, async (tx, now) => {
-      if ((await this.#engine.policies.policyInTx(tx, policyName)) !== undefined) throw new KmsError('AlreadyExists', `policy ${policyName} already exists`)
-      const created: PolicyRecord = { schema: 1, policyName, description, document, createDate: now, updateDate: now }
-      tx.putRecord(POLICY_PREFIX + policyName, encodeRecord(created), null)
-      return created
-    })
-    this.#engine.policies.forget(policyName)
-    return { requestId: call.requestId, policy: this.#policyInfo(record, false) }
-  }
-
-  /** Replaces a policy's document (and description); attached principals are governed by it at once. */
-  async #updatePolicy(call: Call, request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
-    requestObject(request, 'updatePolicy')
-    assertPolicyName(request.policyName)
-    const { policyName } = request
-    const description = optionalString(request.description, 'description', 0, 1024)
-    const document = PolicyStore.parse(request.policyDocument, 'identity')
-    await this.#authorizePolicy(call, policyName)
-    const record = await this.#engine.transact(call, async (tx, now) => {
-      const current = await this.#engine.policies.policyInTx(tx, policyName)
-      if (current === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
-      const updated: PolicyRecord = { ...current.record, document, updateDate: now, ...(description === undefined ? {} : { description }) }
-      tx.putRecord(POLICY_PREFIX + policyName, encodeRecord(updated), current.revision)
-      return updated
-    })
-    this.#engine.policies.forget(policyName)
-    return { requestId: call.requestId, policy: this.#policyInfo(record, false) }
-  }
-
-  async #getPolicy(call: Call, request: api.PolicyNameRequest): Promise<api.PolicyResponse> {
-    requestObject(request, 'getPolicy')
-    assertPolicyName(request.policyName)
-    await this.#authorizePolicy(call, request.policyName)
-    const stored = (await this.#engine.policies.list()).find((p) => p.policyName === request.policyName)
-    if (stored === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${request.policyName} does not exist`)
-    return { requestId: call.requestId, policy: this.#policyInfo(stored, true) }
-  }
-
-  /** Deletes a policy that no principal has attached (detach it first: Rejected.PolicyInUse). */
-  async #deletePolicy(call: Call, request: api.PolicyNameRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'deletePolicy')
-    assertPolicyName(request.policyName)
-    const { policyName } = request
-    await this.#authorizePolicy(call, policyName)
-    await this.#engine.transact(call, async (tx) => {
-      const current = await this.#engine.policies.policyInTx(tx, policyName)
-      if (current === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
-      const users = await this.#engine.policies.principalsWith(policyName)
-      if (users.length > 0) throw new KmsError('Rejected.PolicyInUse', `policy ${policyName} is attached to ${users.length} principal(s)`)
-      tx.deleteRecord(POLICY_PREFIX + policyName, current.revision)
-    })
-    this.#engine.policies.forget(policyName)
-    return { requestId: call.requestId }
-  }
-
-  async #listPolicies(call: Call, request: api.Paging = {}): Promise<api.ListPoliciesResponse> {
-    requestObject(request, 'listPolicies')
-    const page = pageParams(request)
-    await this.#engine.authorize(call, 'ListPolicies', '*', '*')
-    const policies = await this.#engine.policies.list()
-    return { requestId: call.requestId, totalCount: policies.length, ...page, policies: pageOf(policies, page).map((p) => this.#policyInfo(p, false)) }
-  }
-
-  async #attachPolicy(call: Call, request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'attachPolicy')
-    assertPolicyName(request.policyName)
-    assertPrincipalName(request.principal)
-    const { policyName, principal } = request
-    await this.#authorizePolicy(call, policyName)
-    await this.#engine.transact(call, async (tx) => {
-      if ((await this.#engine.policies.policyInTx(tx, policyName)) === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
-      const current = await this.#engine.policies.attachmentInTx(tx, principal)
-      const names = current?.record.policyNames ?? []
-      if (names.includes(policyName)) return
-      if (names.length >= MAX_POLICIES_PER_PRINCIPAL) throw new KmsError('LimitExceeded', `a principal has at most ${MAX_POLICIES_PER_PRINCIPAL} policies`)
-      const record = { schema: 1 as const, principal, policyNames: [...names, policyName].sort() }
-      tx.putRecord(PRINCIPAL_PREFIX + principal, encodeRecord(record), current?.revision ?? null)
-    })
-    this.#engine.policies.forget(undefined, principal)
-    return { requestId: call.requestId }
-  }
-
-  async #detachPolicy(call: Call, request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
-    requestObject(request, 'detachPolicy')
-    assertPolicyName(request.policyName)
-    assertPrincipalName(request.principal)
-    const { policyName, principal } = request
-    await this.#authorizePolicy(call, policyName)
-    await this.#engine.transact(call, async (tx) => {
-      const current = await this.#engine.policies.attachmentInTx(tx, principal)
-      if (current === undefined || !current.record.policyNames.includes(policyName)) {
-        throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} is not attached to ${principal}`)
-      }
-      const policyNames = current.record.policyNames.filter((n) => n !== policyName)
-      if (policyNames.length === 0) tx.deleteRecord(PRINCIPAL_PREFIX + principal, current.revision)
-      else tx.putRecord(PRINCIPAL_PREFIX + principal, encodeRecord({ ...current.record, policyNames }), current.revision)
-    })
-    this.#engine.policies.forget(undefined, principal)
-    return { requestId: call.requestId }
-  }
-
-  async #listPoliciesForPrincipal(call: Call, request: api.PrincipalRequest): Promise<api.ListPoliciesResponse> {
-    requestObject(request, 'listPoliciesForPrincipal')
-    assertPrincipalName(request.principal)
-    await this.#engine.authorize(call, 'ListPoliciesForPrincipal', '*', '*')
-    const attached = new Set((await this.#engine.policies.forPrincipal(request.principal)).map((p) => p.name))
-    const policies = (await this.#engine.policies.list()).filter((p) => attached.has(p.policyName))
-    return { requestId: call.requestId, totalCount: policies.length, pageNumber: 1, pageSize: policies.length, policies: policies.map((p) => this.#policyInfo(p, false)) }
-  }
 
   // ---------------------------------------------------------------- asymmetric keys, MACs, data-key export
 

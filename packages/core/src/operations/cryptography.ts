@@ -44,6 +44,13 @@ export function encrypt(ctx: CryptographyContext, call: Call, request: api.Encry
   return ctx.use(call, request.keyId, 'encrypt').then((entry) => encrypted(ctx, call, entry, plaintext, context))
 }
 
+function encrypted(ctx: CryptographyContext, call: Call, entry: KeyEntry, plaintext: Uint8Array, context: Uint8Array): api.EncryptResponse {
+  const { blob, keyVersionId } = entry.seal(plaintext, context, ctx.material)
+  call.keyVersionId = keyVersionId
+  call.keyUse = true
+  return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
+}
+
 /** Synchronous when the blob's key is cached, like encrypt(). */
 export function decrypt(ctx: CryptographyContext, call: Call, request: api.DecryptRequest): api.DecryptResponse | Promise<api.DecryptResponse> {
   requestObject(request, 'decrypt')
@@ -54,6 +61,12 @@ export function decrypt(ctx: CryptographyContext, call: Call, request: api.Decry
   const cached = keyId === undefined ? undefined : ctx.useCached(call, keyId, 'decrypt', true)
   if (cached !== undefined) return decrypted(call, openWithKey(ctx, cached, blob, context))
   return openBlob(ctx, call, blob, context, 'decrypt', 'Decrypt').then((opened) => decrypted(call, opened))
+}
+
+function decrypted(call: Call, { entry, keyVersionId, plaintext }: Opened): api.DecryptResponse {
+  call.keyVersionId = keyVersionId
+  call.keyUse = true
+  return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, plaintext }
 }
 
 /**
@@ -118,17 +131,4 @@ export async function generateDataKeyWithoutPlaintext(ctx: CryptographyContext, 
   } finally {
     wipe(dataKey)
   }
-}
-
-function encrypted(ctx: CryptographyContext, call: Call, entry: KeyEntry, plaintext: Uint8Array, context: Uint8Array): api.EncryptResponse {
-  const { blob, keyVersionId } = entry.seal(plaintext, context, ctx.material)
-  call.keyVersionId = keyVersionId
-  call.keyUse = true
-  return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, ciphertextBlob: blob }
-}
-
-function decrypted(call: Call, { entry, keyVersionId, plaintext }: Opened): api.DecryptResponse {
-  call.keyVersionId = keyVersionId
-  call.keyUse = true
-  return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, plaintext }
 }
