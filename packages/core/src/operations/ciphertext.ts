@@ -28,6 +28,7 @@ export interface Opened {
   readonly plaintext: Uint8Array
 }
 
+/** The one answer to a blob that does not open: its cause is never told. */
 export function invalidCiphertext(): KmsError {
   return new KmsError('InvalidCiphertext')
 }
@@ -35,7 +36,10 @@ export function invalidCiphertext(): KmsError {
 const MAX_DATA_KEY_BYTES = 1024
 
 /** Opens a blob and returns the key it belongs to; every failure to authenticate is InvalidCiphertext. */
-export async function openBlob(ctx: CiphertextContext, call: Call, blob: Uint8Array, context: Uint8Array, operation: 'decrypt' | 'reEncrypt' | 'exportDataKey', action: string, expectedKeyId?: string): Promise<Opened> {
+export async function openBlob(
+  ctx: CiphertextContext, call: Call, blob: Uint8Array, context: Uint8Array, operation: 'decrypt' | 'reEncrypt' | 'exportDataKey', action: string,
+  expectedKeyId?: string,
+): Promise<Opened> {
   const keyId = blobKeyId(blob)
   if (keyId === undefined) throw invalidCiphertext()
   if (expectedKeyId !== undefined && expectedKeyId !== keyId) {
@@ -52,6 +56,7 @@ export async function openBlob(ctx: CiphertextContext, call: Call, blob: Uint8Ar
   return openWithKey(ctx, entry, blob, context)
 }
 
+/** Opens a blob under a key already loaded (the cached path of decrypt, without an await). */
 export function openWithKey(ctx: CiphertextContext, entry: KeyEntry, blob: Uint8Array, context: Uint8Array): Opened {
   const keyVersionId = uuidFromBytesAt(blob, BLOB_VERSION_ID_OFFSET)
   const plaintext = entry.openBlob(blob, keyVersionId, context, ctx.material)
