@@ -62,7 +62,9 @@ function signingInput(request: api.SigningInput, algorithm: SigningAlgorithm): {
   return { input: bytesParam(request.message, 'message', 1, MAX_SIGNING_MESSAGE_BYTES, '; sign longer messages by their SHA-256 digest'), isDigest: false }
 }
 
-export function asymmetricSign(ctx: AsymmetricContext, call: Call, request: api.AsymmetricSignRequest): api.AsymmetricSignResponse | Promise<api.AsymmetricSignResponse> {
+export function asymmetricSign(
+  ctx: AsymmetricContext, call: Call, request: api.AsymmetricSignRequest,
+): api.AsymmetricSignResponse | Promise<api.AsymmetricSignResponse> {
   requestObject(request, 'asymmetricSign')
   return withKey(ctx, call, request.keyId, 'asymmetricSign', (entry) => {
     const spec = entry.record.keySpec as AsymmetricKeySpec
@@ -77,7 +79,9 @@ export function asymmetricSign(ctx: AsymmetricContext, call: Call, request: api.
   })
 }
 
-export function asymmetricVerify(ctx: AsymmetricContext, call: Call, request: api.AsymmetricVerifyRequest): api.AsymmetricVerifyResponse | Promise<api.AsymmetricVerifyResponse> {
+export function asymmetricVerify(
+  ctx: AsymmetricContext, call: Call, request: api.AsymmetricVerifyRequest,
+): api.AsymmetricVerifyResponse | Promise<api.AsymmetricVerifyResponse> {
   requestObject(request, 'asymmetricVerify')
   return withKey(ctx, call, request.keyId, 'asymmetricVerify', (entry) => {
     const spec = entry.record.keySpec as AsymmetricKeySpec
@@ -93,7 +97,9 @@ export function asymmetricVerify(ctx: AsymmetricContext, call: Call, request: ap
   })
 }
 
-export function asymmetricEncrypt(ctx: AsymmetricContext, call: Call, request: api.AsymmetricEncryptRequest): api.AsymmetricEncryptResponse | Promise<api.AsymmetricEncryptResponse> {
+export function asymmetricEncrypt(
+  ctx: AsymmetricContext, call: Call, request: api.AsymmetricEncryptRequest,
+): api.AsymmetricEncryptResponse | Promise<api.AsymmetricEncryptResponse> {
   requestObject(request, 'asymmetricEncrypt')
   return withKey(ctx, call, request.keyId, 'asymmetricEncrypt', (entry) => {
     const spec = entry.record.keySpec as AsymmetricKeySpec
@@ -108,7 +114,9 @@ export function asymmetricEncrypt(ctx: AsymmetricContext, call: Call, request: a
   })
 }
 
-export function asymmetricDecrypt(ctx: AsymmetricContext, call: Call, request: api.AsymmetricDecryptRequest): api.AsymmetricDecryptResponse | Promise<api.AsymmetricDecryptResponse> {
+export function asymmetricDecrypt(
+  ctx: AsymmetricContext, call: Call, request: api.AsymmetricDecryptRequest,
+): api.AsymmetricDecryptResponse | Promise<api.AsymmetricDecryptResponse> {
   requestObject(request, 'asymmetricDecrypt')
   return withKey(ctx, call, request.keyId, 'asymmetricDecrypt', (entry) => {
     const spec = entry.record.keySpec as AsymmetricKeySpec

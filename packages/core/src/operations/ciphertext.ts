@@ -65,7 +65,9 @@ export function openWithKey(ctx: CiphertextContext, entry: KeyEntry, blob: Uint8
 }
 
 /** Data key length and the condition keys a policy can test about it (the context is validated first, then noted on the call). */
-export function dataKeyRequest(call: Call, request: api.GenerateDataKeyRequest): { length: number; conditions: Record<string, string>; context: Uint8Array } {
+export function dataKeyRequest(
+  call: Call, request: api.GenerateDataKeyRequest,
+): { length: number; conditions: Record<string, string>; context: Uint8Array } {
   const context = encodeEncryptionContext(request.encryptionContext)
   if (request.encryptionContext !== undefined) call.encryptionContext = request.encryptionContext
   if (request.numberOfBytes !== undefined) {

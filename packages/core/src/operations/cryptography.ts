@@ -102,7 +102,9 @@ export async function reEncrypt(ctx: CryptographyContext, call: Call, request: a
 }
 
 /** A fresh data key, in the clear and wrapped under the CMK, for envelope encryption of large data. */
-export function generateDataKey(ctx: CryptographyContext, call: Call, request: api.GenerateDataKeyRequest): api.GenerateDataKeyResponse | Promise<api.GenerateDataKeyResponse> {
+export function generateDataKey(
+  ctx: CryptographyContext, call: Call, request: api.GenerateDataKeyRequest,
+): api.GenerateDataKeyResponse | Promise<api.GenerateDataKeyResponse> {
   requestObject(request, 'generateDataKey')
   const { length, conditions, context } = dataKeyRequest(call, request)
   const generate = (entry: KeyEntry): api.GenerateDataKeyResponse => {
@@ -117,7 +119,9 @@ export function generateDataKey(ctx: CryptographyContext, call: Call, request: a
 }
 
 /** Like generateDataKey, but only the wrapped data key is returned (decrypt it later, where it is used). */
-export async function generateDataKeyWithoutPlaintext(ctx: CryptographyContext, call: Call, request: api.GenerateDataKeyRequest): Promise<api.EncryptResponse> {
+export async function generateDataKeyWithoutPlaintext(
+  ctx: CryptographyContext, call: Call, request: api.GenerateDataKeyRequest,
+): Promise<api.EncryptResponse> {
   requestObject(request, 'generateDataKeyWithoutPlaintext')
   const { length, conditions, context } = dataKeyRequest(call, request)
   const entry = ctx.useCached(call, request.keyId, 'generateDataKeyWithoutPlaintext')

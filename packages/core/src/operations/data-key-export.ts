@@ -69,7 +69,9 @@ export async function exportDataKey(ctx: DataKeyExportContext, call: Call, reque
 }
 
 /** A new data key, wrapped under the CMK and under the caller's RSA public key; never in the clear outside. */
-export async function generateAndExportDataKey(ctx: DataKeyExportContext, call: Call, request: api.GenerateAndExportDataKeyRequest): Promise<api.GenerateAndExportDataKeyResponse> {
+export async function generateAndExportDataKey(
+  ctx: DataKeyExportContext, call: Call, request: api.GenerateAndExportDataKeyRequest,
+): Promise<api.GenerateAndExportDataKeyResponse> {
   requestObject(request, 'generateAndExportDataKey')
   const wrapping = wrappingKey(request)
   const { length, conditions, context } = dataKeyRequest(call, request)

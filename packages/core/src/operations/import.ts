@@ -42,7 +42,9 @@ function importedVersionId(crypto: CryptoProvider, keyId: string): string {
  * token naming it; both expire 24 hours later by the engine's clock. The private half is
  * stored wrapped under the root key (bound to the key and the token) until used.
  */
-export async function getParametersForImport(ctx: ImportContext, call: Call, request: api.GetParametersForImportRequest): Promise<api.GetParametersForImportResponse> {
+export async function getParametersForImport(
+  ctx: ImportContext, call: Call, request: api.GetParametersForImportRequest,
+): Promise<api.GetParametersForImportResponse> {
   requestObject(request, 'getParametersForImport')
   const wrappingAlgorithm = oneOf(request.wrappingAlgorithm, 'wrappingAlgorithm', encryptionAlgorithms('RSA_2048'))
   oneOf(request.wrappingKeySpec, 'wrappingKeySpec', ['RSA_2048'])

@@ -24,7 +24,9 @@ export async function generateRandom(ctx: RandomnessContext, call: Call, request
   return { requestId: call.requestId, plaintext: ctx.random.fill(new Uint8Array(length)) }
 }
 
-export async function getRandomPassword(ctx: RandomnessContext, call: Call, request: api.GetRandomPasswordRequest = {}): Promise<api.GetRandomPasswordResponse> {
+export async function getRandomPassword(
+  ctx: RandomnessContext, call: Call, request: api.GetRandomPasswordRequest = {},
+): Promise<api.GetRandomPasswordResponse> {
   requestObject(request, 'getRandomPassword')
   const options = {
     length: request.passwordLength === undefined ? 32 : integerParam(request.passwordLength, 'passwordLength', 8, 128),
