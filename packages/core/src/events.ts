@@ -13,7 +13,7 @@ import { EventEmitter } from 'events'
 // typed-emitter is a CommonJS types-only package; under NodeNext its default export sits on the namespace.
 import type * as TypedEmitterTypes from 'typed-emitter'
 import type { AuditRecord } from './audit.js'
-import type { KeyState } from './key-record.js'
+import type { KeyRecord, KeyState } from './key-record.js'
 
 export interface KeyCreatedEvent { readonly keyId: string; readonly keyVersionId?: string; readonly keyState: KeyState; readonly time: number }
 export interface KeyStateChangedEvent {
@@ -76,5 +76,17 @@ export function emitSafely(emitter: KmsEventEmitter, name: keyof KmsEvents, payl
     setTimeout(() => {
       throw error
     }, 0)
+  }
+}
+
+/** The keyStateChanged event of a change, or undefined when the state stayed the same. */
+export function keyStateChange(before: KeyRecord, after: KeyRecord, time: number): PendingEvent | undefined {
+  if (before.keyState === after.keyState) return undefined
+  return {
+    name: 'keyStateChanged',
+    payload: {
+      keyId: after.keyId, from: before.keyState, to: after.keyState, time,
+      ...(after.deleteDate === undefined ? {} : { deleteDate: after.deleteDate }),
+    },
   }
 }

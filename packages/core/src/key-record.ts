@@ -239,3 +239,14 @@ export function decodeKeyRecord(bytes: Uint8Array, keyId: string): KeyRecord {
   assertKeyRecord(record)
   return record
 }
+
+/**
+ * A new version record from freshly generated material (engine/key-access.ts) and its
+ * creation date. Fix: the fields keep release 1's order (keyVersionId, creationDate, wrappedMaterial, then
+ * publicKey) — spreading the material first moved creationDate last, and stored key
+ * records stopped being byte-identical to golden/keystore-v1.json's seeded recipe.
+ */
+export function stampVersion(material: Omit<KeyVersionRecord, 'creationDate'>, creationDate: number): KeyVersionRecord {
+  const { keyVersionId, ...rest } = material
+  return { keyVersionId, creationDate, ...rest }
+}

@@ -903,7 +903,7 @@ describe('close racing operations already under way', () => {
     expect(text((await again.decrypt({ ciphertextBlob })).plaintext)).toBe('after')
   })
 
-  // Regression (fixed in kms.ts #transact): a change that passed its open-check before
+  // Regression (fixed in the dispatcher's transact, engine/dispatcher.ts): a change that passed its open-check before
   // close() but queued its transaction after close() drained the queue was committed,
   // emitted and acknowledged after close() had resolved.
   it('a change racing close() is refused with Closed and writes nothing', async () => {

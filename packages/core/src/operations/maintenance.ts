@@ -1,0 +1,66 @@
+/**
+ * Maintenance: the time-driven work the engine also does lazily when a key is used —
+ * purging keys whose pending window has ended, erasing expired imported material,
+ * automatic rotation — and dropping stale import tokens, for keys nobody touches.
+ *
+ * ```ts
+ * const { purged, rotated } = await kms.maintenance()
+ * ```
+ *
+ * Run by `kms.maintenance()` or on the `maintenanceIntervalMs` timer.
+ */
+import type * as api from '../api.js'
+import { utf8Decode } from '../bytes.js'
+import type { EngineContext } from '../engine/context.js'
+import { KmsError } from '../errors.js'
+import * as transitions from '../transitions.js'
+import { IMPORT_TOKEN_PREFIX, type ImportTokenRecord } from './import-tokens.js'
+
+/** What this module needs from the engine (engine/context.ts). */
+export type MaintenanceContext = Pick<EngineContext, 'clock' | 'expireMaterial' | 'keys' | 'purge' | 'region' | 'rotate' | 'systemCall'>
+
+/**
+ * Purges every key whose pending window has ended and rotates every key whose
+ * automatic rotation is due. Both also happen lazily when a key is used; call this
+ * (or set `maintenanceIntervalMs`) so they happen for keys nobody touches.
+ */
+export async function maintenance(ctx: MaintenanceContext): Promise<api.MaintenanceResult> {
+  const purged: string[] = []
+  const rotated: string[] = []
+  for (const record of await ctx.keys.scanKeys()) {
+    // Each region's engines look after their own keys.
+    if (record.region !== ctx.region) continue
+    const now = ctx.clock.now()
+    if (transitions.isPurgeDue(record, now)) {
+      if (await ctx.purge(record.keyId)) purged.push(record.keyId)
+    } else if (transitions.isMaterialExpiryDue(record, now)) {
+      await ctx.expireMaterial(record.keyId)
+    } else if (transitions.isRotationDue(record, now)) {
+      const before = record.versions.length
+      const entry = await ctx.rotate(ctx.systemCall('CreateKeyVersion', record.keyId), record.keyId, 'automatic', record.keySpec)
+      if (entry.record.versions.length > before) rotated.push(record.keyId)
+    }
+  }
+  await dropStaleImportTokens(ctx)
+  return { purged, rotated }
+}
+
+/** Import tokens past their expiry, or of keys that no longer exist, are useless: delete them. */
+async function dropStaleImportTokens(ctx: MaintenanceContext): Promise<void> {
+  const now = ctx.clock.now()
+  for (const stored of await ctx.keys.scanRecords(IMPORT_TOKEN_PREFIX)) {
+    let token: ImportTokenRecord | undefined
+    try {
+      token = JSON.parse(utf8Decode(stored.value)) as ImportTokenRecord
+    } catch {
+      token = undefined
+    }
+    const stale = token === undefined || token.expiresAt <= now || (await ctx.keys.loadKey(token.keyId)) === undefined
+    if (!stale) continue
+    await ctx.keys.exclusive(() => ctx.keys.commitDirect([{ type: 'delete', key: stored.key, expectedRevision: stored.revision }]))
+      .catch((error: unknown) => {
+        // Someone used or removed it meanwhile: nothing left to clean.
+        if (!KmsError.is(error, 'Conflict')) throw error
+      })
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Key policies and identity policies: setKeyPolicy/getKeyPolicy on a key, and the
+ * identity policies (create, update, get, delete, list) attached to principals.
+ *
+ * ```ts
+ * await kms.createPolicy({ policyName: 'readers', policyDocument })
+ * await kms.attachPolicy({ policyName: 'readers', principal: 'app' })
+ * ```
+ *
+ * Every document is validated before anything is stored; evaluation is policy.ts.
+ */
+import type * as api from '../api.js'
+import type { Call } from '../call.js'
+import { formatDate } from '../clock.js'
+import type { EngineContext } from '../engine/context.js'
+import { KmsError } from '../errors.js'
+import {
+  assertPolicyName, assertPrincipalName, encodeRecord, MAX_POLICIES_PER_PRINCIPAL, POLICY_PREFIX, PolicyStore,
+  PRINCIPAL_PREFIX, type PolicyRecord,
+} from '../policy-store.js'
+import * as transitions from '../transitions.js'
+import { optionalString, pageOf, pageParams, requestObject } from '../validate.js'
+
+/** What this module needs from the engine (engine/context.ts). */
+export type PoliciesContext = Pick<
+  EngineContext,
+  'accountId' | 'authorize' | 'changeKey' | 'policies' | 'region' | 'transact' | 'use'
+>
+
+function policyArn(ctx: PoliciesContext, policyName: string): string {
+  return `acs:kms:${ctx.region}:${ctx.accountId}:policy/${policyName}`
+}
+
+/** Sets the key's policy (validated first; a malformed policy is refused and nothing is stored). */
+export async function setKeyPolicy(ctx: PoliciesContext, call: Call, request: api.SetKeyPolicyRequest): Promise<api.KmsResponse> {
+  requestObject(request, 'setKeyPolicy')
+  const policy = PolicyStore.parse(request.policy, 'key')
+  await ctx.changeKey(call, request.keyId, (r) => transitions.setKeyPolicy(r, policy),
+    (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'keyPolicy', time } }))
+  return { requestId: call.requestId }
+}
+
+export async function getKeyPolicy(ctx: PoliciesContext, call: Call, request: api.KeyRequest): Promise<api.GetKeyPolicyResponse> {
+  requestObject(request, 'getKeyPolicy')
+  const { record } = await ctx.use(call, request.keyId, 'getKeyPolicy')
+  return { requestId: call.requestId, ...(record.keyPolicy === undefined ? {} : { policy: record.keyPolicy }) }
+}
+
+function policyInfo(p: PolicyRecord, withDocument: boolean): api.PolicyInfo {
+  return {
+    policyName: p.policyName, description: p.description, createDate: formatDate(p.createDate), updateDate: formatDate(p.updateDate),
+    ...(withDocument ? { policyDocument: p.document } : {}),
+  }
+}
+
+async function authorizePolicy(ctx: PoliciesContext, call: Call, policyName: string): Promise<void> {
+  const arn = policyArn(ctx, policyName)
+  await ctx.authorize(call, call.eventName, arn, arn)
+}
+
+export async function createPolicy(ctx: PoliciesContext, call: Call, request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
+  requestObject(request, 'createPolicy')
+  assertPolicyName(request.policyName)
+  const { policyName } = request
+  const description = optionalString(request.description, 'description', 0, 1024) ?? ''
+  const document = PolicyStore.parse(request.policyDocument, 'identity')
+  await authorizePolicy(ctx, call, policyName)
+  const record = await ctx.transact(call, async (tx, now) => {
+    if ((await ctx.policies.policyInTx(tx, policyName)) !== undefined) throw new KmsError('AlreadyExists', `policy ${policyName} already exists`)
+    const created: PolicyRecord = { schema: 1, policyName, description, document, createDate: now, updateDate: now }
+    tx.putRecord(POLICY_PREFIX + policyName, encodeRecord(created), null)
+    return created
+  })
+  ctx.policies.forget(policyName)
+  return { requestId: call.requestId, policy: policyInfo(record, false) }
+}
+
+/** Replaces a policy's document (and description); attached principals are governed by it at once. */
+export async function updatePolicy(ctx: PoliciesContext, call: Call, request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
+  requestObject(request, 'updatePolicy')
+  assertPolicyName(request.policyName)
+  const { policyName } = request
+  const description = optionalString(request.description, 'description', 0, 1024)
+  const document = PolicyStore.parse(request.policyDocument, 'identity')
+  await authorizePolicy(ctx, call, policyName)
+  const record = await ctx.transact(call, async (tx, now) => {
+    const current = await ctx.policies.policyInTx(tx, policyName)
+    if (current === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
+    const updated: PolicyRecord = { ...current.record, document, updateDate: now, ...(description === undefined ? {} : { description }) }
+    tx.putRecord(POLICY_PREFIX + policyName, encodeRecord(updated), current.revision)
+    return updated
+  })
+  ctx.policies.forget(policyName)
+  return { requestId: call.requestId, policy: policyInfo(record, false) }
+}
+
+export async function getPolicy(ctx: PoliciesContext, call: Call, request: api.PolicyNameRequest): Promise<api.PolicyResponse> {
+  requestObject(request, 'getPolicy')
+  assertPolicyName(request.policyName)
+  await authorizePolicy(ctx, call, request.policyName)
+  const stored = (await ctx.policies.list()).find((p) => p.policyName === request.policyName)
+  if (stored === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${request.policyName} does not exist`)
+  return { requestId: call.requestId, policy: policyInfo(stored, true) }
+}
+
+/** Deletes a policy that no principal has attached (detach it first: Rejected.PolicyInUse). */
+export async function deletePolicy(ctx: PoliciesContext, call: Call, request: api.PolicyNameRequest): Promise<api.KmsResponse> {
+  requestObject(request, 'deletePolicy')
+  assertPolicyName(request.policyName)
+  const { policyName } = request
+  await authorizePolicy(ctx, call, policyName)
+  await ctx.transact(call, async (tx) => {
+    const current = await ctx.policies.policyInTx(tx, policyName)
+    if (current === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
+    const users = await ctx.policies.principalsWith(policyName)
+    if (users.length > 0) throw new KmsError('Rejected.PolicyInUse', `policy ${policyName} is attached to ${users.length} principal(s)`)
+    tx.deleteRecord(POLICY_PREFIX + policyName, current.revision)
+  })
+  ctx.policies.forget(policyName)
+  return { requestId: call.requestId }
+}
+
+export async function listPolicies(ctx: PoliciesContext, call: Call, request: api.Paging = {}): Promise<api.ListPoliciesResponse> {
+  requestObject(request, 'listPolicies')
+  const page = pageParams(request)
+  await ctx.authorize(call, 'ListPolicies', '*', '*')
+  const policies = await ctx.policies.list()
+  return { requestId: call.requestId, totalCount: policies.length, ...page, policies: pageOf(policies, page).map((p) => policyInfo(p, false)) }
+}
+
+export async function attachPolicy(ctx: PoliciesContext, call: Call, request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
+  requestObject(request, 'attachPolicy')
+  assertPolicyName(request.policyName)
+  assertPrincipalName(request.principal)
+  const { policyName, principal } = request
+  await authorizePolicy(ctx, call, policyName)
+  await ctx.transact(call, async (tx) => {
+    if ((await ctx.policies.policyInTx(tx, policyName)) === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} does not exist`)
+    const current = await ctx.policies.attachmentInTx(tx, principal)
+    const names = current?.record.policyNames ?? []
+    if (names.includes(policyName)) return
+    if (names.length >= MAX_POLICIES_PER_PRINCIPAL) throw new KmsError('LimitExceeded', `a principal has at most ${MAX_POLICIES_PER_PRINCIPAL} policies`)
+    const record = { schema: 1 as const, principal, policyNames: [...names, policyName].sort() }
+    tx.putRecord(PRINCIPAL_PREFIX + principal, encodeRecord(record), current?.revision ?? null)
+  })
+  ctx.policies.forget(undefined, principal)
+  return { requestId: call.requestId }
+}
+
+export async function detachPolicy(ctx: PoliciesContext, call: Call, request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
+  requestObject(request, 'detachPolicy')
+  assertPolicyName(request.policyName)
+  assertPrincipalName(request.principal)
+  const { policyName, principal } = request
+  await authorizePolicy(ctx, call, policyName)
+  await ctx.transact(call, async (tx) => {
+    const current = await ctx.policies.attachmentInTx(tx, principal)
+    if (current === undefined || !current.record.policyNames.includes(policyName)) {
+      throw new KmsError('Forbidden.PolicyNotFound', `policy ${policyName} is not attached to ${principal}`)
+    }
+    const policyNames = current.record.policyNames.filter((n) => n !== policyName)
+    if (policyNames.length === 0) tx.deleteRecord(PRINCIPAL_PREFIX + principal, current.revision)
+    else tx.putRecord(PRINCIPAL_PREFIX + principal, encodeRecord({ ...current.record, policyNames }), current.revision)
+  })
+  ctx.policies.forget(undefined, principal)
+  return { requestId: call.requestId }
+}
+
+export async function listPoliciesForPrincipal(ctx: PoliciesContext, call: Call, request: api.PrincipalRequest): Promise<api.ListPoliciesResponse> {
+  requestObject(request, 'listPoliciesForPrincipal')
+  assertPrincipalName(request.principal)
+  await ctx.authorize(call, 'ListPoliciesForPrincipal', '*', '*')
+  const attached = new Set((await ctx.policies.forPrincipal(request.principal)).map((p) => p.name))
+  const policies = (await ctx.policies.list()).filter((p) => attached.has(p.policyName))
+  return { requestId: call.requestId, totalCount: policies.length, pageNumber: 1, pageSize: policies.length, policies: policies.map((p) => policyInfo(p, false)) }
+}
