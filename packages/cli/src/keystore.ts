@@ -30,7 +30,7 @@ export function keystoreDirectory(flag: string | undefined, io: Io): string {
   return resolve(dir)
 }
 
-async function passphrase(io: Io, confirm: boolean): Promise<string> {
+export async function passphrase(io: Io, confirm: boolean): Promise<string> {
   const fromEnv = io.env['STRONGROOM_PASSPHRASE']
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv
   const typed = await promptHidden(confirm ? 'New keystore passphrase: ' : 'Keystore passphrase: ')
@@ -40,7 +40,7 @@ async function passphrase(io: Io, confirm: boolean): Promise<string> {
   return typed
 }
 
-function scryptOptions(io: Io): PassphraseOptions {
+export function scryptOptions(io: Io): PassphraseOptions {
   const value = io.env['STRONGROOM_SCRYPT_N']
   if (value === undefined || value === '') return {}
   const N = Number(value)
@@ -48,7 +48,7 @@ function scryptOptions(io: Io): PassphraseOptions {
   return { N }
 }
 
-function looksInitialised(dir: string): boolean {
+export function looksInitialised(dir: string): boolean {
   return existsSync(join(dir, 'CURRENT'))
 }
 
@@ -89,6 +89,6 @@ export async function openKeystore(dir: string, io: Io): Promise<Kms> {
  * variance in an order that then fails every other `levelStorage(new ClassicLevel(…))`
  * in the workspace program. The storage names its own encodings on every call.
  */
-function openLevel(dir: string, create: boolean): AnyAbstractLevel {
+export function openLevel(dir: string, create: boolean): AnyAbstractLevel {
   return new ClassicLevel(dir, { createIfMissing: create }) as unknown as AnyAbstractLevel
 }
