@@ -230,6 +230,12 @@ describe('refusals', () => {
   })
 })
 
+async function expectRefusedAnywhere(backup: Uint8Array): Promise<void> {
+  const target = memoryStorage()
+  await rejectsWith(restoreKeystore({ storage: target, backup, rootKey: rootKey() }), 'InvalidCiphertext')
+  expect(await allRecords(target)).toEqual([])
+}
+
 describe('interrupted restore and bounded memory', () => {
   it('a restore cut short leaves a store Kms.open refuses; restoring the same backup again completes it', async () => {
     const source = memoryStore()
@@ -253,6 +259,25 @@ describe('interrupted restore and bounded memory', () => {
     await rejectsWith(restoreKeystore({ storage: target(), backup: other, rootKey: rootKey() }), 'AlreadyExists')
     await restoreKeystore({ storage: target(), backup: file, rootKey: rootKey() })
     await expectRestored(target(), fixture)
+  })
+
+  it('a store written to during the backup ends the stream with Conflict, before its final chunk', async () => {
+    const source = memoryStore()
+    await populate(source())
+    const chunks: Uint8Array[] = []
+    const stream = backupKeystore({ storage: source(), rootKey: rootKey(), chunkBytes: 1024 })
+    const read = (async () => {
+      for await (const part of stream) {
+        chunks.push(part)
+        if (chunks.length === 2) {
+          const kms = await Kms.open({ storage: source(), rootKey: rootKey() })
+          await kms.createKey()
+          await kms.close()
+        }
+      }
+    })()
+    await rejectsWith(read, 'Conflict')
+    await expectRefusedAnywhere(Buffer.concat(chunks))
   })
 
   it('20k records stream out as many chunks and back', async () => {
