@@ -24,7 +24,8 @@
  * nonce   = index u64 ‖ flags u8 ‖ 000000
  * AAD     = "strongroom/backup/v1/chunk" ‖ 0x00 ‖ SHA-256(every byte before the first chunk) ‖ index u64 ‖ flags u8
  * body    = (keyLength u32 ‖ key UTF-8 ‖ valueLength u32 ‖ value)*, keys in ascending UTF-8 byte order
- * IKM     = HKDF(root secret, "strongroom/root/backup/v1") (root-key.ts deriveKey) or scrypt(passphrase)
+ * IKM     = HKDF-SHA-256(root secret, salt = keystore header salt, "strongroom/root/backup/v1") (root-key.ts
+ *           deriveKey), or scrypt(passphrase, params.salt, N, r, p) (passphraseRootKey, params in the header)
  * K       = HKDF-SHA-256(IKM, salt = header salt (32 random bytes per backup), "strongroom/backup/v1/chunks")
  * check   = HMAC-SHA-256(HKDF(IKM, salt, "strongroom/backup/v1/check"), "strongroom/backup/v1/check" ‖ backupId)
  * ```
@@ -43,7 +44,8 @@
  * backup id, and the keystore header last, in the commit that removes the marker: a restore
  * cut short leaves records without a header, which `Kms.open` refuses, and which a new
  * restore of the same backup clears and redoes (any other non-empty store is refused with
- * `AlreadyExists`). A backup taken while another engine writes to the store fails with
+ * `AlreadyExists`). A source that fails or yields other bytes on the second reading (every
+ * chunk is still authenticated) ends the same way as a crash: records without a header. A backup taken while another engine writes to the store fails with
  * `Conflict` (the store digest, the audit head or the header moved) and is unrestorable.
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
@@ -167,31 +169,35 @@ export async function* backupKeystore(options: BackupOptions): AsyncGenerator<Ui
       backupId, createdAt: now, records, keystoreHeader: toBase64(stored.value), salt: toBase64(salt), check: toBase64(keys.check), key,
     }
     const prefix = encodePrefix(header)
-    yield prefix
     const headerHash = crypto.sha256(prefix)
+    yield prefix
 
     let index = 0
     let pending: Uint8Array[] = []
     let pendingBytes = 0
     let written = 0
+    const takePending = (): Uint8Array => {
+      const body = join(pending, pendingBytes)
+      pending = []
+      pendingBytes = 0
+      return body
+    }
     for await (const page of pages(storage)) {
       for (const record of page) {
         const piece = encodeRecord(record)
+        if (piece.length > MAX_CHUNK_BYTES) throw new KmsError('InvalidParameter', `record ${record.key} is too large for a backup chunk (16 MiB)`)
+        if (pendingBytes + piece.length > MAX_CHUNK_BYTES) yield sealChunk(crypto, keys.chunk, headerHash, index++, 0, takePending())
         pending.push(piece)
         pendingBytes += piece.length
         written++
-        if (pendingBytes >= chunkBytes) {
-          yield sealChunk(crypto, keys.chunk, headerHash, index++, 0, join(pending, pendingBytes))
-          pending = []
-          pendingBytes = 0
-        }
+        if (pendingBytes >= chunkBytes) yield sealChunk(crypto, keys.chunk, headerHash, index++, 0, takePending())
       }
     }
     const after = await watermarks(storage)
     if (written !== records || after !== before) {
       throw new KmsError('Conflict', 'the keystore changed while it was being backed up; back it up again when no engine writes to it')
     }
-    yield sealChunk(crypto, keys.chunk, headerHash, index, FINAL, join(pending, pendingBytes))
+    yield sealChunk(crypto, keys.chunk, headerHash, index, FINAL, takePending())
   } finally {
     wipe(keys.chunk)
   }
