@@ -230,27 +230,33 @@ export async function restoreKeystore(options: RestoreOptions): Promise<BackupIn
 
   // Pass 1: verify everything, write nothing.
   const reader = new ByteReader(open())
-  const { header, hash } = await readPrefix(reader, crypto)
-  const chunkKey = await unlockBackup(header, options, crypto)
+  let chunkKey: Uint8Array | undefined
   try {
+    const { header, hash } = await readPrefix(reader, crypto)
+    chunkKey = await unlockBackup(header, options, crypto)
     await readChunks(reader, header, hash, chunkKey, crypto, async () => undefined)
 
     // Pass 2: write, one chunk's records per commit, the keystore header last.
     const marker = await prepareTarget(storage, header.backupId)
     const again = new ByteReader(open())
-    const second = await readPrefix(again, crypto)
-    if (!crypto.timingSafeEqual(second.hash, hash)) throw new KmsError('InvalidCiphertext', 'the backup changed between the verification and the restore')
-    await readChunks(again, header, hash, chunkKey, crypto, async (records) => {
-      if (records.length > 0) await storage.commit(records.map((r): Mutation => ({ type: 'put', key: r.key, value: r.value, expectedRevision: null })))
-    })
+    try {
+      const second = await readPrefix(again, crypto)
+      if (!crypto.timingSafeEqual(second.hash, hash)) throw new KmsError('InvalidCiphertext', 'the backup changed between the verification and the restore')
+      await readChunks(again, header, hash, chunkKey, crypto, async (records) => {
+        if (records.length > 0) await storage.commit(records.map((r): Mutation => ({ type: 'put', key: r.key, value: r.value, expectedRevision: null })))
+      })
+    } finally {
+      await again.close()
+    }
     await storage.commit([
       { type: 'put', key: KEYSTORE_HEADER_KEY, value: fromBase64(header.keystoreHeader)!, expectedRevision: null },
       { type: 'delete', key: RESTORE_MARKER_KEY, expectedRevision: marker },
     ])
+    return { backupId: header.backupId, createdAt: header.createdAt, records: header.records }
   } finally {
     wipe(chunkKey)
+    await reader.close()
   }
-  return { backupId: header.backupId, createdAt: header.createdAt, records: header.records }
 }
 
 // ------------------------------------------------------------------ keys
@@ -539,6 +545,16 @@ class ByteReader {
     }
     this.#buffered -= length
     return out
+  }
+
+  /** Releases the source (closes a file stream left part-read by a refusal). */
+  async close(): Promise<void> {
+    this.#pieces = []
+    if (!this.#done) {
+      this.#done = true
+      // The refusal already being reported matters more than a source that fails to close.
+      await this.#source.return?.().catch(() => undefined)
+    }
   }
 
   async atEnd(): Promise<boolean> {
