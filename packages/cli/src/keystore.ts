@@ -34,7 +34,7 @@ export function keystoreDirectory(flag: string | undefined, io: Io): string {
 export const MIN_PASSPHRASE_LENGTH = 8
 
 /** `confirm`: a new keystore's passphrase — at least MIN_PASSPHRASE_LENGTH characters, typed twice on a terminal. */
-async function passphrase(io: Io, confirm: boolean): Promise<string> {
+export async function passphrase(io: Io, confirm: boolean): Promise<string> {
   const fromEnv = io.env['STRONGROOM_PASSPHRASE']
   const onTerminal = fromEnv === undefined || fromEnv === ''
   const typed = onTerminal ? await promptHidden(confirm ? 'New keystore passphrase: ' : 'Keystore passphrase: ') : fromEnv
@@ -47,7 +47,7 @@ async function passphrase(io: Io, confirm: boolean): Promise<string> {
   return typed
 }
 
-function scryptOptions(io: Io): PassphraseOptions {
+export function scryptOptions(io: Io): PassphraseOptions {
   const value = io.env['STRONGROOM_SCRYPT_N']
   if (value === undefined || value === '') return {}
   const N = Number(value)
@@ -55,7 +55,7 @@ function scryptOptions(io: Io): PassphraseOptions {
   return { N }
 }
 
-function looksInitialised(dir: string): boolean {
+export function looksInitialised(dir: string): boolean {
   return existsSync(join(dir, 'CURRENT'))
 }
 
@@ -96,6 +96,6 @@ export async function openKeystore(dir: string, io: Io): Promise<Kms> {
  * variance in an order that then fails every other `levelStorage(new ClassicLevel(…))`
  * in the workspace program. The storage names its own encodings on every call.
  */
-function openLevel(dir: string, create: boolean): AnyAbstractLevel {
+export function openLevel(dir: string, create: boolean): AnyAbstractLevel {
   return new ClassicLevel(dir, { createIfMissing: create }) as unknown as AnyAbstractLevel
 }

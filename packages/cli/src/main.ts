@@ -13,6 +13,7 @@ import type { Kms } from '@strongroom/core'
 import type { Command, CommandContext, OptionValues } from './command.js'
 import { aliasCreate, aliasDelete, aliasList, aliasUpdate } from './commands/aliases.js'
 import { auditAnchor, auditExport, auditQuery, auditVerify } from './commands/audit.js'
+import { backup, restore } from './commands/backup.js'
 import { decryptFile, encryptFile, inspect } from './commands/files.js'
 import { importMaterial, importParameters } from './commands/import.js'
 import { init } from './commands/init.js'
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect, serveAws, serveAliyun,
   sign, verify, getPublicKey, mac, verifyMac, importParameters, importMaterial,
   policyCreate, policyAttach, policyDetach, policyList, auditVerify, auditQuery, auditExport, auditAnchor,
+  backup, restore,
 ]
 
 const GLOBAL_OPTIONS = {
@@ -73,6 +75,7 @@ export function helpText(command?: Command): string {
     'Environment:',
     '  STRONGROOM_KEYSTORE     the keystore directory (instead of --keystore)',
     '  STRONGROOM_PASSPHRASE   the keystore passphrase (otherwise asked on the terminal, never an argument)',
+    '  STRONGROOM_BACKUP_PASSPHRASE  the backup passphrase of backup/restore --backup-passphrase (otherwise asked)',
     '  STRONGROOM_SCRYPT_N     scrypt cost of a new keystore, for tests only (minimum 16384; default 131072)',
     '',
     'Exit status: 0 success, 1 the KMS refused or failed, 2 usage error, 3 keystore or file problem, 130 interrupted.',

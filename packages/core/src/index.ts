@@ -40,3 +40,5 @@ export type {
 } from './events.js'
 export { seededRandom, pooledRandom } from '@strongroom/crypto'
 export type { RandomSource, CryptoProvider } from '@strongroom/crypto'
+export { backupKeystore, collectBackup, restoreKeystore, BACKUP_FORMAT_VERSION } from './backup.js'
+export type { BackupOptions, RestoreOptions, BackupSource, BackupInfo } from './backup.js'

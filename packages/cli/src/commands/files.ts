@@ -55,7 +55,7 @@ function summary(context: CommandContext, verb: string, source: string, destinat
 }
 
 /** Writes a stream into `destination` through a temporary file renamed only on success. */
-async function writeAtomically(destination: string, force: boolean, mode: number, fill: (sink: Writable) => Promise<void>): Promise<void> {
+export async function writeAtomically(destination: string, force: boolean, mode: number, fill: (sink: Writable) => Promise<void>): Promise<void> {
   if (!force && await stat(destination).then(() => true, () => false)) {
     throw Object.assign(new Error(`${destination} already exists (pass --force to replace it)`), { code: 'EEXIST' })
   }
