@@ -21,6 +21,7 @@
  */
 import type * as api from './api.js'
 import type { AuditVerification } from './audit.js'
+import { backupKeystore, type BackupOptions } from './backup.js'
 import { OPERATIONS, type OperationName } from './call.js'
 import { auditAdministration, type AuditAnchor, type KmsAudit } from './engine/audit-admin.js'
 import { KeyAccess } from './engine/key-access.js'
@@ -55,6 +56,8 @@ export class Kms {
   readonly audit: KmsAudit
   readonly #engine: KeyAccess
   readonly #closeStorage: boolean
+  /** The adapter under the barrier and the root key provider, for backups. */
+  readonly #raw: OpenedKeystore['raw']
   #timer: ReturnType<typeof setInterval> | undefined
 
   private constructor(options: KmsOptions, opened: OpenedKeystore) {
@@ -65,6 +68,7 @@ export class Kms {
     this.region = engine.region
     this.accountId = engine.accountId
     this.#closeStorage = options.closeStorage ?? true
+    this.#raw = opened.raw
     this.audit = auditAdministration(engine)
     if (options.maintenanceIntervalMs !== undefined) {
       const onError = options.onMaintenanceError
@@ -352,6 +356,23 @@ export class Kms {
    * written (the store digest catches a record rolled back to an older genuine copy, deleted
    * or copied in), and the audit trail (against `anchor` when given). Reads every record.
    */
+  /**
+   * The whole keystore as one encrypted, authenticated stream (see backup.ts for the format
+   * and `restoreKeystore` to load it into an empty store on any adapter): under this
+   * engine's root key, or a separate `passphrase`. Pending audit records are committed
+   * first; a change committed while the stream is read ends it with Conflict (take the
+   * backup again), so what is restored is always one consistent moment.
+   */
+  async backup(options: Omit<BackupOptions, 'storage' | 'rootKey' | 'crypto' | 'random' | 'clock'> = {}): Promise<AsyncGenerator<Uint8Array, void, undefined>> {
+    this.#engine.assertOpen()
+    requestObject(options, 'backup')
+    await this.audit.flush().catch(() => undefined)
+    await this.#engine.keys.drain()
+    const { random, clock } = this.#engine
+    const { crypto } = this.#engine.material
+    return backupKeystore({ ...options, ...this.#raw, crypto, random, clock })
+  }
+
   async verify(options: { readonly anchor?: AuditAnchor } = {}): Promise<KmsVerification> {
     this.#engine.assertOpen()
     requestObject(options, 'verify')

@@ -61,6 +61,8 @@ export interface KmsOptions {
 /** An unlocked keystore, ready for an engine. */
 export interface OpenedKeystore {
   readonly storage: SealedStorage
+  /** The adapter under the barrier and the root key provider it was unlocked with (for `kms.backup()`). */
+  readonly raw: { readonly storage: StorageAdapter; readonly rootKey: RootKeyProvider }
   readonly keyring: RootKeyring
   readonly crypto: CryptoProvider
   readonly random: RandomSource
@@ -100,7 +102,7 @@ export async function openKeystore(storage: StorageAdapter, options: KmsOptions)
   const keyring = await unlock(storage, rootKey, { crypto, random }, clock)
   // Everything the engine reads and writes from here on goes through the barrier.
   const sealed = new SealedStorage(storage, newSealer(keyring, crypto, random), new StoreDigest(crypto, keyring.deriveKey(RECORD_DIGEST_LABEL)))
-  return { storage: sealed, keyring, crypto, random, clock, region, accountId }
+  return { storage: sealed, raw: { storage, rootKey }, keyring, crypto, random, clock, region, accountId }
 }
 
 function newSealer(keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource): RecordSealer {
