@@ -17,7 +17,7 @@
  * status and `{ Code, Message, RequestId, HostId, Recommend }`; nothing a client sends can
  * make it throw. Responses are JSON whatever `Format` asks for.
  */
-import { PrincipalClients, type Engine } from './engine.js'
+import { principalClients, type Engine } from './engine.js'
 import { AliyunError, recommendationFor, toAliyunError, unsupported } from './errors.js'
 import { ALIYUN_ACTIONS } from './operations/index.js'
 import { encodeJson, parameters, type JsonObject, type Params } from './params.js'
@@ -100,7 +100,7 @@ export function aliyunKmsProtocol(kms: Engine, options: AliyunKmsOptions = {}): 
   if (region !== kms.region) {
     throw new TypeError(`this endpoint would serve ${region} but the engine was opened for ${kms.region}: open it with Kms.open({ region: '${region}', … })`)
   }
-  const clients = new PrincipalClients(kms)
+  const clients = principalClients(kms)
   const nonces = new NonceCache(options.nonceCapacity)
   const now = options.now ?? Date.now
   const { credentials, principalFor, onError } = options

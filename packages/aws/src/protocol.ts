@@ -17,7 +17,7 @@
  * exception's status; nothing a client sends can make it throw.
  */
 import { AwsError, toAwsError } from './errors.js'
-import { PrincipalClients, type Engine } from './engine.js'
+import { principalClients, type Engine } from './engine.js'
 import { AwsNames } from './names.js'
 import { AWS_OPERATIONS } from './operations/index.js'
 import { claimedAccessKeyId, verifySigV4, type AccessKeys, type SignedRequest } from './sigv4.js'
@@ -87,7 +87,7 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
   }
   if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) throw new TypeError('accountId must be 12 digits, like 111122223333')
   const names = new AwsNames(options.partition ?? 'aws', options.region ?? kms.region, options.accountId ?? kms.accountId)
-  const clients = new PrincipalClients(kms)
+  const clients = principalClients(kms)
   const now = options.now ?? Date.now
   const { credentials, principalFor, onError } = options
 

@@ -1,0 +1,7 @@
+export {
+  assertServable, isLoopbackHost, lastValueQuery, listen, multiValueQuery, protocolListener, readBody, requestParts, send,
+  SERVER_TIMEOUTS, untilAborted,
+} from './http.js'
+export type { ListeningServer, ProtocolListenerOptions, RequestParts, WireResponse } from './http.js'
+export { PrincipalClients, MAX_CACHED_PRINCIPALS, NO_AUTHORIZATION_MESSAGE } from './principals.js'
+export type { PrincipalEngine } from './principals.js'
