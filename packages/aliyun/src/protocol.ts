@@ -17,6 +17,7 @@
  * status and `{ Code, Message, RequestId, HostId, Recommend }`; nothing a client sends can
  * make it throw. Responses are JSON whatever `Format` asks for.
  */
+import { answerWith } from '@strongroom/facade'
 import { principalClients, type Engine } from './engine.js'
 import { AliyunError, recommendationFor, toAliyunError, unsupported } from './errors.js'
 import { ALIYUN_ACTIONS } from './operations/index.js'
@@ -138,26 +139,14 @@ export function aliyunKmsProtocol(kms: Engine, options: AliyunKmsOptions = {}): 
     return entry.run(params, { client: clients.for(principal), region, accountId: kms.accountId })
   }
 
-  return async (request) => {
-    const requestId = newRequestId()
-    try {
-      return respond(200, { RequestId: requestId, ...(await run(request)) })
-    } catch (thrown) {
-      const error = toAliyunError(thrown)
-      if (error.isServerFault) reportServerFault(onError, error.cause ?? error, request)
-      return respond(error.status, {
-        RequestId: requestId, HostId: request.headers['host'] ?? 'localhost', Code: error.code, Message: error.message,
-        Recommend: recommendationFor(error.code),
-      })
-    }
-  }
-}
-
-function reportServerFault(onError: AliyunKmsOptions['onError'], error: unknown, request: AliyunRequest): void {
-  if (onError === undefined) return
-  try {
-    onError(error, request.query['Action'] ?? request.headers['x-acs-action'] ?? '')
-  } catch {
-    // A failing logger must not turn one failed request into a crash of the endpoint.
-  }
+  return answerWith({
+    run, newRequestId, onError,
+    ok: (result, requestId) => respond(200, { RequestId: requestId, ...result }),
+    fail: (error, requestId, request) => respond(error.status, {
+      RequestId: requestId, HostId: request.headers['host'] ?? 'localhost', Code: error.code, Message: error.message,
+      Recommend: recommendationFor(error.code),
+    }),
+    toError: toAliyunError,
+    operationOf: (request) => request.query['Action'] ?? request.headers['x-acs-action'] ?? '',
+  })
 }

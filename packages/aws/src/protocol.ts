@@ -16,6 +16,7 @@
  * `{"__type": "<Exception>", "message": "…"}` with the `x-amzn-ErrorType` header and the
  * exception's status; nothing a client sends can make it throw.
  */
+import { answerWith } from '@strongroom/facade'
 import { AwsError, toAwsError } from './errors.js'
 import { principalClients, type Engine } from './engine.js'
 import { AwsNames } from './names.js'
@@ -142,24 +143,16 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
     }
   }
 
-  return async (request) => {
-    const requestId = newRequestId()
-    try {
-      return respond(200, requestId, await run(request))
-    } catch (thrown) {
-      const error = toAwsError(thrown)
-      if (error.isServerFault) reportServerFault(onError, error.cause ?? error, request)
-      return fail(error, requestId)
-    }
-  }
+  return answerWith({
+    run, newRequestId, onError, operationOf,
+    ok: (result, requestId) => respond(200, requestId, result),
+    fail,
+    toError: (thrown) => toAwsError(thrown),
+  })
 }
 
-function reportServerFault(onError: AwsKmsOptions['onError'], error: unknown, request: AwsRequest): void {
-  if (onError === undefined) return
+/** The operation a request names, for fault reports: the target without its `TrentService.` prefix. */
+function operationOf(request: AwsRequest): string {
   const target = request.headers['x-amz-target'] ?? ''
-  try {
-    onError(error, target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target)
-  } catch {
-    // A failing logger must not turn one failed request into a crash of the endpoint.
-  }
+  return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target
 }
