@@ -17,7 +17,7 @@
  * status and `{ Code, Message, RequestId, HostId, Recommend }`; nothing a client sends can
  * make it throw. Responses are JSON whatever `Format` asks for.
  */
-import { answerWith } from '@strongroom/facade'
+import { answerWith, principalResolver, type CallerOptions } from '@strongroom/facade'
 import { principalClients, type Engine } from './engine.js'
 import { AliyunError, recommendationFor, toAliyunError, unsupported } from './errors.js'
 import { ALIYUN_ACTIONS } from './operations/index.js'
@@ -38,27 +38,15 @@ export interface AliyunResponse {
   readonly body: Uint8Array
 }
 
-export interface AliyunKmsOptions {
-  /**
-   * Require an Alibaba Cloud signature (RPC HMAC-SHA1 or ACS3-HMAC-SHA256) from one of
-   * these AccessKeys; each names the principal its requests run as (`kms.as(principal)`).
-   * Without it, requests are not authenticated.
-   */
-  readonly credentials?: AccessKeys
-  /**
-   * Without `credentials`: the principal for the AccessKeyId a request claims (not
-   * verified — for tests where every caller is trusted code). `undefined` runs the call as
-   * the engine's owner.
-   */
-  readonly principalFor?: (accessKeyId: string) => string | undefined
+/**
+ * `credentials` are AccessKeys checked by an Alibaba Cloud signature (RPC HMAC-SHA1 or
+ * ACS3-HMAC-SHA256); `onError` gets the action name.
+ */
+export interface AliyunKmsOptions extends CallerOptions<AccessKeys> {
   /** The region this endpoint serves; must be the engine's (`Kms.open({ region })`), which is the default. */
   readonly region?: string
-  /** Wall-clock milliseconds for signature freshness. Default `Date.now`; never the engine's (test) clock. */
-  readonly now?: () => number
   /** How many signature nonces are remembered at most (default 100 000); beyond it requests are throttled. */
   readonly nonceCapacity?: number
-  /** Called with every server fault (5xx) — the caller only sees a generic message. Never receives plaintext. */
-  readonly onError?: (error: unknown, action: string) => void
 }
 
 const CONTENT_TYPE = 'application/json;charset=utf-8'
@@ -94,29 +82,22 @@ export function aliyunKmsProtocol(kms: Engine, options: AliyunKmsOptions = {}): 
   if (kms === null || typeof kms !== 'object' || typeof kms.encrypt !== 'function') {
     throw new TypeError('aliyunKmsProtocol needs an engine (Kms.open(…))')
   }
-  if (options.credentials !== undefined && options.principalFor !== undefined) {
-    throw new TypeError('pass either credentials (verified) or principalFor (unverified), not both')
-  }
+  const now = options.now ?? Date.now
+  /** The principal the request runs as: verified by its signature, claimed (principalFor), or none (the owner). */
+  const principalOf = principalResolver(options,
+    (credentials, request: AliyunRequest, params: Params) => verifyRequest(request, params, credentials, nonces, now()).key.principal,
+    (request: AliyunRequest, params: Params) => claimedAccessKeyId(request, params))
   const region = options.region ?? kms.region
   if (region !== kms.region) {
     throw new TypeError(`this endpoint would serve ${region} but the engine was opened for ${kms.region}: open it with Kms.open({ region: '${region}', … })`)
   }
   const clients = principalClients(kms)
   const nonces = new NonceCache(options.nonceCapacity)
-  const now = options.now ?? Date.now
-  const { credentials, principalFor, onError } = options
+  const { onError } = options
 
   function respond(statusCode: number, body: JsonObject): AliyunResponse {
     const bytes = encodeJson(body)
     return { statusCode, headers: { 'content-type': CONTENT_TYPE, 'content-length': String(bytes.length) }, body: bytes }
-  }
-
-  /** The principal the request runs as: verified by its signature, claimed (principalFor), or none (the owner). */
-  function principalOf(request: AliyunRequest, params: Params): string | undefined {
-    if (credentials !== undefined) return verifyRequest(request, params, credentials, nonces, now()).key.principal
-    if (principalFor === undefined) return undefined
-    const accessKeyId = claimedAccessKeyId(request, params)
-    return accessKeyId === undefined ? undefined : principalFor(accessKeyId)
   }
 
   async function run(request: AliyunRequest): Promise<JsonObject> {

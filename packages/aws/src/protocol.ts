@@ -16,7 +16,7 @@
  * `{"__type": "<Exception>", "message": "…"}` with the `x-amzn-ErrorType` header and the
  * exception's status; nothing a client sends can make it throw.
  */
-import { answerWith } from '@strongroom/facade'
+import { answerWith, principalResolver, type CallerOptions } from '@strongroom/facade'
 import { AwsError, toAwsError } from './errors.js'
 import { principalClients, type Engine } from './engine.js'
 import { AwsNames } from './names.js'
@@ -36,18 +36,11 @@ export interface AwsResponse {
   readonly body: Uint8Array
 }
 
-export interface AwsKmsOptions {
-  /**
-   * Require AWS Signature V4 from one of these access keys; each names the principal its
-   * requests run as (`kms.as(principal)`). Without it, requests are not authenticated.
-   */
-  readonly credentials?: AccessKeys
-  /**
-   * Without `credentials`: the principal for the access key id a request claims (not
-   * verified — for in-process tests where every caller is trusted code). `undefined`
-   * runs the call as the engine's owner.
-   */
-  readonly principalFor?: (accessKeyId: string) => string | undefined
+/**
+ * `credentials` are SigV4 access keys (`parseAccessKeys`); `now` also stamps the `date`
+ * header; `onError` gets the operation name without `TrentService.`.
+ */
+export interface AwsKmsOptions extends CallerOptions<AccessKeys> {
   /** ARN partition in responses and accepted in requests. Default `aws`. */
   readonly partition?: string
   /**
@@ -58,13 +51,6 @@ export interface AwsKmsOptions {
    */
   readonly region?: string
   readonly accountId?: string
-  /** Wall-clock milliseconds for signature freshness and the `date` header. Default `Date.now`; never the engine's (test) clock. */
-  readonly now?: () => number
-  /**
-   * Called with every server fault (5xx) — the caller only sees a generic message — so
-   * the host can log it. Never receives plaintext: engine errors carry none.
-   */
-  readonly onError?: (error: unknown, operation: string) => void
 }
 
 const TARGET_PREFIX = 'TrentService.'
@@ -80,17 +66,18 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
   if (kms === null || typeof kms !== 'object' || typeof kms.encrypt !== 'function') {
     throw new TypeError('awsKmsProtocol needs an engine (Kms.open(…))')
   }
-  if (options.credentials !== undefined && options.principalFor !== undefined) {
-    throw new TypeError('pass either credentials (verified) or principalFor (unverified), not both')
-  }
+  const now = options.now ?? Date.now
+  /** The principal the request runs as: verified by SigV4, claimed (principalFor), or none (the owner). */
+  const principalOf = principalResolver(options,
+    (credentials, request: AwsRequest) => verifySigV4(request, credentials, now()).key.principal,
+    (request: AwsRequest) => claimedAccessKeyId(request.headers))
   if (options.region !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(options.region)) {
     throw new TypeError('region must be lower-case letters, digits and dashes, like us-east-1')
   }
   if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) throw new TypeError('accountId must be 12 digits, like 111122223333')
   const names = new AwsNames(options.partition ?? 'aws', options.region ?? kms.region, options.accountId ?? kms.accountId)
   const clients = principalClients(kms)
-  const now = options.now ?? Date.now
-  const { credentials, principalFor, onError } = options
+  const { onError } = options
 
   function respond(statusCode: number, requestId: string, body: JsonObject, extra: Record<string, string> = {}): AwsResponse {
     const bytes = encodeJson(body)
@@ -106,14 +93,6 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
 
   function fail(error: AwsError, requestId: string): AwsResponse {
     return respond(error.status, requestId, { __type: error.type, message: error.message }, { 'x-amzn-errortype': error.type })
-  }
-
-  /** The principal the request runs as: verified by SigV4, claimed (principalFor), or none (the owner). */
-  function principalOf(request: AwsRequest): string | undefined {
-    if (credentials !== undefined) return verifySigV4(request, credentials, now()).key.principal
-    if (principalFor === undefined) return undefined
-    const accessKeyId = claimedAccessKeyId(request.headers)
-    return accessKeyId === undefined ? undefined : principalFor(accessKeyId)
   }
 
   async function run(request: AwsRequest): Promise<JsonObject> {

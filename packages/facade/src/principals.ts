@@ -43,3 +43,53 @@ export class PrincipalClients<Client> {
     return client
   }
 }
+
+/** Who may call a facade, and what it reports: the options every facade's protocol takes. */
+export interface CallerOptions<Keys> {
+  /**
+   * Require the protocol's signature from one of these access keys; each names the principal
+   * its requests run as (`kms.as(principal)`). Without it, requests are not authenticated.
+   */
+  readonly credentials?: Keys
+  /**
+   * Without `credentials`: the principal for the access key id a request claims (not
+   * verified — for tests where every caller is trusted code). `undefined` runs the call as
+   * the engine's owner.
+   */
+  readonly principalFor?: (accessKeyId: string) => string | undefined
+  /** Wall-clock milliseconds for signature freshness. Default `Date.now`; never the engine's (test) clock. */
+  readonly now?: () => number
+  /**
+   * Called with every server fault (5xx) — the caller only sees a generic message — so the
+   * host can log it, with the operation the request named. Never receives plaintext.
+   */
+  readonly onError?: (error: unknown, operation: string) => void
+}
+
+/**
+ * The principal a request runs as: verified by its signature (`credentials`), claimed
+ * (`principalFor`), or none (the owner). Refuses options that give both: a verified and an
+ * unverified identity cannot both decide.
+ *
+ * ```ts
+ * const principalOf = principalResolver(options,
+ *   (credentials, request: AwsRequest) => verifySigV4(request, credentials, now()).key.principal,
+ *   (request: AwsRequest) => claimedAccessKeyId(request.headers))
+ * ```
+ */
+export function principalResolver<Keys, Args extends unknown[]>(
+  options: CallerOptions<Keys>,
+  verified: (credentials: Keys, ...args: Args) => string | undefined,
+  claimedAccessKeyId: (...args: Args) => string | undefined,
+): (...args: Args) => string | undefined {
+  const { credentials, principalFor } = options
+  if (credentials !== undefined && principalFor !== undefined) {
+    throw new TypeError('pass either credentials (verified) or principalFor (unverified), not both')
+  }
+  return (...args) => {
+    if (credentials !== undefined) return verified(credentials, ...args)
+    if (principalFor === undefined) return undefined
+    const accessKeyId = claimedAccessKeyId(...args)
+    return accessKeyId === undefined ? undefined : principalFor(accessKeyId)
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { NO_AUTHORIZATION_MESSAGE, PrincipalClients } from '@strongroom/facade'
+import { NO_AUTHORIZATION_MESSAGE, PrincipalClients, principalResolver } from '@strongroom/facade'
 
 interface Client { readonly who: string }
 
@@ -22,5 +22,27 @@ describe('PrincipalClients', () => {
     expect(clients.for(undefined).who).toBe('owner')
     expect(() => clients.for('alice')).toThrow(DeniedError)
     expect(() => clients.for('alice')).toThrow(NO_AUTHORIZATION_MESSAGE)
+  })
+})
+
+describe('principalResolver', () => {
+  const verify = (credentials: Record<string, string>, id: string): string | undefined => {
+    const principal = credentials[id]
+    if (principal === undefined) throw new Error('unknown key')
+    return principal
+  }
+  const claimed = (id: string): string | undefined => (id === '' ? undefined : id)
+
+  it('verifies with credentials, trusts a claim with principalFor, and runs as the owner otherwise', () => {
+    expect(principalResolver({ credentials: { AK1: 'alice' } }, verify, claimed)('AK1')).toBe('alice')
+    expect(() => principalResolver({ credentials: { AK1: 'alice' } }, verify, claimed)('AK2')).toThrow('unknown key')
+    const byClaim = principalResolver({ principalFor: (id) => (id === 'AK9' ? 'bob' : undefined) }, verify, claimed)
+    expect(byClaim('AK9')).toBe('bob')
+    expect(byClaim('')).toBeUndefined()
+    expect(principalResolver({}, verify, claimed)('AK1')).toBeUndefined()
+  })
+
+  it('refuses both credentials and principalFor', () => {
+    expect(() => principalResolver({ credentials: {}, principalFor: () => 'x' }, verify, claimed)).toThrow(/not both/)
   })
 })
