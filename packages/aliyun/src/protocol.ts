@@ -17,7 +17,7 @@
  * status and `{ Code, Message, RequestId, HostId, Recommend }`; nothing a client sends can
  * make it throw. Responses are JSON whatever `Format` asks for.
  */
-import { answerWith, principalResolver, type CallerOptions } from '@strongroom/facade'
+import { answerWith, findOperation, principalResolver, type CallerOptions, type WireResponse } from '@strongroom/facade'
 import { principalClients, type Engine } from './engine.js'
 import { AliyunError, recommendationFor, toAliyunError, unsupported } from './errors.js'
 import { ALIYUN_ACTIONS } from './operations/index.js'
@@ -31,12 +31,8 @@ export const MAX_REQUEST_BYTES = 1024 * 1024
 
 export type AliyunRequest = SignedRequest
 
-export interface AliyunResponse {
-  readonly statusCode: number
-  /** Lower-case names. */
-  readonly headers: Record<string, string>
-  readonly body: Uint8Array
-}
+/** Status, lower-case headers, body bytes: what the server and the in-process adapters put on the wire. */
+export type AliyunResponse = WireResponse
 
 /**
  * `credentials` are AccessKeys checked by an Alibaba Cloud signature (RPC HMAC-SHA1 or
@@ -114,7 +110,7 @@ export function aliyunKmsProtocol(kms: Engine, options: AliyunKmsOptions = {}): 
     if (regionId !== undefined && regionId !== '' && regionId !== region) {
       throw new AliyunError('InvalidRegionId', `This endpoint serves region ${region}, not ${regionId}.`)
     }
-    const entry = Object.hasOwn(ALIYUN_ACTIONS, action) ? ALIYUN_ACTIONS[action] : undefined
+    const entry = findOperation(ALIYUN_ACTIONS, action)
     if (entry === undefined) throw new AliyunError('InvalidAction.NotFound', 'Specified api is not found, please check your url and method.')
     if ('unsupported' in entry) throw unsupported(`${action}: ${entry.unsupported}`)
     return entry.run(params, { client: clients.for(principal), region, accountId: kms.accountId })

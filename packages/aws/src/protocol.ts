@@ -16,7 +16,7 @@
  * `{"__type": "<Exception>", "message": "…"}` with the `x-amzn-ErrorType` header and the
  * exception's status; nothing a client sends can make it throw.
  */
-import { answerWith, principalResolver, type CallerOptions } from '@strongroom/facade'
+import { answerWith, findOperation, principalResolver, type CallerOptions, type WireResponse } from '@strongroom/facade'
 import { AwsError, toAwsError } from './errors.js'
 import { principalClients, type Engine } from './engine.js'
 import { AwsNames } from './names.js'
@@ -29,12 +29,8 @@ export const MAX_REQUEST_BYTES = 1024 * 1024
 
 export type AwsRequest = SignedRequest
 
-export interface AwsResponse {
-  readonly statusCode: number
-  /** Lower-case names, as the SDK reads them. */
-  readonly headers: Record<string, string>
-  readonly body: Uint8Array
-}
+/** Status, lower-case headers, body bytes: what the server and the in-process adapters put on the wire. */
+export type AwsResponse = WireResponse
 
 /**
  * `credentials` are SigV4 access keys (`parseAccessKeys`); `now` also stamps the `date`
@@ -106,7 +102,7 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
     const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : ''
     // Authenticate before saying anything about operations: an unauthenticated caller learns nothing.
     const principal = principalOf(request)
-    const entry = Object.hasOwn(AWS_OPERATIONS, operation) ? AWS_OPERATIONS[operation] : undefined
+    const entry = findOperation(AWS_OPERATIONS, operation)
     if (entry === undefined) throw new AwsError('UnknownOperationException', 'X-Amz-Target must be TrentService.<an AWS KMS operation>')
     if ('unsupported' in entry) throw new AwsError('UnsupportedOperationException', `${operation}: ${entry.unsupported}`)
     const client = clients.for(principal)
