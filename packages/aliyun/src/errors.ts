@@ -16,7 +16,8 @@
  * protocol-level codes (signature, timestamp, nonce, action, parameters) are the ones
  * Alibaba's OpenAPI gateway answers with.
  */
-import { ERROR_CODES, KmsError } from '@strongroom/core'
+import { ERROR_CODES } from '@strongroom/core'
+import { FacadeError, toWireError } from '@strongroom/facade'
 
 /** Codes answered by the protocol layer (the gateway in front of Alibaba KMS), with their statuses. */
 export const PROTOCOL_ERRORS = {
@@ -43,7 +44,7 @@ export const PROTOCOL_ERRORS = {
 
 export type ProtocolErrorCode = keyof typeof PROTOCOL_ERRORS
 
-export class AliyunError extends Error {
+export class AliyunError extends FacadeError {
   override readonly name = 'AliyunError'
   readonly code: string
   readonly status: number
@@ -51,13 +52,9 @@ export class AliyunError extends Error {
   constructor(code: ProtocolErrorCode, message: string, options?: { readonly cause?: unknown })
   constructor(code: string, message: string, options: { readonly cause?: unknown; readonly status: number })
   constructor(code: string, message: string, options?: { readonly cause?: unknown; readonly status?: number }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    super(message, options)
     this.code = code
     this.status = options?.status ?? PROTOCOL_ERRORS[code as ProtocolErrorCode]
-  }
-
-  get isServerFault(): boolean {
-    return this.status >= 500
   }
 }
 
@@ -86,17 +83,17 @@ const GENERIC_FAULT = 'Strongroom could not complete the request; retry or see t
  * codec (still the caller's fault); anything else is ours, reported without its message.
  */
 export function toAliyunError(error: unknown): AliyunError {
-  if (error instanceof AliyunError) return error
-  if (KmsError.is(error)) {
-    const renamed = ENGINE_ERROR_MAP[error.code]
-    if (renamed !== undefined) return new AliyunError(renamed, `${GENERIC_FAULT} (${error.code})`, { cause: error })
-    if (error.kind === 'internal') return new AliyunError('InternalFailure', `${GENERIC_FAULT} (${error.code})`, { cause: error })
-    return new AliyunError(error.code, error.message, { cause: error, status: error.httpStatus })
-  }
-  if (error instanceof TypeError || error instanceof RangeError) {
-    return new AliyunError('InvalidParameter', error.message, { cause: error })
-  }
-  return new AliyunError('InternalFailure', GENERIC_FAULT, { cause: error })
+  return toWireError(error, {
+    own: (thrown): thrown is AliyunError => thrown instanceof AliyunError,
+    engine: (engineError) => {
+      const renamed = ENGINE_ERROR_MAP[engineError.code]
+      if (renamed !== undefined) return new AliyunError(renamed, `${GENERIC_FAULT} (${engineError.code})`, { cause: engineError })
+      if (engineError.kind === 'internal') return new AliyunError('InternalFailure', `${GENERIC_FAULT} (${engineError.code})`, { cause: engineError })
+      return new AliyunError(engineError.code, engineError.message, { cause: engineError, status: engineError.httpStatus })
+    },
+    badValue: (badValue) => new AliyunError('InvalidParameter', badValue.message, { cause: badValue }),
+    fault: (fault) => new AliyunError('InternalFailure', GENERIC_FAULT, { cause: fault }),
+  })
 }
 
 /** What the `Recommend` member says for a code: the registry's description for engine codes. */

@@ -17,7 +17,8 @@
  * status and `{ Code, Message, RequestId, HostId, Recommend }`; nothing a client sends can
  * make it throw. Responses are JSON whatever `Format` asks for.
  */
-import { PrincipalClients, type Engine } from './engine.js'
+import { answerWith, findOperation, principalResolver, type CallerOptions, type WireResponse } from '@strongroom/facade'
+import { principalClients, type Engine } from './engine.js'
 import { AliyunError, recommendationFor, toAliyunError, unsupported } from './errors.js'
 import { ALIYUN_ACTIONS } from './operations/index.js'
 import { encodeJson, parameters, type JsonObject, type Params } from './params.js'
@@ -30,34 +31,18 @@ export const MAX_REQUEST_BYTES = 1024 * 1024
 
 export type AliyunRequest = SignedRequest
 
-export interface AliyunResponse {
-  readonly statusCode: number
-  /** Lower-case names. */
-  readonly headers: Record<string, string>
-  readonly body: Uint8Array
-}
+/** Status, lower-case headers, body bytes: what the server and the in-process adapters put on the wire. */
+export type AliyunResponse = WireResponse
 
-export interface AliyunKmsOptions {
-  /**
-   * Require an Alibaba Cloud signature (RPC HMAC-SHA1 or ACS3-HMAC-SHA256) from one of
-   * these AccessKeys; each names the principal its requests run as (`kms.as(principal)`).
-   * Without it, requests are not authenticated.
-   */
-  readonly credentials?: AccessKeys
-  /**
-   * Without `credentials`: the principal for the AccessKeyId a request claims (not
-   * verified — for tests where every caller is trusted code). `undefined` runs the call as
-   * the engine's owner.
-   */
-  readonly principalFor?: (accessKeyId: string) => string | undefined
+/**
+ * `credentials` are AccessKeys checked by an Alibaba Cloud signature (RPC HMAC-SHA1 or
+ * ACS3-HMAC-SHA256); `onError` gets the action name.
+ */
+export interface AliyunKmsOptions extends CallerOptions<AccessKeys> {
   /** The region this endpoint serves; must be the engine's (`Kms.open({ region })`), which is the default. */
   readonly region?: string
-  /** Wall-clock milliseconds for signature freshness. Default `Date.now`; never the engine's (test) clock. */
-  readonly now?: () => number
   /** How many signature nonces are remembered at most (default 100 000); beyond it requests are throttled. */
   readonly nonceCapacity?: number
-  /** Called with every server fault (5xx) — the caller only sees a generic message. Never receives plaintext. */
-  readonly onError?: (error: unknown, action: string) => void
 }
 
 const CONTENT_TYPE = 'application/json;charset=utf-8'
@@ -93,29 +78,22 @@ export function aliyunKmsProtocol(kms: Engine, options: AliyunKmsOptions = {}): 
   if (kms === null || typeof kms !== 'object' || typeof kms.encrypt !== 'function') {
     throw new TypeError('aliyunKmsProtocol needs an engine (Kms.open(…))')
   }
-  if (options.credentials !== undefined && options.principalFor !== undefined) {
-    throw new TypeError('pass either credentials (verified) or principalFor (unverified), not both')
-  }
+  const now = options.now ?? Date.now
+  /** The principal the request runs as: verified by its signature, claimed (principalFor), or none (the owner). */
+  const principalOf = principalResolver(options,
+    (credentials, request: AliyunRequest, params: Params) => verifyRequest(request, params, credentials, nonces, now()).key.principal,
+    (request: AliyunRequest, params: Params) => claimedAccessKeyId(request, params))
   const region = options.region ?? kms.region
   if (region !== kms.region) {
     throw new TypeError(`this endpoint would serve ${region} but the engine was opened for ${kms.region}: open it with Kms.open({ region: '${region}', … })`)
   }
-  const clients = new PrincipalClients(kms)
+  const clients = principalClients(kms)
   const nonces = new NonceCache(options.nonceCapacity)
-  const now = options.now ?? Date.now
-  const { credentials, principalFor, onError } = options
+  const { onError } = options
 
   function respond(statusCode: number, body: JsonObject): AliyunResponse {
     const bytes = encodeJson(body)
     return { statusCode, headers: { 'content-type': CONTENT_TYPE, 'content-length': String(bytes.length) }, body: bytes }
-  }
-
-  /** The principal the request runs as: verified by its signature, claimed (principalFor), or none (the owner). */
-  function principalOf(request: AliyunRequest, params: Params): string | undefined {
-    if (credentials !== undefined) return verifyRequest(request, params, credentials, nonces, now()).key.principal
-    if (principalFor === undefined) return undefined
-    const accessKeyId = claimedAccessKeyId(request, params)
-    return accessKeyId === undefined ? undefined : principalFor(accessKeyId)
   }
 
   async function run(request: AliyunRequest): Promise<JsonObject> {
@@ -132,32 +110,20 @@ export function aliyunKmsProtocol(kms: Engine, options: AliyunKmsOptions = {}): 
     if (regionId !== undefined && regionId !== '' && regionId !== region) {
       throw new AliyunError('InvalidRegionId', `This endpoint serves region ${region}, not ${regionId}.`)
     }
-    const entry = Object.hasOwn(ALIYUN_ACTIONS, action) ? ALIYUN_ACTIONS[action] : undefined
+    const entry = findOperation(ALIYUN_ACTIONS, action)
     if (entry === undefined) throw new AliyunError('InvalidAction.NotFound', 'Specified api is not found, please check your url and method.')
     if ('unsupported' in entry) throw unsupported(`${action}: ${entry.unsupported}`)
     return entry.run(params, { client: clients.for(principal), region, accountId: kms.accountId })
   }
 
-  return async (request) => {
-    const requestId = newRequestId()
-    try {
-      return respond(200, { RequestId: requestId, ...(await run(request)) })
-    } catch (thrown) {
-      const error = toAliyunError(thrown)
-      if (error.isServerFault) reportServerFault(onError, error.cause ?? error, request)
-      return respond(error.status, {
-        RequestId: requestId, HostId: request.headers['host'] ?? 'localhost', Code: error.code, Message: error.message,
-        Recommend: recommendationFor(error.code),
-      })
-    }
-  }
-}
-
-function reportServerFault(onError: AliyunKmsOptions['onError'], error: unknown, request: AliyunRequest): void {
-  if (onError === undefined) return
-  try {
-    onError(error, request.query['Action'] ?? request.headers['x-acs-action'] ?? '')
-  } catch {
-    // A failing logger must not turn one failed request into a crash of the endpoint.
-  }
+  return answerWith({
+    run, newRequestId, onError,
+    ok: (result, requestId) => respond(200, { RequestId: requestId, ...result }),
+    fail: (error, requestId, request) => respond(error.status, {
+      RequestId: requestId, HostId: request.headers['host'] ?? 'localhost', Code: error.code, Message: error.message,
+      Recommend: recommendationFor(error.code),
+    }),
+    toError: toAliyunError,
+    operationOf: (request) => request.query['Action'] ?? request.headers['x-acs-action'] ?? '',
+  })
 }

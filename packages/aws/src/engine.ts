@@ -5,12 +5,13 @@
  * core gains them — operations still being built (`generateRandom`, …).
  *
  * ```ts
- * const clients = new PrincipalClients(kms)
+ * const clients = principalClients(kms)
  * const client = clients.for('alice')          // kms.as('alice'), cached; `kms` itself for undefined
  * const generateRandom = optionalOperation<GenerateRandom>(client, 'generateRandom')
  * ```
  */
 import type { Kms } from '@strongroom/core'
+import { PrincipalClients } from '@strongroom/facade'
 import { AwsError } from './errors.js'
 
 /** The engine operations AWS operations map onto today. */
@@ -31,32 +32,9 @@ export interface Engine extends EngineClient {
   readonly as?: (principal: string) => EngineClient
 }
 
-/** How many principals' clients are kept; `as()` builds a client object per call, so reuse them. */
-const MAX_CACHED_PRINCIPALS = 1000
-
-/** The engine client each request runs on: the owner's, or the caller's principal's. */
-export class PrincipalClients {
-  readonly #engine: Engine
-  readonly #clients = new Map<string, EngineClient>()
-
-  constructor(engine: Engine) {
-    this.#engine = engine
-  }
-
-  for(principal: string | undefined): EngineClient {
-    if (principal === undefined) return this.#engine
-    const cached = this.#clients.get(principal)
-    if (cached !== undefined) return cached
-    const as = this.#engine.as
-    // Fail closed: running a named principal's call as the owner would grant it everything.
-    if (typeof as !== 'function') {
-      throw new AwsError('AccessDeniedException', 'this engine has no authorization (kms.as); it cannot act for a principal')
-    }
-    const client = as.call(this.#engine, principal)
-    if (this.#clients.size >= MAX_CACHED_PRINCIPALS) this.#clients.clear()
-    this.#clients.set(principal, client)
-    return client
-  }
+/** The engine client each request runs on: the owner's, or the caller's principal's (cached; fails closed without `as`). */
+export function principalClients(engine: Engine): PrincipalClients<EngineClient> {
+  return new PrincipalClients<EngineClient>(engine, (message) => new AwsError('AccessDeniedException', message))
 }
 
 /** An engine operation that may not exist yet; `undefined` when this engine lacks it. */

@@ -17,7 +17,7 @@
  * messages are safe by design (core/errors.ts), and internal faults are reported with a
  * generic message (their cause goes to the `onError` hook, never to the caller).
  */
-import { KmsError } from '@strongroom/core'
+import { FacadeError, toWireError } from '@strongroom/facade'
 
 /** The exception names this facade answers with, and their HTTP statuses. */
 export const AWS_ERRORS = {
@@ -64,22 +64,18 @@ export const AWS_ERRORS = {
 
 export type AwsErrorType = keyof typeof AWS_ERRORS
 
-export class AwsError extends Error {
+export class AwsError extends FacadeError {
   override readonly name = 'AwsError'
   readonly type: AwsErrorType
 
   constructor(type: AwsErrorType, message: string, options?: { readonly cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    super(message, options)
     this.type = type
   }
 
+  /** Client faults are 4xx; SDKs retry only 5xx (and throttling, which we never answer). */
   get status(): number {
     return AWS_ERRORS[this.type]
-  }
-
-  /** Client faults are 4xx; SDKs retry only 5xx (and throttling, which we never answer). */
-  get isServerFault(): boolean {
-    return this.status >= 500
   }
 }
 
@@ -133,16 +129,16 @@ export type ErrorOverrides = Readonly<Record<string, AwsErrorType>>
  * anything else is ours, reported without its message.
  */
 export function toAwsError(error: unknown, overrides: ErrorOverrides = {}): AwsError {
-  if (error instanceof AwsError) return error
-  if (KmsError.is(error)) {
-    const type = overrides[error.code] ?? ENGINE_ERROR_MAP[error.code] ?? (error.kind === 'caller' ? 'ValidationException' : 'KMSInternalException')
-    const message = AWS_ERRORS[type] >= 500 ? `Strongroom could not complete the request (${error.code}); retry or see the server log` : error.message
-    return new AwsError(type, message, { cause: error })
-  }
-  if (error instanceof TypeError || error instanceof RangeError) {
-    return new AwsError('ValidationException', error.message, { cause: error })
-  }
-  return new AwsError('KMSInternalException', 'Strongroom could not complete the request; retry or see the server log', { cause: error })
+  return toWireError(error, {
+    own: (thrown): thrown is AwsError => thrown instanceof AwsError,
+    engine: (engineError) => {
+      const type = overrides[engineError.code] ?? ENGINE_ERROR_MAP[engineError.code] ?? (engineError.kind === 'caller' ? 'ValidationException' : 'KMSInternalException')
+      const message = AWS_ERRORS[type] >= 500 ? `Strongroom could not complete the request (${engineError.code}); retry or see the server log` : engineError.message
+      return new AwsError(type, message, { cause: engineError })
+    },
+    badValue: (badValue) => new AwsError('ValidationException', badValue.message, { cause: badValue }),
+    fault: (fault) => new AwsError('KMSInternalException', 'Strongroom could not complete the request; retry or see the server log', { cause: fault }),
+  })
 }
 
 /** Shorthands for the errors operations raise themselves. */

@@ -16,8 +16,9 @@
  * `{"__type": "<Exception>", "message": "…"}` with the `x-amzn-ErrorType` header and the
  * exception's status; nothing a client sends can make it throw.
  */
+import { answerWith, findOperation, principalResolver, type CallerOptions, type WireResponse } from '@strongroom/facade'
 import { AwsError, toAwsError } from './errors.js'
-import { PrincipalClients, type Engine } from './engine.js'
+import { principalClients, type Engine } from './engine.js'
 import { AwsNames } from './names.js'
 import { AWS_OPERATIONS } from './operations/index.js'
 import { claimedAccessKeyId, verifySigV4, type AccessKeys, type SignedRequest } from './sigv4.js'
@@ -28,25 +29,14 @@ export const MAX_REQUEST_BYTES = 1024 * 1024
 
 export type AwsRequest = SignedRequest
 
-export interface AwsResponse {
-  readonly statusCode: number
-  /** Lower-case names, as the SDK reads them. */
-  readonly headers: Record<string, string>
-  readonly body: Uint8Array
-}
+/** Status, lower-case headers, body bytes: what the server and the in-process adapters put on the wire. */
+export type AwsResponse = WireResponse
 
-export interface AwsKmsOptions {
-  /**
-   * Require AWS Signature V4 from one of these access keys; each names the principal its
-   * requests run as (`kms.as(principal)`). Without it, requests are not authenticated.
-   */
-  readonly credentials?: AccessKeys
-  /**
-   * Without `credentials`: the principal for the access key id a request claims (not
-   * verified — for in-process tests where every caller is trusted code). `undefined`
-   * runs the call as the engine's owner.
-   */
-  readonly principalFor?: (accessKeyId: string) => string | undefined
+/**
+ * `credentials` are SigV4 access keys (`parseAccessKeys`); `now` also stamps the `date`
+ * header; `onError` gets the operation name without `TrentService.`.
+ */
+export interface AwsKmsOptions extends CallerOptions<AccessKeys> {
   /** ARN partition in responses and accepted in requests. Default `aws`. */
   readonly partition?: string
   /**
@@ -57,13 +47,6 @@ export interface AwsKmsOptions {
    */
   readonly region?: string
   readonly accountId?: string
-  /** Wall-clock milliseconds for signature freshness and the `date` header. Default `Date.now`; never the engine's (test) clock. */
-  readonly now?: () => number
-  /**
-   * Called with every server fault (5xx) — the caller only sees a generic message — so
-   * the host can log it. Never receives plaintext: engine errors carry none.
-   */
-  readonly onError?: (error: unknown, operation: string) => void
 }
 
 const TARGET_PREFIX = 'TrentService.'
@@ -79,17 +62,18 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
   if (kms === null || typeof kms !== 'object' || typeof kms.encrypt !== 'function') {
     throw new TypeError('awsKmsProtocol needs an engine (Kms.open(…))')
   }
-  if (options.credentials !== undefined && options.principalFor !== undefined) {
-    throw new TypeError('pass either credentials (verified) or principalFor (unverified), not both')
-  }
+  const now = options.now ?? Date.now
+  /** The principal the request runs as: verified by SigV4, claimed (principalFor), or none (the owner). */
+  const principalOf = principalResolver(options,
+    (credentials, request: AwsRequest) => verifySigV4(request, credentials, now()).key.principal,
+    (request: AwsRequest) => claimedAccessKeyId(request.headers))
   if (options.region !== undefined && !/^[a-z][a-z0-9-]{0,31}$/.test(options.region)) {
     throw new TypeError('region must be lower-case letters, digits and dashes, like us-east-1')
   }
   if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) throw new TypeError('accountId must be 12 digits, like 111122223333')
   const names = new AwsNames(options.partition ?? 'aws', options.region ?? kms.region, options.accountId ?? kms.accountId)
-  const clients = new PrincipalClients(kms)
-  const now = options.now ?? Date.now
-  const { credentials, principalFor, onError } = options
+  const clients = principalClients(kms)
+  const { onError } = options
 
   function respond(statusCode: number, requestId: string, body: JsonObject, extra: Record<string, string> = {}): AwsResponse {
     const bytes = encodeJson(body)
@@ -107,14 +91,6 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
     return respond(error.status, requestId, { __type: error.type, message: error.message }, { 'x-amzn-errortype': error.type })
   }
 
-  /** The principal the request runs as: verified by SigV4, claimed (principalFor), or none (the owner). */
-  function principalOf(request: AwsRequest): string | undefined {
-    if (credentials !== undefined) return verifySigV4(request, credentials, now()).key.principal
-    if (principalFor === undefined) return undefined
-    const accessKeyId = claimedAccessKeyId(request.headers)
-    return accessKeyId === undefined ? undefined : principalFor(accessKeyId)
-  }
-
   async function run(request: AwsRequest): Promise<JsonObject> {
     if (request.method.toUpperCase() !== 'POST') throw new AwsError('MethodNotAllowedException', 'AWS KMS requests are POST')
     if (request.body.length > MAX_REQUEST_BYTES) throw new AwsError('RequestEntityTooLargeException', `request bodies are at most ${MAX_REQUEST_BYTES} bytes`)
@@ -126,7 +102,7 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
     const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : ''
     // Authenticate before saying anything about operations: an unauthenticated caller learns nothing.
     const principal = principalOf(request)
-    const entry = Object.hasOwn(AWS_OPERATIONS, operation) ? AWS_OPERATIONS[operation] : undefined
+    const entry = findOperation(AWS_OPERATIONS, operation)
     if (entry === undefined) throw new AwsError('UnknownOperationException', 'X-Amz-Target must be TrentService.<an AWS KMS operation>')
     if ('unsupported' in entry) throw new AwsError('UnsupportedOperationException', `${operation}: ${entry.unsupported}`)
     const client = clients.for(principal)
@@ -142,24 +118,16 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
     }
   }
 
-  return async (request) => {
-    const requestId = newRequestId()
-    try {
-      return respond(200, requestId, await run(request))
-    } catch (thrown) {
-      const error = toAwsError(thrown)
-      if (error.isServerFault) reportServerFault(onError, error.cause ?? error, request)
-      return fail(error, requestId)
-    }
-  }
+  return answerWith({
+    run, newRequestId, onError, operationOf,
+    ok: (result, requestId) => respond(200, requestId, result),
+    fail,
+    toError: (thrown) => toAwsError(thrown),
+  })
 }
 
-function reportServerFault(onError: AwsKmsOptions['onError'], error: unknown, request: AwsRequest): void {
-  if (onError === undefined) return
+/** The operation a request names, for fault reports: the target without its `TrentService.` prefix. */
+function operationOf(request: AwsRequest): string {
   const target = request.headers['x-amz-target'] ?? ''
-  try {
-    onError(error, target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target)
-  } catch {
-    // A failing logger must not turn one failed request into a crash of the endpoint.
-  }
+  return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target
 }

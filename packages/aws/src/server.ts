@@ -17,13 +17,16 @@
  * 500 KMSInternalException without details (those go to `onError`). It serves on an
  * address other than loopback only with `credentials` set (SigV4 required).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:http'
+import { assertServable, listen, multiValueQuery, protocolListener, SERVER_TIMEOUTS, untilAborted } from '@strongroom/facade'
 import type { Engine } from './engine.js'
 import { AwsError } from './errors.js'
-import { MAX_REQUEST_BYTES, awsKmsProtocol, type AwsKmsOptions, type AwsRequest, type AwsResponse } from './protocol.js'
+import { MAX_REQUEST_BYTES, awsKmsProtocol, type AwsKmsOptions, type AwsResponse } from './protocol.js'
 import type { AccessKeys } from './sigv4.js'
 import { encodeJson } from './wire.js'
+
+/** True for the addresses only this machine can reach (`localhost`, `127.x.x.x`, `::1`). */
+export { isLoopbackHost } from '@strongroom/facade'
 
 export interface AwsKmsServerOptions extends AwsKmsOptions {
   readonly kms: Engine
@@ -53,48 +56,6 @@ function errorResponse(error: AwsError): AwsResponse {
   }
 }
 
-function send(res: ServerResponse, response: AwsResponse, closeConnection = false): void {
-  if (res.headersSent) return
-  res.writeHead(response.statusCode, closeConnection ? { ...response.headers, connection: 'close' } : response.headers)
-  res.end(response.body)
-}
-
-/** Reads the body, refusing it (null) as soon as it exceeds the limit. */
-function readBody(req: IncomingMessage): Promise<Uint8Array | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > MAX_REQUEST_BYTES) {
-        req.removeAllListeners('data')
-        resolve(null)
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
-
-function toRequest(req: IncomingMessage, body: Uint8Array): AwsRequest {
-  const url = new URL(req.url ?? '/', 'http://localhost')
-  const query: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>
-  for (const name of new Set(url.searchParams.keys())) {
-    const values = url.searchParams.getAll(name)
-    query[name] = values.length === 1 ? values[0]! : values
-  }
-  // Node lower-cases names; repeated headers arrive as arrays only for a few names.
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v ?? '']))
-  return { method: req.method ?? 'GET', path: url.pathname, query, headers, body }
-}
-
-/** True for the addresses only this machine can reach (`localhost`, `127.x.x.x`, `::1`). */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-}
-
 /**
  * Starts an HTTP server speaking AWS KMS JSON 1.1 for `kms`. Any address but loopback
  * needs `credentials`: an unauthenticated endpoint on a network would let anyone there
@@ -102,56 +63,15 @@ export function isLoopbackHost(host: string): boolean {
  */
 export async function startAwsKmsServer(options: AwsKmsServerOptions): Promise<AwsKmsServer> {
   const { kms, port = 0, host = '127.0.0.1', ...protocolOptions } = options
-  if (!isLoopbackHost(host) && protocolOptions.credentials === undefined) {
-    throw new TypeError(`refusing to serve on ${host} without credentials: anyone who can reach it could use every key`)
-  }
-  const protocol = awsKmsProtocol(kms, protocolOptions)
-  const tooLarge = errorResponse(new AwsError('RequestEntityTooLargeException', `request bodies are at most ${MAX_REQUEST_BYTES} bytes`))
-
-  const server = createServer({ requestTimeout: 60_000, headersTimeout: 30_000 }, (req, res) => {
-    void (async () => {
-      const declared = Number(req.headers['content-length'] ?? 0)
-      if (declared > MAX_REQUEST_BYTES) {
-        // Answer without reading the body, then drop the connection it would have streamed on.
-        send(res, tooLarge, true)
-        res.on('finish', () => req.destroy())
-        return
-      }
-      const body = await readBody(req)
-      if (body === null) {
-        send(res, tooLarge, true)
-        res.on('finish', () => req.destroy())
-        return
-      }
-      send(res, await protocol(toRequest(req, body)))
-    })().catch(() => {
-      // The protocol never throws: this is a request stream that failed (the client hung up).
-      if (!res.headersSent && !res.destroyed) send(res, errorResponse(new AwsError('KMSInternalException', 'the request could not be read')), true)
-      else res.destroy()
-    })
+  assertServable(host, { credentials: protocolOptions.credentials !== undefined })
+  const listener = protocolListener(awsKmsProtocol(kms, protocolOptions), {
+    maxRequestBytes: MAX_REQUEST_BYTES,
+    toRequest: ({ searchParams, ...parts }) => ({ ...parts, query: multiValueQuery(searchParams) }),
+    tooLarge: errorResponse(new AwsError('RequestEntityTooLargeException', `request bodies are at most ${MAX_REQUEST_BYTES} bytes`)),
+    unreadable: () => errorResponse(new AwsError('KMSInternalException', 'the request could not be read')),
   })
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const address = server.address() as AddressInfo
-  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  let closing: Promise<void> | undefined
-  return {
-    url: `http://${hostForUrl}:${address.port}`,
-    port: address.port,
-    close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)))
-        server.closeIdleConnections()
-      })
-      return closing
-    },
-  }
+  const { url, port: listeningPort, close } = await listen(createServer(SERVER_TIMEOUTS, listener), { port, host })
+  return { url, port: listeningPort, close }
 }
 
 export interface ServeAwsKmsOptions extends AwsKmsServerOptions {
@@ -205,10 +125,6 @@ export async function serveAwsKms(options: ServeAwsKmsOptions): Promise<void> {
   const region = options.region ?? options.kms.region
   const account = options.accountId ?? options.kms.accountId
   for (const line of serveBanner(server.url, region, account, options.credentials)) log?.(line)
-  await new Promise<void>((resolve) => {
-    if (signal === undefined) return
-    if (signal.aborted) resolve()
-    else signal.addEventListener('abort', () => resolve(), { once: true })
-  })
+  await untilAborted(signal)
   await server.close()
 }

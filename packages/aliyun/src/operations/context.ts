@@ -10,6 +10,7 @@
  * }
  * ```
  */
+import type { UnsupportedOperation } from '@strongroom/facade'
 import type { EngineClient } from '../engine.js'
 import type { JsonObject, Params } from '../params.js'
 
@@ -24,4 +25,4 @@ export interface OperationContext {
 export type Operation = (params: Params, context: OperationContext) => Promise<JsonObject>
 
 /** One row of the action table: an implementation, or why the action is not available. */
-export type OperationEntry = { readonly run: Operation } | { readonly unsupported: string }
+export type OperationEntry = { readonly run: Operation } | UnsupportedOperation

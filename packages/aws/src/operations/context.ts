@@ -9,6 +9,7 @@
  * }
  * ```
  */
+import type { UnsupportedOperation } from '@strongroom/facade'
 import type { EngineClient } from '../engine.js'
 import type { ErrorOverrides } from '../errors.js'
 import type { AwsNames } from '../names.js'
@@ -35,4 +36,4 @@ export type Operation = (input: JsonObject, context: OperationContext) => Promis
  */
 export type OperationEntry =
   | { readonly run: Operation; readonly needs?: string; readonly errors?: ErrorOverrides }
-  | { readonly unsupported: string }
+  | UnsupportedOperation

@@ -14,9 +14,9 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { DEFAULT_ALIYUN_KMS_PORT, isLoopbackHost, serveAliyunKms } from '@strongroom/aliyun'
-import { integerOption } from '../args.js'
 import { flag, stringValue, type Command } from '../command.js'
 import { EnvironmentError, UsageError } from '../errors.js'
+import { listenOptions, portOption } from './serve.js'
 
 /** An AccessKey for this run: an id shaped like Alibaba's (`LTAI…`) and a 30-character secret. */
 function freshAccessKey(): { id: string; secret: string } {
@@ -36,14 +36,13 @@ export const serveAliyun: Command = {
   name: 'serve-aliyun', args: '', positionals: 0, needs: 'kms',
   summary: 'Serve the keystore over the Alibaba Cloud KMS protocol on loopback until Ctrl-C (for the Alibaba Cloud SDKs)',
   options: {
-    port: { type: 'string', value: 'PORT', description: `TCP port (default ${DEFAULT_ALIYUN_KMS_PORT}; 0 picks a free one)` },
-    host: { type: 'string', value: 'HOST', description: 'address to listen on (default 127.0.0.1; others need --allow-remote)' },
+    ...listenOptions(DEFAULT_ALIYUN_KMS_PORT, 'others need --allow-remote'),
     'allow-remote': { type: 'boolean', description: 'allow an address other than loopback (requests are always signed)' },
     'tls-cert': { type: 'string', value: 'FILE', description: 'serve HTTPS with this certificate chain (PEM; with --tls-key)' },
     'tls-key': { type: 'string', value: 'FILE', description: 'the certificate\'s private key (PEM)' },
   },
   async run({ kms, values, io, signal }) {
-    const port = integerOption(stringValue(values, 'port'), 'port', 0, 65535) ?? DEFAULT_ALIYUN_KMS_PORT
+    const port = portOption(values, DEFAULT_ALIYUN_KMS_PORT)
     const host = stringValue(values, 'host') ?? '127.0.0.1'
     if (!isLoopbackHost(host) && !flag(values, 'allow-remote')) {
       throw new UsageError(`--host ${host} is not a loopback address: add --allow-remote to serve beyond this machine`)

@@ -20,7 +20,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { DEFAULT_AWS_KMS_PORT, isLoopbackHost, parseAccessKeys, serveAwsKms, type AccessKeys } from '@strongroom/aws'
 import { integerOption } from '../args.js'
-import { stringValue, type Command } from '../command.js'
+import { stringValue, type Command, type OptionSpec, type OptionValues } from '../command.js'
 import { UsageError } from '../errors.js'
 
 /**
@@ -46,12 +46,24 @@ async function readCredentials(path: string, warn: (line: string) => void): Prom
   }
 }
 
+/** The `--port` and `--host` options of every serving command (serve-aws, serve-aliyun). */
+export function listenOptions(defaultPort: number, hostRule: string): Readonly<Record<'port' | 'host', OptionSpec>> {
+  return {
+    port: { type: 'string', value: 'PORT', description: `TCP port (default ${defaultPort}; 0 picks a free one)` },
+    host: { type: 'string', value: 'HOST', description: `address to listen on (default 127.0.0.1; ${hostRule})` },
+  }
+}
+
+/** The port given with `--port` (0 to 65535), or `defaultPort`. */
+export function portOption(values: OptionValues, defaultPort: number): number {
+  return integerOption(stringValue(values, 'port'), 'port', 0, 65535) ?? defaultPort
+}
+
 export const serveAws: Command = {
   name: 'serve-aws', args: '', positionals: 0, needs: 'kms',
   summary: 'Serve the keystore over the AWS KMS protocol until Ctrl-C (for the AWS CLI and SDKs)',
   options: {
-    port: { type: 'string', value: 'PORT', description: `TCP port (default ${DEFAULT_AWS_KMS_PORT}; 0 picks a free one)` },
-    host: { type: 'string', value: 'HOST', description: 'address to listen on (default 127.0.0.1; another than loopback needs --credentials)' },
+    ...listenOptions(DEFAULT_AWS_KMS_PORT, 'another than loopback needs --credentials'),
     credentials: {
       type: 'string', value: 'FILE',
       description: 'JSON access keys { "AKIA…": { "secretAccessKey": "…", "principal": "alice" } }: require SigV4 signatures from them',
@@ -62,7 +74,7 @@ export const serveAws: Command = {
   async run({ kms, values, io, signal }) {
     const credentialsFile = stringValue(values, 'credentials')
     const credentials = credentialsFile === undefined ? undefined : await readCredentials(credentialsFile, (line) => io.stderr.write(`${line}\n`))
-    const port = integerOption(stringValue(values, 'port'), 'port', 0, 65535) ?? DEFAULT_AWS_KMS_PORT
+    const port = portOption(values, DEFAULT_AWS_KMS_PORT)
     const host = stringValue(values, 'host')
     const region = stringValue(values, 'region')
     const accountId = stringValue(values, 'account')
