@@ -17,9 +17,11 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const PNPM = ['-y', 'pnpm@12.21.0']
+/** Every public package, each after the packages it depends on (a build reads their dist/). */
 const PACKAGES = [
   'packages/crypto', 'packages/core', 'packages/storage/level', 'packages/storage/memory', 'packages/storage/conformance',
-  'packages/envelope', 'packages/aws', 'packages/testing', 'packages/cli',
+  'packages/storage/postgres', 'packages/envelope', 'packages/facade', 'packages/aws', 'packages/aliyun', 'packages/desktop',
+  'packages/testing', 'packages/cli',
 ]
 
 function run(command, args, cwd) {
