@@ -6,6 +6,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['packages/**/test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // Vitest's default is one worker per core less one: a single worker on a two-core machine,
+    // where most files wait on fsyncs and child processes rather than the CPU.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
