@@ -12,7 +12,7 @@
  * ```
  */
 import type { CryptoProvider } from '@strongroom/crypto'
-import { toBase64, utf8Decode, utf8Encode } from '../bytes.js'
+import { toBase64, utf8Decode, utf8Encode, wipe } from '../bytes.js'
 import { formatDate } from '../clock.js'
 import { KmsError } from '../errors.js'
 import type { Mutation, StorageAdapter, StoredRecord } from '../storage.js'
@@ -34,6 +34,42 @@ interface Head {
   readonly lastSeq: number
   readonly lastHash: string
   readonly mac: string
+}
+
+/** The root-key labels of the trail's keys: the head's MAC key and the encryption-context HMAC key. */
+export const AUDIT_MAC_LABEL = 'audit/mac/v1'
+export const AUDIT_CONTEXT_LABEL = 'audit/context/v1'
+
+function decodeHead(stored: StoredRecord): Head {
+  try {
+    const head = JSON.parse(utf8Decode(stored.value)) as Head
+    if (head.schema === 1 && Number.isInteger(head.lastSeq) && typeof head.mac === 'string') return head
+  } catch {
+    // fall through to the CorruptRecord below
+  }
+  throw new KmsError('CorruptRecord', 'the audit head is unreadable')
+}
+
+function headMac(crypto: CryptoProvider, macKey: Uint8Array, firstSeq: number, anchorHash: string, lastSeq: number, lastHash: string): string {
+  const message = utf8Encode(`strongroom/audit/head/v1|${firstSeq}|${anchorHash}|${lastSeq}|${lastHash}`)
+  return toBase64(crypto.hmacSha256(macKey, message))
+}
+
+/**
+ * A root-key change moves the audit head's MAC from the old key's audit key to the new
+ * one's, in the commit that swaps the keystore header. Only a head that verifies under the
+ * old key is re-MAC'd (never launder a forged one); without a head there is nothing to do.
+ */
+export async function remacAuditHead(storage: StorageAdapter, crypto: CryptoProvider, oldKey: Uint8Array, newKey: Uint8Array): Promise<Mutation | undefined> {
+  const stored = await storage.get(AUDIT_HEAD_KEY)
+  if (stored === undefined) return undefined
+  const head = decodeHead(stored)
+  const expected = headMac(crypto, oldKey, head.firstSeq, head.anchorHash, head.lastSeq, head.lastHash)
+  if (!crypto.timingSafeEqual(utf8Encode(expected), utf8Encode(head.mac))) {
+    throw new KmsError('CorruptRecord', 'the audit head failed its MAC check: verify the trail and reseal it (kms.audit.reseal()) before changing the root key')
+  }
+  const next: Head = { ...head, mac: headMac(crypto, newKey, head.firstSeq, head.anchorHash, head.lastSeq, head.lastHash) }
+  return { type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(next)), expectedRevision: stored.revision }
 }
 
 function segmentKey(firstSeq: number): string {
@@ -64,8 +100,8 @@ export interface AuditTrailOptions {
 }
 
 export class AuditTrail {
-  readonly #o: AuditTrailOptions
-  readonly #contexts: ContextRecorder
+  #o: AuditTrailOptions
+  #contexts: ContextRecorder
   /** Entries waiting for a commit, oldest first. */
   #pending: AuditEntry[] = []
   #head: { value: Head | undefined; revision: number | null } | undefined
@@ -144,18 +180,23 @@ export class AuditTrail {
   }
 
   #decodeHead(stored: StoredRecord): Head {
-    try {
-      const head = JSON.parse(utf8Decode(stored.value)) as Head
-      if (head.schema === 1 && Number.isInteger(head.lastSeq) && typeof head.mac === 'string') return head
-    } catch {
-      // fall through to the CorruptRecord below
-    }
-    throw new KmsError('CorruptRecord', 'the audit head is unreadable')
+    return decodeHead(stored)
   }
 
   #headMac(firstSeq: number, anchorHash: string, lastSeq: number, lastHash: string): string {
-    const message = utf8Encode(`strongroom/audit/head/v1|${firstSeq}|${anchorHash}|${lastSeq}|${lastHash}`)
-    return toBase64(this.#o.crypto.hmacSha256(this.#o.macKey, message))
+    return headMac(this.#o.crypto, this.#o.macKey, firstSeq, anchorHash, lastSeq, lastHash)
+  }
+
+  /**
+   * After a root-key change: the trail's keys are the new key's from now on (the stored head
+   * was re-MAC'd under it in the change's commit, `remacAuditHead`). Records already in the
+   * chain keep the context HMACs they were written with.
+   */
+  replaceKeys(macKey: Uint8Array, contextKey: Uint8Array): void {
+    wipe(this.#o.macKey, this.#o.contextKey)
+    this.#o = { ...this.#o, macKey, contextKey }
+    this.#contexts = new ContextRecorder(this.#o.settings.encryptionContext ?? 'hmac', this.#o.crypto, contextKey)
+    this.#head = undefined
   }
 
 
