@@ -22,7 +22,7 @@
 import type * as api from './api.js'
 import type { AuditVerification } from './audit.js'
 import { backupKeystore, type BackupOptions } from './backup.js'
-import { OPERATIONS, type OperationName } from './call.js'
+import { Call, OPERATIONS, type OperationName } from './call.js'
 import { auditAdministration, type AuditAnchor, type KmsAudit } from './engine/audit-admin.js'
 import { KeyAccess } from './engine/key-access.js'
 import { changeRootKey } from './engine/root-key-change.js'
@@ -31,7 +31,7 @@ import { openKeystore, type KmsOptions, type OpenedKeystore } from './engine/ope
 import type { KmsEventEmitter } from './events.js'
 import { operationHandlers } from './operations/index.js'
 import { maintenance as runMaintenance } from './operations/maintenance.js'
-import { ROOT_PRINCIPAL, assertPrincipalName } from './policy-store.js'
+import { ROOT_PRINCIPAL, SYSTEM_PRINCIPAL, assertPrincipalName } from './policy-store.js'
 import type { RootKeyProvider } from './root-key.js'
 import type { StoreVerification } from './sealed-storage.js'
 import { requestObject } from './validate.js'
@@ -73,6 +73,8 @@ export class Kms {
     this.#closeStorage = options.closeStorage ?? true
     this.#raw = opened.raw
     this.audit = auditAdministration(engine)
+    // A change another process began and this open finished is an act of the engine itself.
+    if (opened.finishedRootKeyChange === true) engine.record(new Call('ChangeRootKey', SYSTEM_PRINCIPAL, engine.requestId(), engine.clock.now()))
     if (options.maintenanceIntervalMs !== undefined) {
       const onError = options.onMaintenanceError
       let running = false

@@ -80,8 +80,12 @@ export class RecordSealer {
   open(storageKey: string, sealed: Uint8Array): Uint8Array {
     const retiring = this.#retiring
     const key = sealed[1] === this.#tag ? this.#key : retiring !== undefined && sealed[1] === retiring.tag ? retiring.key : undefined
-    if (sealed.length < PREFIX_LENGTH + GCM_NONCE_LENGTH + TAG_LENGTH || sealed[0] !== SEALED_MAGIC || key === undefined) {
+    if (sealed.length < PREFIX_LENGTH + GCM_NONCE_LENGTH + TAG_LENGTH || sealed[0] !== SEALED_MAGIC) {
       throw new KmsError('CorruptRecord', `record ${storageKey} is not sealed under this keystore's root key (written or changed by someone else)`)
+    }
+    if (key === undefined) {
+      // Sealed under another generation: the root key was changed by another engine (or the byte was altered; either way, refused).
+      throw new KmsError('RootKeyMismatch', `record ${storageKey} is sealed under another root key of this keystore (changed by another engine?): reopen with the current root key`)
     }
     const value = this.#crypto.aesGcmDecrypt(
       key, sealed.subarray(PREFIX_LENGTH, PREFIX_LENGTH + GCM_NONCE_LENGTH), sealed.subarray(PREFIX_LENGTH + GCM_NONCE_LENGTH), aad(storageKey))

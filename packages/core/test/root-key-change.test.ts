@@ -191,6 +191,9 @@ describe('an interrupted change', () => {
       const { db, written } = await interrupted(1)
       const kms = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: provider() })
       await expectIntact(kms, written)
+      // The open that finished it records it as the engine's own act (the failed call's record died with the storage).
+      const { records } = await kms.audit.query({ action: 'ChangeRootKey' })
+      expect(records.map((r) => [r.principal, r.result])).toEqual([['system', 'Success']])
       await kms.close()
       await rejectsWith(Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(OLD) }), 'RootKeyMismatch')
       const again = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(NEW) })
@@ -209,6 +212,26 @@ describe('an interrupted change', () => {
   it('a third key opens neither side: RootKeyMismatch', async () => {
     const { db } = await interrupted(2)
     await rejectsWith(Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(new Uint8Array(32).fill(3)) }), 'RootKeyMismatch')
+  })
+})
+
+describe('another engine on the same store', () => {
+  it('fails closed after the change (RootKeyMismatch), never serving or writing under the old key; reopened with the new key it works', async () => {
+    const db = new MemoryLevel()
+    const a = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(OLD) })
+    const { keyId } = (await a.createKey()).keyMetadata
+    const blob = (await a.encrypt({ keyId, plaintext: utf8('shared') })).ciphertextBlob
+    const b = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(OLD) })
+    expect(text((await b.decrypt({ ciphertextBlob: blob })).plaintext)).toBe('shared')
+    await a.changeRootKey(rawRootKey(NEW))
+    await rejectsWith(b.decrypt({ ciphertextBlob: blob }), 'RootKeyMismatch')
+    await rejectsWith(b.createKey(), 'RootKeyMismatch')
+    await b.close().catch(() => undefined)
+    expect(await a.verify()).toMatchObject({ ok: true })
+    const reopened = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(NEW) })
+    expect(text((await reopened.decrypt({ ciphertextBlob: blob })).plaintext)).toBe('shared')
+    await reopened.close()
+    await a.close()
   })
 })
 

@@ -73,6 +73,8 @@ export interface OpenedKeystore {
   readonly clock: Clock
   readonly region: string
   readonly accountId: string
+  /** This open finished a root-key change that an earlier process began (the engine records it). */
+  readonly finishedRootKeyChange?: boolean
 }
 
 /**
@@ -123,7 +125,10 @@ export async function openKeystore(storage: StorageAdapter, options: KmsOptions)
       throw error
     }
   }
-  return { storage: sealed, raw: { storage, rootKey }, keyring, crypto, random, clock, region, accountId }
+  return {
+    storage: sealed, raw: { storage, rootKey }, keyring, crypto, random, clock, region, accountId,
+    ...(retiring === undefined ? {} : { finishedRootKeyChange: true }),
+  }
 }
 
 function newSealer(keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource): RecordSealer {
