@@ -5,6 +5,7 @@
  * verify, and the change is audited without key bytes. A change interrupted after its
  * marker was committed opens under either key and is finished by that open.
  */
+import { constants, createPublicKey, publicEncrypt } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -58,15 +59,18 @@ async function populate(kms: Kms): Promise<Written> {
   const signKeyId = (await kms.createKey({ keySpec: 'EC_P256', keyUsage: 'SIGN/VERIFY' })).keyMetadata.keyId
   const signature = (await kms.asymmetricSign({ keyId: signKeyId, message: utf8('s'), algorithm: 'ECDSA_SHA_256' })).value
   const importedKeyId = (await kms.createKey({ origin: 'EXTERNAL' })).keyMetadata.keyId
-  const params = await kms.getParametersForImport({ keyId: importedKeyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' })
-  const { publicEncrypt, constants, createPublicKey } = await import('node:crypto')
-  const material = new Uint8Array(32).fill(5)
-  const encryptedKeyMaterial = publicEncrypt({ key: createPublicKey(params.publicKey), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, material)
-  await kms.importKeyMaterial({ keyId: importedKeyId, importToken: params.importToken, encryptedKeyMaterial: new Uint8Array(encryptedKeyMaterial) })
+  await importMaterial(kms, importedKeyId, new Uint8Array(32).fill(5))
   blobs.push({ blob: (await kms.encrypt({ keyId: importedKeyId, plaintext: utf8('imported') })).ciphertextBlob, plain: 'imported' })
   // A token left open: its wrapped private key must move to the new root key too.
   await kms.getParametersForImport({ keyId: importedKeyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' })
   return { blobs, hmacKeyId, mac, signKeyId, signature, importedKeyId }
+}
+
+/** BYOK: imports `material` into an EXTERNAL key through a fresh import token. */
+async function importMaterial(kms: Kms, keyId: string, material: Uint8Array): Promise<void> {
+  const params = await kms.getParametersForImport({ keyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' })
+  const encrypted = publicEncrypt({ key: createPublicKey(params.publicKey), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, material)
+  await kms.importKeyMaterial({ keyId, importToken: params.importToken, encryptedKeyMaterial: new Uint8Array(encrypted) })
 }
 
 /** Everything written before still decrypts, verifies and is there; the store and trail verify. */
@@ -212,6 +216,35 @@ describe('an interrupted change', () => {
   it('a third key opens neither side: RootKeyMismatch', async () => {
     const { db } = await interrupted(2)
     await rejectsWith(Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(new Uint8Array(32).fill(3)) }), 'RootKeyMismatch')
+  })
+})
+
+describe('imported material across a change', () => {
+  it('the fingerprint moves to the new key: the same material imports again after deletion, other material does not', async () => {
+    const kms = await Kms.open({ storage: memoryStorage(), rootKey: rawRootKey(OLD) })
+    const keyId = (await kms.createKey({ origin: 'EXTERNAL' })).keyMetadata.keyId
+    const material = new Uint8Array(32).fill(8)
+    await importMaterial(kms, keyId, material)
+    const blob = (await kms.encrypt({ keyId, plaintext: utf8('byok') })).ciphertextBlob
+    await kms.changeRootKey(rawRootKey(NEW))
+    await kms.deleteKeyMaterial({ keyId })
+    await rejectsWith(importMaterial(kms, keyId, new Uint8Array(32).fill(9)), 'IncorrectKeyMaterial')
+    await importMaterial(kms, keyId, material)
+    expect(text((await kms.decrypt({ ciphertextBlob: blob })).plaintext)).toBe('byok')
+    await kms.close()
+  })
+
+  it('material deleted before the change can be imported again afterwards (its fingerprint cannot be carried over)', async () => {
+    const kms = await Kms.open({ storage: memoryStorage(), rootKey: rawRootKey(OLD) })
+    const keyId = (await kms.createKey({ origin: 'EXTERNAL' })).keyMetadata.keyId
+    const material = new Uint8Array(32).fill(8)
+    await importMaterial(kms, keyId, material)
+    const blob = (await kms.encrypt({ keyId, plaintext: utf8('byok') })).ciphertextBlob
+    await kms.deleteKeyMaterial({ keyId })
+    await kms.changeRootKey(rawRootKey(NEW))
+    await importMaterial(kms, keyId, material)
+    expect(text((await kms.decrypt({ ciphertextBlob: blob })).plaintext)).toBe('byok')
+    await kms.close()
   })
 })
 
