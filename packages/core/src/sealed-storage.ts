@@ -326,21 +326,16 @@ export class SealedStorage implements StorageAdapter {
   }
 
   /**
-   * One pass of a root-key change: every record still sealed under the old key, and every
+   * Step 2 of a root-key change: every record still sealed under the old key, and every
    * record `rewrap` changes (material wrapped under the old key inside it), is written again
-   * under the new key, a page of at most `pageSize` records at a time (bounded memory), each
-   * page one commit that also moves the digest, each record conditional on its revision.
-   * Returns how many records were written and whether a page lost to another writer (the
-   * caller goes round again).
+   * under the new key (`rewriteInPages`: a page of at most `pageSize` at a time, each page
+   * one commit through this barrier, so the digest moves with it). Returns how many records
+   * were written.
    */
-  async resealRetiring(rewrap: (storageKey: string, value: Uint8Array) => Uint8Array | undefined, pageSize = 500): Promise<{ written: number; conflicted: boolean }> {
-    let written = 0
-    let conflicted = false
-    let after: string | undefined
-    for (;;) {
-      const page = await this.#inner.scan({ prefix: '', limit: pageSize, ...(after === undefined ? {} : { after }) })
+  resealRetiring(rewrap: (storageKey: string, value: Uint8Array) => Uint8Array | undefined, pageSize = 500): Promise<number> {
+    return rewriteInPages(this.#inner, pageSize, (records) => {
       const puts: Mutation[] = []
-      for (const record of page.records) {
+      for (const record of records) {
         if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY) continue
         const value = this.#sealer.open(record.key, record.value)
         const rewrapped = rewrap(record.key, value)
@@ -349,19 +344,8 @@ export class SealedStorage implements StorageAdapter {
         this.#remember(record.key, record.revision, record.value)
         puts.push({ type: 'put', key: record.key, value: rewrapped ?? value, expectedRevision: record.revision })
       }
-      if (puts.length > 0) {
-        try {
-          await this.commit(puts)
-          written += puts.length
-        } catch (error) {
-          // Another writer changed a record of this page meanwhile.
-          if (!KmsError.is(error, 'Conflict')) throw error
-          conflicted = true
-        }
-      }
-      if (page.cursor === undefined || page.records.length === 0) return { written, conflicted }
-      after = page.cursor
-    }
+      return puts
+    }, (puts) => this.commit(puts), 'its records were being re-sealed under the new root key')
   }
 
   /**
@@ -446,30 +430,28 @@ export async function rebuildSealHead(storage: StorageAdapter, sealer: RecordSea
 }
 
 /**
- * Upgrades a store of the first release in place: every plain record is replaced by its
- * sealed form, a page at a time (bounded memory), each replacement conditional on the
- * record's revision. Crash-safe by construction: the header still says schema 1 until the
- * caller stores the upgraded header after this returns, so an interrupted upgrade simply
- * resumes on the next open (sealed records are recognised and skipped). Returns how many
- * records it sealed.
+ * Rewrites a store in place, a page of at most `pageSize` records at a time (bounded memory):
+ * `rewrite` turns a page into the puts it needs, each conditional on the record's revision,
+ * and `commit` writes them (one commit per page). A page that lost to another writer
+ * (Conflict) is left for another pass over the whole store, until a pass meets none. The
+ * machinery of both in-place rewrites: the first-release upgrade and a root-key change.
+ * Returns how many records were written.
  */
-export async function sealPlainRecords(storage: StorageAdapter, sealer: RecordSealer, pageSize = 200): Promise<number> {
-  let sealed = 0
+export async function rewriteInPages(
+  storage: StorageAdapter, pageSize: number, rewrite: (records: readonly StoredRecord[]) => Mutation[], commit: (mutations: Mutation[]) => Promise<unknown>,
+  what: string,
+): Promise<number> {
+  let written = 0
   for (let pass = 0; ; pass++) {
-    let changedThisPass = 0
     let conflicted = false
     let after: string | undefined
     for (;;) {
       const page = await storage.scan({ prefix: '', limit: pageSize, ...(after === undefined ? {} : { after }) })
-      const mutations: Mutation[] = []
-      for (const record of page.records) {
-        if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY || isSealedValue(record.value)) continue
-        mutations.push({ type: 'put', key: record.key, value: sealer.seal(record.key, record.value), expectedRevision: record.revision })
-      }
+      const mutations = rewrite(page.records)
       if (mutations.length > 0) {
         try {
-          await storage.commit(mutations)
-          changedThisPass += mutations.length
+          await commit(mutations)
+          written += mutations.length
         } catch (error) {
           // Another process changed a record of this page meanwhile: go round again.
           if (!KmsError.is(error, 'Conflict')) throw error
@@ -479,8 +461,21 @@ export async function sealPlainRecords(storage: StorageAdapter, sealer: RecordSe
       if (page.cursor === undefined || page.records.length === 0) break
       after = page.cursor
     }
-    sealed += changedThisPass
-    if (!conflicted) return sealed
-    if (pass >= 20) throw new KmsError('Conflict', 'the store kept changing while its records were being sealed')
+    if (!conflicted) return written
+    if (pass >= 20) throw new KmsError('Conflict', `the store kept changing while ${what}`)
   }
+}
+
+/**
+ * Upgrades a store of the first release in place: every plain record is replaced by its
+ * sealed form (`rewriteInPages`). Crash-safe by construction: the header still says schema 1
+ * until the caller stores the upgraded header after this returns, so an interrupted upgrade
+ * simply resumes on the next open (sealed records are recognised and skipped). Returns how
+ * many records it sealed.
+ */
+export function sealPlainRecords(storage: StorageAdapter, sealer: RecordSealer, pageSize = 200): Promise<number> {
+  return rewriteInPages(storage, pageSize, (records) => records
+    .filter((record) => !isUnsealedRecord(record.key) && record.key !== SEAL_HEAD_KEY && !isSealedValue(record.value))
+    .map((record) => ({ type: 'put', key: record.key, value: sealer.seal(record.key, record.value), expectedRevision: record.revision })),
+  (mutations) => storage.commit(mutations), 'its records were being sealed')
 }

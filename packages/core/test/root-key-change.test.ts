@@ -13,7 +13,7 @@ import { ClassicLevel } from 'classic-level'
 import { MemoryLevel } from 'memory-level'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
-  Kms, KmsError, ephemeralRootKey, passphraseRootKey, rawRootKey,
+  Kms, KmsError, collectBackup, ephemeralRootKey, passphraseRootKey, rawRootKey, restoreKeystore,
   type CommitResult, type Mutation, type RootKeyProvider, type StorageAdapter,
 } from '@strongroom/core'
 import { levelStorage } from '@strongroom/storage-level'
@@ -265,6 +265,55 @@ describe('another engine on the same store', () => {
     expect(text((await reopened.decrypt({ ciphertextBlob: blob })).plaintext)).toBe('shared')
     await reopened.close()
     await a.close()
+  })
+})
+
+describe('a store that does not verify', () => {
+  async function rawPut(db: MemoryLevel, key: string, value: Uint8Array): Promise<void> {
+    const raw = memoryStorage(db, { closeDatabase: false })
+    const current = await raw.get(key)
+    await raw.commit([{ type: 'put', key, value, expectedRevision: current?.revision ?? null }])
+  }
+
+  it('a record rolled back to an older copy: the change is refused and nothing changes', async () => {
+    const db = new MemoryLevel()
+    const kms = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(OLD) })
+    const { keyId } = (await kms.createKey()).keyMetadata
+    const enabled = (await memoryStorage(db, { closeDatabase: false }).get(`key/${keyId}`))!.value
+    await kms.disableKey({ keyId })
+    await rawPut(db, `key/${keyId}`, enabled)
+    const error = await rejectsWith(kms.changeRootKey(rawRootKey(NEW)), 'CorruptRecord')
+    expect(error.message).toMatch(/does not verify/)
+    await kms.close()
+    await (await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(OLD) })).close()
+  })
+
+  it('an audit head that fails its check: refused until the trail is resealed, then it changes', async () => {
+    const db = new MemoryLevel()
+    const kms = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(OLD), audit: { durability: 'sync' } })
+    await kms.createKey()
+    const head = JSON.parse(text((await memoryStorage(db, { closeDatabase: false }).get('audit/head'))!.value)) as Record<string, unknown>
+    await rawPut(db, 'audit/head', utf8(JSON.stringify({ ...head, mac: Buffer.alloc(32).toString('base64') })))
+    await rejectsWith(kms.changeRootKey(rawRootKey(NEW)), 'CorruptRecord')
+    await kms.audit.reseal()
+    await kms.changeRootKey(rawRootKey(NEW))
+    expect(await kms.verify()).toMatchObject({ ok: true })
+    await kms.close()
+  })
+})
+
+describe('backups across a change', () => {
+  it('a backup taken after the change restores under the new key', async () => {
+    const kms = await Kms.open({ storage: memoryStorage(), rootKey: rawRootKey(OLD) })
+    const written = await populate(kms)
+    await kms.changeRootKey(rawRootKey(NEW))
+    const bytes = await collectBackup(await kms.backup())
+    await kms.close()
+    const target = new MemoryLevel()
+    await restoreKeystore({ storage: memoryStorage(target, { closeDatabase: false }), backup: bytes, rootKey: rawRootKey(NEW) })
+    const restored = await Kms.open({ storage: memoryStorage(target, { closeDatabase: false }), rootKey: rawRootKey(NEW) })
+    await expectIntact(restored, written)
+    await restored.close()
   })
 })
 

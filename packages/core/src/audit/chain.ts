@@ -55,21 +55,38 @@ function headMac(crypto: CryptoProvider, macKey: Uint8Array, firstSeq: number, a
   return toBase64(crypto.hmacSha256(macKey, message))
 }
 
+/** The stored audit head and whether it verifies under `macKey`; `undefined` when there is none. */
+async function storedHead(storage: StorageAdapter, crypto: CryptoProvider, macKey: Uint8Array): Promise<{ head?: Head; revision: number; verifies: boolean } | undefined> {
+  const stored = await storage.get(AUDIT_HEAD_KEY)
+  if (stored === undefined) return undefined
+  let head: Head
+  try {
+    head = decodeHead(stored)
+  } catch {
+    return { revision: stored.revision, verifies: false }
+  }
+  const expected = headMac(crypto, macKey, head.firstSeq, head.anchorHash, head.lastSeq, head.lastHash)
+  return { head, revision: stored.revision, verifies: crypto.timingSafeEqual(utf8Encode(expected), utf8Encode(head.mac)) }
+}
+
+/** Whether the audit head (if there is one) verifies under `macKey`: a root-key change refuses to start otherwise. */
+export async function auditHeadVerifies(storage: StorageAdapter, crypto: CryptoProvider, macKey: Uint8Array): Promise<boolean> {
+  return (await storedHead(storage, crypto, macKey))?.verifies ?? true
+}
+
 /**
  * A root-key change moves the audit head's MAC from the old key's audit key to the new
  * one's, in the commit that swaps the keystore header. Only a head that verifies under the
- * old key is re-MAC'd (never launder a forged one); without a head there is nothing to do.
+ * old key is re-MAC'd: one that does not (forged, or changed during an interrupted change)
+ * is left as it is, never laundered, and the engine then refuses calls with AuditFailure
+ * until `audit.reseal()`, as for any head that fails its check. `undefined`: nothing to write.
  */
 export async function remacAuditHead(storage: StorageAdapter, crypto: CryptoProvider, oldKey: Uint8Array, newKey: Uint8Array): Promise<Mutation | undefined> {
-  const stored = await storage.get(AUDIT_HEAD_KEY)
-  if (stored === undefined) return undefined
-  const head = decodeHead(stored)
-  const expected = headMac(crypto, oldKey, head.firstSeq, head.anchorHash, head.lastSeq, head.lastHash)
-  if (!crypto.timingSafeEqual(utf8Encode(expected), utf8Encode(head.mac))) {
-    throw new KmsError('CorruptRecord', 'the audit head failed its MAC check: verify the trail and reseal it (kms.audit.reseal()) before changing the root key')
-  }
+  const found = await storedHead(storage, crypto, oldKey)
+  const head = found?.verifies === true ? found.head : undefined
+  if (found === undefined || head === undefined) return undefined
   const next: Head = { ...head, mac: headMac(crypto, newKey, head.firstSeq, head.anchorHash, head.lastSeq, head.lastHash) }
-  return { type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(next)), expectedRevision: stored.revision }
+  return { type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(next)), expectedRevision: found.revision }
 }
 
 function segmentKey(firstSeq: number): string {

@@ -9,6 +9,7 @@
  * ```
  *
  * Crash-safe in four steps, each durable before the next begins:
+ * 0. the store and the audit head must verify (nothing is changed otherwise);
  * 1. the header gains a pending-change marker (MAC'd under the old key) holding the new
  *    key's check value and each root secret wrapped under the other key: from now on either
  *    key opens the store, and the open finishes the change (the way a first-release store's
@@ -29,7 +30,7 @@
  * nothing it wrote is lost; reopen it with the new key.
  */
 import type { CryptoProvider } from '@strongroom/crypto'
-import { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, remacAuditHead } from '../audit.js'
+import { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, auditHeadVerifies, remacAuditHead } from '../audit.js'
 import { utf8Decode, utf8Encode, wipe } from '../bytes.js'
 import { Call } from '../call.js'
 import { KmsError } from '../errors.js'
@@ -42,9 +43,6 @@ import { KEYSTORE_HEADER_KEY, decodeKeystoreHeader, encodeKeystoreHeader, type R
 import { RECORD_SEAL_LABEL, type SealedStorage } from '../sealed-storage.js'
 import { RECORD_DIGEST_LABEL, SEAL_HEAD_KEY, StoreDigest } from '../store-digest.js'
 import type { Dispatcher } from './dispatcher.js'
-
-/** Passes over the store before giving up on a writer that keeps writing under the old key. */
-const MAX_PASSES = 20
 
 /**
  * `kms.changeRootKey`: the whole change, in turn with this engine's commits, recorded in the
@@ -80,6 +78,13 @@ async function changeExclusively(engine: Dispatcher, provider: RootKeyProvider):
   if (header === undefined || header.pendingChange !== undefined || (header.generation ?? 0) !== keyring.generation) {
     throw new KmsError('Conflict', 'another engine changed this keystore\'s root key: reopen it')
   }
+  // Refuse before anything is written what the swap could not vouch for: a store whose
+  // records are not the latest written, or an audit head that fails its check.
+  const records = await storage.verify()
+  if (!records.ok) throw new KmsError('CorruptRecord', `the store does not verify, so its root key is not changed: ${records.problem}`)
+  const macKey = keyring.deriveKey(AUDIT_MAC_LABEL)
+  const auditOk = await auditHeadVerifies(storage, crypto, macKey).finally(() => wipe(macKey))
+  if (!auditOk) throw new KmsError('CorruptRecord', 'the audit head failed its check: verify the trail and reseal it (kms.audit.reseal()) before changing the root key')
   const marked = await keyring.beginChange(provider, header, { crypto, random })
   try {
     await storage.commitUnsealed([{ type: 'put', key: KEYSTORE_HEADER_KEY, value: encodeKeystoreHeader(marked), expectedRevision: stored!.revision }])
@@ -101,12 +106,7 @@ async function changeExclusively(engine: Dispatcher, provider: RootKeyProvider):
  */
 export async function completeRootKeyChange(storage: SealedStorage, keyring: RootKeyring, crypto: CryptoProvider): Promise<void> {
   try {
-    const rewrap = materialRewrapper(keyring, crypto)
-    for (let pass = 0; ; pass++) {
-      const { conflicted } = await storage.resealRetiring(rewrap)
-      if (!conflicted) break
-      if (pass >= MAX_PASSES) throw new KmsError('Conflict', 'the store kept changing while its records were being re-sealed under the new root key')
-    }
+    await storage.resealRetiring(materialRewrapper(keyring, crypto))
     const digest = new StoreDigest(crypto, keyring.deriveKey(RECORD_DIGEST_LABEL))
     let swap: Awaited<ReturnType<SealedStorage['prepareDigestSwap']>>
     try {
