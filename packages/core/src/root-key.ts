@@ -292,7 +292,7 @@ export class RootKeyring {
     let old: Root | undefined
     let next: Root | undefined
     try {
-      old = await RootKeyring.#unlockRoot(provider, header, 2, oldGeneration, context)
+      old = await RootKeyring.#unlockRoot(provider, header, 2, oldGeneration, context, true)
       if (old !== undefined) {
         next = RootKeyring.#recoverRoot(crypto, old, pending.nextSecret, NEXT_SECRET_AAD, pending, pending.generation, 2)
       } else {
@@ -315,7 +315,7 @@ export class RootKeyring {
   /** The root of `fields` if `provider` opens it, `undefined` if it is another key (kind or check differ). */
   static async #unlockRoot(
     provider: RootKeyProvider, fields: Pick<KeystoreHeader, 'rootKeyKind' | 'rootKeyParams' | 'salt' | 'check'>, schema: 1 | 2, generation: number,
-    context: RootKeyContext,
+    context: RootKeyContext, otherSide = false,
   ): Promise<Root | undefined> {
     if (fields.rootKeyKind !== provider.kind) return undefined
     const salt = fromBase64(fields.salt)
@@ -325,8 +325,9 @@ export class RootKeyring {
     try {
       secret = await provider.unlock(fields.rootKeyParams, context)
     } catch (error) {
-      // An ephemeral key held by another engine is simply not this key.
-      if (KmsError.is(error, 'RootKeyMismatch')) return undefined
+      // Trying one side of a change: a provider that cannot open it (an ephemeral key held
+      // by another engine, a missing keychain entry) may open the other side.
+      if (otherSide && KmsError.is(error, 'RootKeyMismatch')) return undefined
       throw error
     }
     const root = RootKeyring.#root(context.crypto, secret, salt, generation)
