@@ -1,6 +1,6 @@
 /**
- * On a real terminal (a pseudo-terminal from util-linux `script`): the passphrase prompt
- * does not echo, and encrypt-file draws a progress bar and prints its throughput.
+ * On a real terminal (a pseudo-terminal from util-linux `script`): the passphrase prompts
+ * (init's, change-passphrase's) do not echo, and encrypt-file draws a progress bar and prints its throughput.
  * Skipped where `script` is missing.
  */
 import { spawn } from 'node:child_process'
@@ -48,6 +48,22 @@ describe.skipIf(!existsSync(SCRIPT))('on a terminal', () => {
     const list = await onTerminal(['list-keys'], env, ['typed secret 42'])
     expect(list).toContain('No keys yet')
     expect(list).not.toContain('typed secret 42')
+  }, 30_000)
+
+  it('change-passphrase asks for the current passphrase once and the new one twice, without echoing them', async () => {
+    const keystore = join(work, 'keystore-change')
+    const env = { STRONGROOM_KEYSTORE: keystore, STRONGROOM_SCRYPT_N: '16384' }
+    await onTerminal(['init'], env, ['first secret 42', 'first secret 42'])
+    const mismatch = await onTerminal(['change-passphrase'], env, ['first secret 42', 'second secret 42', 'typo secret 42'])
+    expect(mismatch).toContain('the passphrases do not match')
+    const changed = await onTerminal(['change-passphrase'], env, ['first secret 42', 'second secret 42', 'second secret 42'])
+    expect(changed).toContain('Keystore passphrase: ')
+    expect(changed).toContain('New keystore passphrase: ')
+    expect(changed).toContain('Repeat the passphrase: ')
+    expect(changed).toContain(`Changed the passphrase of ${keystore}`)
+    for (const typed of ['first secret 42', 'second secret 42']) expect(changed).not.toContain(typed)
+    expect(await onTerminal(['list-keys'], env, ['first secret 42'])).toContain('RootKeyMismatch')
+    expect(await onTerminal(['list-keys'], env, ['second secret 42'])).toContain('No keys yet')
   }, 30_000)
 
   it('encrypt-file draws a progress bar and reports throughput', async () => {

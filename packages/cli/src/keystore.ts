@@ -34,11 +34,25 @@ export function keystoreDirectory(flag: string | undefined, io: Io): string {
 export const MIN_PASSPHRASE_LENGTH = 8
 
 /** `confirm`: a new keystore's passphrase — at least MIN_PASSPHRASE_LENGTH characters, typed twice on a terminal. */
-export async function passphrase(io: Io, confirm: boolean): Promise<string> {
-  const fromEnv = io.env['STRONGROOM_PASSPHRASE']
+export function passphrase(io: Io, confirm: boolean): Promise<string> {
+  return readPassphrase(io, 'STRONGROOM_PASSPHRASE', confirm ? 'New keystore passphrase: ' : 'Keystore passphrase: ', confirm)
+}
+
+/** `change-passphrase`'s new passphrase: STRONGROOM_NEW_PASSPHRASE, or typed twice on the terminal; as long as a new keystore's. */
+export function newPassphrase(io: Io): Promise<string> {
+  return readPassphrase(io, 'STRONGROOM_NEW_PASSPHRASE', 'New keystore passphrase: ', true)
+}
+
+/**
+ * A passphrase from the environment variable `variable`, or typed on the terminal (never
+ * an argument). `confirm`: one that will protect the keystore from now on — at least
+ * MIN_PASSPHRASE_LENGTH characters, and typed twice when typed.
+ */
+async function readPassphrase(io: Io, variable: string, prompt: string, confirm: boolean): Promise<string> {
+  const fromEnv = io.env[variable]
   const onTerminal = fromEnv === undefined || fromEnv === ''
-  const typed = onTerminal ? await promptHidden(confirm ? 'New keystore passphrase: ' : 'Keystore passphrase: ') : fromEnv
-  if (typed === undefined) throw new UsageError('no passphrase: set STRONGROOM_PASSPHRASE or run in a terminal')
+  const typed = onTerminal ? await promptHidden(prompt) : fromEnv
+  if (typed === undefined) throw new UsageError(`no passphrase: set ${variable} or run in a terminal`)
   if (typed === '') throw new UsageError('the passphrase must not be empty')
   if (confirm && [...typed].length < MIN_PASSPHRASE_LENGTH) {
     throw new UsageError(`the passphrase is too short: a new keystore needs at least ${MIN_PASSPHRASE_LENGTH} characters`)

@@ -14,6 +14,7 @@ import type { Command, CommandContext, OptionValues } from './command.js'
 import { aliasCreate, aliasDelete, aliasList, aliasUpdate } from './commands/aliases.js'
 import { auditAnchor, auditExport, auditQuery, auditVerify } from './commands/audit.js'
 import { backup, restore } from './commands/backup.js'
+import { changePassphrase } from './commands/change-passphrase.js'
 import { decryptFile, encryptFile, inspect } from './commands/files.js'
 import { importMaterial, importParameters } from './commands/import.js'
 import { init } from './commands/init.js'
@@ -30,7 +31,7 @@ import { keystoreDirectory, openKeystore } from './keystore.js'
 import { Output, type Io } from './output.js'
 
 export const COMMANDS: readonly Command[] = [
-  init, createKey, listKeys, describeKey, enableKey, disableKey, rotate, scheduleDeletion, cancelDeletion,
+  init, changePassphrase, createKey, listKeys, describeKey, enableKey, disableKey, rotate, scheduleDeletion, cancelDeletion,
   aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect, serveAws, serveAliyun,
   sign, verify, getPublicKey, mac, verifyMac, importParameters, importMaterial,
   policyCreate, policyAttach, policyDetach, policyList, auditVerify, auditQuery, auditExport, auditAnchor,
@@ -75,6 +76,7 @@ export function helpText(command?: Command): string {
     'Environment:',
     '  STRONGROOM_KEYSTORE     the keystore directory (instead of --keystore)',
     '  STRONGROOM_PASSPHRASE   the keystore passphrase (otherwise asked on the terminal, never an argument)',
+    '  STRONGROOM_NEW_PASSPHRASE  the new passphrase of change-passphrase (otherwise asked twice)',
     '  STRONGROOM_BACKUP_PASSPHRASE  the backup passphrase of backup/restore --backup-passphrase (otherwise asked)',
     '  STRONGROOM_SCRYPT_N     scrypt cost of a new keystore, for tests only (minimum 16384; default 131072)',
     '',

@@ -13,4 +13,4 @@
  * verifying, anchoring, pruning, resealing the chain) and `audit/query.ts` (reading back).
  */
 export * from './audit/records.js'
-export { AuditTrail, type AuditCommit, type AuditTrailOptions } from './audit/chain.js'
+export { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, AuditTrail, auditHeadVerifies, remacAuditHead, type AuditCommit, type AuditTrailOptions } from './audit/chain.js'

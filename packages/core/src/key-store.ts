@@ -141,6 +141,11 @@ export class KeyStore {
     }
   }
 
+  /** Drops every cached key and alias (their records were all rewritten, e.g. by a root-key change). */
+  forgetAll(): void {
+    this.#onChanges([EVERYTHING_CHANGED])
+  }
+
   /** Drops a cached key; the cache wipes it once the current turn is over. */
   #evictKey(keyId: string): void {
     this.#keys.delete(keyId)

@@ -22,14 +22,17 @@
 import type * as api from './api.js'
 import type { AuditVerification } from './audit.js'
 import { backupKeystore, type BackupOptions } from './backup.js'
-import { OPERATIONS, type OperationName } from './call.js'
+import { Call, OPERATIONS, type OperationName } from './call.js'
 import { auditAdministration, type AuditAnchor, type KmsAudit } from './engine/audit-admin.js'
 import { KeyAccess } from './engine/key-access.js'
+import { changeRootKey } from './engine/root-key-change.js'
+import { KmsError } from './errors.js'
 import { openKeystore, type KmsOptions, type OpenedKeystore } from './engine/open.js'
 import type { KmsEventEmitter } from './events.js'
 import { operationHandlers } from './operations/index.js'
 import { maintenance as runMaintenance } from './operations/maintenance.js'
-import { ROOT_PRINCIPAL, assertPrincipalName } from './policy-store.js'
+import { ROOT_PRINCIPAL, SYSTEM_PRINCIPAL, assertPrincipalName } from './policy-store.js'
+import type { RootKeyProvider } from './root-key.js'
 import type { StoreVerification } from './sealed-storage.js'
 import { requestObject } from './validate.js'
 
@@ -56,8 +59,8 @@ export class Kms {
   readonly audit: KmsAudit
   readonly #engine: KeyAccess
   readonly #closeStorage: boolean
-  /** The adapter under the barrier and the root key provider, for backups. */
-  readonly #raw: OpenedKeystore['raw']
+  /** The adapter under the barrier and the root key provider, for backups (a root-key change replaces the provider). */
+  #raw: OpenedKeystore['raw']
   #timer: ReturnType<typeof setInterval> | undefined
 
   private constructor(options: KmsOptions, opened: OpenedKeystore) {
@@ -70,6 +73,8 @@ export class Kms {
     this.#closeStorage = options.closeStorage ?? true
     this.#raw = opened.raw
     this.audit = auditAdministration(engine)
+    // A change another process began and this open finished is an act of the engine itself.
+    if (opened.finishedRootKeyChange === true) engine.record(new Call('ChangeRootKey', SYSTEM_PRINCIPAL, engine.requestId(), engine.clock.now()))
     if (options.maintenanceIntervalMs !== undefined) {
       const onError = options.onMaintenanceError
       let running = false
@@ -371,6 +376,28 @@ export class Kms {
     const { random, clock } = this.#engine
     const { crypto } = this.#engine.material
     return backupKeystore({ ...options, ...this.#raw, crypto, random, clock })
+  }
+
+  /**
+   * Changes the root key to the one `rootKey` makes (`rootKey.create` is called once): every
+   * key's material is re-wrapped and every record re-sealed under it, a page at a time,
+   * crash-safely — a process killed at any point leaves a store that opens under the old or
+   * the new key, and the open finishes the change (see engine/root-key-change.ts). The
+   * engine keeps working on the new key; calls that write wait until the change is done.
+   * Owner only; recorded in the audit trail as `ChangeRootKey`. Returns the new key's
+   * generation (how many times the store's root key has changed).
+   */
+  async changeRootKey(rootKey: RootKeyProvider): Promise<{ readonly generation: number }> {
+    this.#engine.assertOpen()
+    if (rootKey === null || typeof rootKey !== 'object' || typeof rootKey.kind !== 'string' || typeof rootKey.create !== 'function' || typeof rootKey.unlock !== 'function') {
+      throw new TypeError('changeRootKey needs a root key provider (e.g. passphraseRootKey(newPassphrase))')
+    }
+    if (!rootKey.persistent && this.#engine.storage.manifest.durable) {
+      throw new KmsError('InvalidParameter', 'an ephemeral root key on durable storage would make every key unrecoverable after close')
+    }
+    const result = await changeRootKey(this.#engine, rootKey)
+    this.#raw = { storage: this.#raw.storage, rootKey }
+    return result
   }
 
   async verify(options: { readonly anchor?: AuditAnchor } = {}): Promise<KmsVerification> {

@@ -167,8 +167,34 @@ export interface KeystoreHeader {
   readonly createdAt: number
   /** Schema 2: `sealed-v1`, the record format of sealed-storage.ts. */
   readonly records?: 'sealed-v1'
+  /**
+   * Which root key this is, counting changes (absent: 0, the first). Sealed records and
+   * wrapped material carry `generationTag(generation)`, so while a change is under way each
+   * says which of the two root keys sealed it.
+   */
+  readonly generation?: number
+  /** A root-key change under way (see `RootKeyring.beginChange`); absent otherwise. */
+  readonly pendingChange?: PendingRootKeyChange
   /** Schema 2: HMAC-SHA-256 under HKDF(secret, "strongroom/root/header/mac/v1") of the other fields. */
   readonly mac?: string
+}
+
+/**
+ * The marker of a root-key change in the header (authenticated by the header's MAC under
+ * the old key): the new key's kind, parameters, salt and check value, and each root secret
+ * wrapped under the other's KEK, so that whichever of the two keys the store is opened with
+ * recovers both and the open finishes the change. Dropped when the change completes.
+ */
+export interface PendingRootKeyChange {
+  readonly rootKeyKind: string
+  readonly rootKeyParams: RootKeyParams
+  readonly salt: string
+  readonly check: string
+  readonly generation: number
+  /** The new root secret, wrapped under the old key's KEK. */
+  readonly nextSecret: string
+  /** The old root secret, wrapped under the new key's KEK. */
+  readonly previousSecret: string
 }
 
 export const KEYSTORE_HEADER_KEY = 'meta/keystore'
@@ -179,30 +205,58 @@ const CHECK_MESSAGE = utf8Encode('strongroom/keystore/v1')
 const CHECK_MESSAGE_V2 = utf8Encode('strongroom/keystore/v2/sealed-records')
 const HEADER_MAC_LABEL = 'header/mac/v1'
 const MATERIAL_AAD_LABEL = utf8Encode('strongroom/material/v1')
-const WRAP_FORMAT = 1
+const NEXT_SECRET_AAD = utf8Encode('strongroom/root/next-secret/v1')
+const PREVIOUS_SECRET_AAD = utf8Encode('strongroom/root/previous-secret/v1')
 
-/** The unlocked root: wraps and unwraps key material, derives labelled engine keys. */
+/**
+ * The format byte of wrapped material and of sealed records (sealed-storage.ts): 1 for the
+ * first root key (the byte every store had before root keys could change), then counting
+ * up with each change, 1..255 cyclically. Only two generations ever coexist (during a
+ * change), so the byte always tells them apart.
+ */
+export function generationTag(generation: number): number {
+  return 1 + (generation % 255)
+}
+
+/** One root secret and what is derived from it. */
+interface Root {
+  readonly secret: Uint8Array
+  readonly salt: Uint8Array
+  readonly kek: Uint8Array
+  readonly generation: number
+  readonly tag: number
+}
+
+/**
+ * The unlocked root: wraps and unwraps key material, derives labelled engine keys. While a
+ * root-key change is under way it holds both keys: the new one (current) wraps and derives,
+ * the old one (retiring) still unwraps what it wrapped, chosen by the format byte.
+ */
 export class RootKeyring {
   readonly #crypto: CryptoProvider
   readonly #random: RandomSource
-  readonly #secret: Uint8Array
-  readonly #salt: Uint8Array
-  readonly #kek: Uint8Array
+  #current: Root
+  #retiring: Root | undefined
   /** Set by `wipe()`: from then on the zeroed KEK must never wrap or unwrap anything. */
   #wiped = false
 
-  private constructor(crypto: CryptoProvider, random: RandomSource, secret: Uint8Array, salt: Uint8Array) {
+  private constructor(crypto: CryptoProvider, random: RandomSource, current: Root, retiring?: Root) {
     this.#crypto = crypto
     this.#random = random
-    this.#secret = secret
-    this.#salt = salt
-    this.#kek = crypto.hkdfSha256(secret, salt, LABEL_KEK, 32)
+    this.#current = current
+    this.#retiring = retiring
+  }
+
+  static #root(crypto: CryptoProvider, secret: Uint8Array, salt: Uint8Array, generation: number): Root {
+    return { secret, salt, kek: crypto.hkdfSha256(secret, salt, LABEL_KEK, 32), generation, tag: generationTag(generation) }
   }
 
   /**
    * Unlocks an existing keystore or initialises a new one; returns the keyring and the
    * header to store (if new). A schema-1 header (records not yet sealed) unlocks as
-   * before; the engine then upgrades the store and stores `upgradedHeader(header)`.
+   * before; the engine then upgrades the store and stores `upgradedHeader(header)`. A
+   * header with a pending root-key change unlocks with either key and returns a keyring
+   * that holds both (`changing`); the engine then finishes the change.
    */
   static async open(
     provider: RootKeyProvider,
@@ -214,30 +268,106 @@ export class RootKeyring {
     if (header === undefined) {
       const { secret, params } = await provider.create(context)
       const salt = random.fill(new Uint8Array(32))
-      const keyring = new RootKeyring(crypto, random, secret, salt)
+      const keyring = new RootKeyring(crypto, random, RootKeyring.#root(crypto, secret, salt, 0))
       const base = { rootKeyKind: provider.kind, rootKeyParams: params, salt: toBase64(salt), createdAt: now }
       return { keyring, newHeader: keyring.#sealedHeader(base) }
     }
+    if (header.pendingChange !== undefined) return { keyring: await RootKeyring.#openChanging(provider, header, context) }
     if (header.rootKeyKind !== provider.kind) {
       throw new KmsError('RootKeyMismatch', `this keystore was created with a "${header.rootKeyKind}" root key, not "${provider.kind}"`)
     }
-    const salt = fromBase64(header.salt)
-    const check = fromBase64(header.check)
-    if (salt === undefined || check === undefined) throw new KmsError('CorruptRecord', 'the keystore header is unreadable')
-    const secret = await provider.unlock(header.rootKeyParams, context)
-    const keyring = new RootKeyring(crypto, random, secret, salt)
-    if (!crypto.timingSafeEqual(keyring.#checkValue(header.schema), check)) {
-      keyring.wipe()
-      throw new KmsError('RootKeyMismatch', 'the root key does not open this keystore (wrong passphrase or key)')
-    }
-    if (header.schema === 2) {
-      const mac = header.mac === undefined ? undefined : fromBase64(header.mac)
-      if (mac === undefined || header.records !== 'sealed-v1' || !crypto.timingSafeEqual(keyring.#headerMac(header), mac)) {
-        keyring.wipe()
-        throw new KmsError('CorruptRecord', 'the keystore header was modified (its MAC does not match)')
-      }
-    }
+    const root = await RootKeyring.#unlockRoot(provider, header, header.schema, header.generation ?? 0, context)
+    if (root === undefined) throw new KmsError('RootKeyMismatch', 'the root key does not open this keystore (wrong passphrase or key)')
+    const keyring = new RootKeyring(crypto, random, root)
+    if (header.schema === 2) keyring.#assertHeaderMac(header, root)
     return { keyring }
+  }
+
+  /** Either key of a pending change opens the store; each recovers the other from the marker. */
+  static async #openChanging(provider: RootKeyProvider, header: KeystoreHeader, context: RootKeyContext): Promise<RootKeyring> {
+    const { crypto, random } = context
+    const pending = header.pendingChange!
+    const oldGeneration = header.generation ?? 0
+    if (header.schema !== 2 || pending.generation !== oldGeneration + 1) throw new KmsError('CorruptRecord', 'the keystore header has an unreadable root-key change')
+    let old: Root | undefined
+    let next: Root | undefined
+    try {
+      old = await RootKeyring.#unlockRoot(provider, header, 2, oldGeneration, context, true)
+      if (old !== undefined) {
+        next = RootKeyring.#recoverRoot(crypto, old, pending.nextSecret, NEXT_SECRET_AAD, pending, pending.generation, 2)
+      } else {
+        next = await RootKeyring.#unlockRoot(provider, pending, 2, pending.generation, context)
+        if (next === undefined) {
+          throw new KmsError('RootKeyMismatch', 'the root key opens neither side of this keystore\'s root-key change (wrong passphrase or key)')
+        }
+        old = RootKeyring.#recoverRoot(crypto, next, pending.previousSecret, PREVIOUS_SECRET_AAD, header, oldGeneration, 2)
+      }
+    } catch (error) {
+      if (old !== undefined) wipeRoot(old)
+      if (next !== undefined) wipeRoot(next)
+      throw error
+    }
+    const keyring = new RootKeyring(crypto, random, next, old)
+    keyring.#assertHeaderMac(header, old)
+    return keyring
+  }
+
+  /** The root of `fields` if `provider` opens it, `undefined` if it is another key (kind or check differ). */
+  static async #unlockRoot(
+    provider: RootKeyProvider, fields: Pick<KeystoreHeader, 'rootKeyKind' | 'rootKeyParams' | 'salt' | 'check'>, schema: 1 | 2, generation: number,
+    context: RootKeyContext, otherSide = false,
+  ): Promise<Root | undefined> {
+    if (fields.rootKeyKind !== provider.kind) return undefined
+    const salt = fromBase64(fields.salt)
+    const check = fromBase64(fields.check)
+    if (salt === undefined || check === undefined) throw new KmsError('CorruptRecord', 'the keystore header is unreadable')
+    let secret: Uint8Array
+    try {
+      secret = await provider.unlock(fields.rootKeyParams, context)
+    } catch (error) {
+      // Trying one side of a change: a provider that cannot open it (an ephemeral key held
+      // by another engine, a missing keychain entry) may open the other side.
+      if (otherSide && KmsError.is(error, 'RootKeyMismatch')) return undefined
+      throw error
+    }
+    const root = RootKeyring.#root(context.crypto, secret, salt, generation)
+    if (context.crypto.timingSafeEqual(checkValue(context.crypto, root, schema), check)) return root
+    wipeRoot(root)
+    return undefined
+  }
+
+  /** The other root of a change, unwrapped from the marker with `by`, checked against its check value. */
+  static #recoverRoot(
+    crypto: CryptoProvider, by: Root, wrapped: string, label: Uint8Array, fields: Pick<KeystoreHeader, 'salt' | 'check'>, generation: number, schema: 1 | 2,
+  ): Root {
+    const bytes = fromBase64(wrapped)
+    const salt = fromBase64(fields.salt)
+    const check = fromBase64(fields.check)
+    const secret = bytes === undefined || salt === undefined || bytes.length < GCM_NONCE_LENGTH + 16
+      ? undefined
+      : crypto.aesGcmDecrypt(by.kek, bytes.subarray(0, GCM_NONCE_LENGTH), bytes.subarray(GCM_NONCE_LENGTH), concatBytes(label, salt))
+    if (secret === undefined || check === undefined) throw new KmsError('CorruptRecord', 'the keystore header\'s root-key change failed authentication')
+    const root = RootKeyring.#root(crypto, secret, salt!, generation)
+    if (!crypto.timingSafeEqual(checkValue(crypto, root, schema), check)) {
+      wipeRoot(root)
+      throw new KmsError('CorruptRecord', 'the keystore header\'s root-key change failed authentication')
+    }
+    return root
+  }
+
+  #wrapSecret(by: Root, secret: Uint8Array, label: Uint8Array, salt: Uint8Array): string {
+    const out = new Uint8Array(GCM_NONCE_LENGTH + secret.length + 16)
+    const nonce = this.#random.fill(out.subarray(0, GCM_NONCE_LENGTH))
+    this.#crypto.aesGcmEncrypt(by.kek, nonce, secret, concatBytes(label, salt), out.subarray(GCM_NONCE_LENGTH))
+    return toBase64(out)
+  }
+
+  #assertHeaderMac(header: KeystoreHeader, root: Root): void {
+    const mac = header.mac === undefined ? undefined : fromBase64(header.mac)
+    if (mac === undefined || header.records !== 'sealed-v1' || !this.#crypto.timingSafeEqual(this.#headerMac(header, root), mac)) {
+      this.wipe()
+      throw new KmsError('CorruptRecord', 'the keystore header was modified (its MAC does not match)')
+    }
   }
 
   /** The schema-2 header for a store whose records are now all sealed (same salt, kind and parameters). */
@@ -248,51 +378,128 @@ export class RootKeyring {
   }
 
   #sealedHeader(base: Pick<KeystoreHeader, 'rootKeyKind' | 'rootKeyParams' | 'salt' | 'createdAt'>): KeystoreHeader {
-    const unsigned: KeystoreHeader = { schema: 2, ...base, check: toBase64(this.#checkValue(2)), records: 'sealed-v1' }
-    return { ...unsigned, mac: toBase64(this.#headerMac(unsigned)) }
+    const unsigned: KeystoreHeader = { schema: 2, ...base, check: toBase64(checkValue(this.#crypto, this.#current, 2)), records: 'sealed-v1' }
+    return { ...unsigned, mac: toBase64(this.#headerMac(unsigned, this.#current)) }
   }
 
-  /** HMAC over every field but the MAC, in a fixed order (JSON of an array, so no field can be moved into another). */
-  #headerMac(header: KeystoreHeader): Uint8Array {
-    const fields = [header.schema, header.rootKeyKind, header.rootKeyParams, header.salt, header.check, header.createdAt, header.records ?? null]
-    const key = this.deriveKey(HEADER_MAC_LABEL)
+  /** The generation of the current root key (0 for the first). */
+  get generation(): number {
+    return this.#current.generation
+  }
+
+  /** The generation being replaced while a change is under way, else `undefined`. */
+  get retiringGeneration(): number | undefined {
+    return this.#retiring?.generation
+  }
+
+  /**
+   * Starts a change to the root key `provider` makes: from now on this keyring wraps and
+   * derives under the new key and still unwraps under the old one. Returns the header to
+   * commit, `header` plus the pending-change marker, MAC'd under the old key. If that commit
+   * fails, `abandonChange()` goes back to the old key.
+   */
+  async beginChange(provider: RootKeyProvider, header: KeystoreHeader, context: RootKeyContext): Promise<KeystoreHeader> {
+    this.#assertLive()
+    if (this.#retiring !== undefined) throw new KmsError('Conflict', 'a root-key change is already under way')
+    const old = this.#current
+    const { secret, params } = await provider.create(context)
+    const salt = this.#random.fill(new Uint8Array(32))
+    const next = RootKeyring.#root(this.#crypto, secret, salt, old.generation + 1)
+    const pendingChange: PendingRootKeyChange = {
+      rootKeyKind: provider.kind, rootKeyParams: params, salt: toBase64(salt), check: toBase64(checkValue(this.#crypto, next, 2)),
+      generation: next.generation,
+      nextSecret: this.#wrapSecret(old, next.secret, NEXT_SECRET_AAD, next.salt),
+      previousSecret: this.#wrapSecret(next, old.secret, PREVIOUS_SECRET_AAD, old.salt),
+    }
+    const { mac: _mac, ...rest } = header
+    const unsigned: KeystoreHeader = { ...rest, pendingChange }
+    this.#retiring = old
+    this.#current = next
+    return { ...unsigned, mac: toBase64(this.#headerMac(unsigned, old)) }
+  }
+
+  /** The header that ends a change: the new key's fields, no marker, MAC'd under the new key. */
+  completedHeader(header: KeystoreHeader): KeystoreHeader {
+    this.#assertLive()
+    const p = header.pendingChange
+    if (p === undefined || p.generation !== this.#current.generation) throw new KmsError('Conflict', 'the keystore header holds no change to this root key')
+    const unsigned: KeystoreHeader = {
+      schema: 2, rootKeyKind: p.rootKeyKind, rootKeyParams: p.rootKeyParams, salt: p.salt, check: p.check,
+      createdAt: header.createdAt, records: 'sealed-v1', generation: p.generation,
+    }
+    return { ...unsigned, mac: toBase64(this.#headerMac(unsigned, this.#current)) }
+  }
+
+  /** The change committed: the old key is wiped and nothing it wrapped is read any more. */
+  finishChange(): void {
+    if (this.#retiring !== undefined) wipeRoot(this.#retiring)
+    this.#retiring = undefined
+  }
+
+  /** The marker could not be committed: back to the old key, the new one wiped. */
+  abandonChange(): void {
+    if (this.#retiring === undefined) return
+    wipeRoot(this.#current)
+    this.#current = this.#retiring
+    this.#retiring = undefined
+  }
+
+  /**
+   * HMAC over every field but the MAC, in a fixed order (JSON of an array, so no field can be
+   * moved into another). The generation and marker join the list only when present, so the
+   * MAC of a header from before root keys could change is what it always was.
+   */
+  #headerMac(header: KeystoreHeader, root: Root): Uint8Array {
+    const fields: JsonValue[] = [header.schema, header.rootKeyKind, header.rootKeyParams, header.salt, header.check, header.createdAt, header.records ?? null]
+    if (header.generation !== undefined || header.pendingChange !== undefined) {
+      fields.push(header.generation ?? 0, (header.pendingChange as unknown as JsonValue | undefined) ?? null)
+    }
+    const key = deriveFrom(this.#crypto, root, HEADER_MAC_LABEL)
     const mac = this.#crypto.hmacSha256(key, utf8Encode(JSON.stringify(fields)))
     wipe(key)
     return mac
   }
 
-  #checkValue(schema: 1 | 2): Uint8Array {
-    const checkKey = this.#crypto.hkdfSha256(this.#secret, this.#salt, LABEL_CHECK, 32)
-    const value = this.#crypto.hmacSha256(checkKey, concatBytes(schema === 1 ? CHECK_MESSAGE : CHECK_MESSAGE_V2, this.#salt))
-    wipe(checkKey)
-    return value
-  }
-
   /** A 32-byte key for an engine purpose, independent of the KEK (HKDF with its own label). */
   deriveKey(label: string): Uint8Array {
     this.#assertLive()
-    return this.#crypto.hkdfSha256(this.#secret, this.#salt, utf8Encode(`strongroom/root/${label}`), 32)
+    return deriveFrom(this.#crypto, this.#current, label)
+  }
+
+  /** The same key under the root key being replaced; only while a change is under way. */
+  deriveRetiringKey(label: string): Uint8Array {
+    this.#assertLive()
+    if (this.#retiring === undefined) throw new KmsError('Conflict', 'no root-key change is under way')
+    return deriveFrom(this.#crypto, this.#retiring, label)
   }
 
   wrapMaterial(keyId: string, keyVersionId: string, material: Uint8Array): string {
     this.#assertLive()
+    const root = this.#current
     const out = new Uint8Array(1 + GCM_NONCE_LENGTH + material.length + 16)
-    out[0] = WRAP_FORMAT
+    out[0] = root.tag
     const nonce = out.subarray(1, 1 + GCM_NONCE_LENGTH)
     this.#random.fill(nonce)
-    this.#crypto.aesGcmEncrypt(this.#kek, nonce, material, materialAad(keyId, keyVersionId), out.subarray(1 + GCM_NONCE_LENGTH))
+    this.#crypto.aesGcmEncrypt(root.kek, nonce, material, materialAad(keyId, keyVersionId), out.subarray(1 + GCM_NONCE_LENGTH))
     return toBase64(out)
+  }
+
+  /** Whether `wrapped` is under the root key being replaced (so a change must re-wrap it). */
+  isRetiringWrap(wrapped: string): boolean {
+    const bytes = fromBase64(wrapped)
+    return this.#retiring !== undefined && bytes !== undefined && bytes[0] === this.#retiring.tag
   }
 
   /** Throws CorruptRecord when the wrapped value was modified or moved to another key or version. */
   unwrapMaterial(keyId: string, keyVersionId: string, wrapped: string): Uint8Array {
     this.#assertLive()
     const bytes = fromBase64(wrapped)
-    if (bytes === undefined || bytes.length < 1 + GCM_NONCE_LENGTH + 16 || bytes[0] !== WRAP_FORMAT) {
+    const root = bytes === undefined ? undefined : bytes[0] === this.#current.tag ? this.#current : bytes[0] === this.#retiring?.tag ? this.#retiring : undefined
+    if (bytes === undefined || root === undefined || bytes.length < 1 + GCM_NONCE_LENGTH + 16) {
       throw new KmsError('CorruptRecord', `wrapped material of key ${keyId} is unreadable`)
     }
     const material = this.#crypto.aesGcmDecrypt(
-      this.#kek, bytes.subarray(1, 1 + GCM_NONCE_LENGTH), bytes.subarray(1 + GCM_NONCE_LENGTH), materialAad(keyId, keyVersionId))
+      root.kek, bytes.subarray(1, 1 + GCM_NONCE_LENGTH), bytes.subarray(1 + GCM_NONCE_LENGTH), materialAad(keyId, keyVersionId))
     if (material === undefined) throw new KmsError('CorruptRecord', `wrapped material of key ${keyId} failed authentication`)
     return material
   }
@@ -308,8 +515,24 @@ export class RootKeyring {
 
   wipe(): void {
     this.#wiped = true
-    wipe(this.#secret, this.#kek)
+    wipeRoot(this.#current)
+    if (this.#retiring !== undefined) wipeRoot(this.#retiring)
   }
+}
+
+function wipeRoot(root: Root): void {
+  wipe(root.secret, root.kek)
+}
+
+function deriveFrom(crypto: CryptoProvider, root: Root, label: string): Uint8Array {
+  return crypto.hkdfSha256(root.secret, root.salt, utf8Encode(`strongroom/root/${label}`), 32)
+}
+
+function checkValue(crypto: CryptoProvider, root: Root, schema: 1 | 2): Uint8Array {
+  const checkKey = crypto.hkdfSha256(root.secret, root.salt, LABEL_CHECK, 32)
+  const value = crypto.hmacSha256(checkKey, concatBytes(schema === 1 ? CHECK_MESSAGE : CHECK_MESSAGE_V2, root.salt))
+  wipe(checkKey)
+  return value
 }
 
 function materialAad(keyId: string, keyVersionId: string): Uint8Array {
@@ -331,6 +554,15 @@ export function decodeKeystoreHeader(bytes: Uint8Array): KeystoreHeader {
   if (h === null || typeof h !== 'object' || (h.schema !== 1 && h.schema !== 2) || typeof h.rootKeyKind !== 'string' ||
       typeof h.salt !== 'string' || typeof h.check !== 'string' || typeof h.rootKeyParams !== 'object' || h.rootKeyParams === null) {
     throw new KmsError('CorruptRecord', 'the keystore header is unreadable or from a newer release')
+  }
+  if (h.generation !== undefined && (!Number.isSafeInteger(h.generation) || h.generation < 1)) {
+    throw new KmsError('CorruptRecord', 'the keystore header has an unreadable root-key generation')
+  }
+  const p = h.pendingChange as Partial<PendingRootKeyChange> | null | undefined
+  if (p !== undefined && (p === null || typeof p !== 'object' || typeof p.rootKeyKind !== 'string' || typeof p.rootKeyParams !== 'object' ||
+      p.rootKeyParams === null || typeof p.salt !== 'string' || typeof p.check !== 'string' || !Number.isSafeInteger(p.generation) ||
+      typeof p.nextSecret !== 'string' || typeof p.previousSecret !== 'string')) {
+    throw new KmsError('CorruptRecord', 'the keystore header has an unreadable root-key change')
   }
   return h as KeystoreHeader
 }

@@ -5,8 +5,9 @@
  * with AES-256-GCM under a key derived from the root key, and bound to its storage key:
  *
  * ```
- * sealed = 0x00 ‖ 0x01 ‖ nonce(12) ‖ AES-256-GCM(K, nonce, value, AAD = "strongroom/record/v1" ‖ 0x00 ‖ storageKey)
+ * sealed = 0x00 ‖ tag ‖ nonce(12) ‖ AES-256-GCM(K, nonce, value, AAD = "strongroom/record/v1" ‖ 0x00 ‖ storageKey)
  * K      = HKDF-SHA-256(root secret, salt = header salt, info = "strongroom/root/records/seal/v1")
+ * tag    = generationTag(root-key generation): 0x01 for the first root key, then one more per change
  * ```
  *
  * ```ts
@@ -27,13 +28,12 @@ import { GCM_NONCE_LENGTH } from '@strongroom/crypto'
 import { AUDIT_HEAD_KEY, AUDIT_SEGMENT_PREFIX } from './audit.js'
 import { utf8Encode, wipe } from './bytes.js'
 import { KmsError } from './errors.js'
-import { KEYSTORE_HEADER_KEY } from './root-key.js'
+import { KEYSTORE_HEADER_KEY, generationTag } from './root-key.js'
 import type { CommitResult, Mutation, ScanOptions, ScanPage, StorageAdapter, StorageChangeListener, StoredRecord } from './storage.js'
 import { EMPTY_SEAL_HEAD, SEAL_HEAD_KEY, StoreDigest, decodeSealHead, encodeSealHead, type SealHead } from './store-digest.js'
 
 /** First byte of every sealed value; no plain record of the first release starts with it (JSON or digits). */
 const SEALED_MAGIC = 0x00
-const SEALED_FORMAT = 0x01
 const PREFIX_LENGTH = 2
 const TAG_LENGTH = 16
 const AAD_LABEL = utf8Encode('strongroom/record/v1\u0000')
@@ -54,18 +54,23 @@ export function isSealedValue(value: Uint8Array): boolean {
 export class RecordSealer {
   readonly #crypto: CryptoProvider
   readonly #random: RandomSource
-  readonly #key: Uint8Array
+  #key: Uint8Array
+  #tag: number
+  /** During a root-key change: the old key's sealing key, still opening what it sealed. */
+  #retiring: { readonly key: Uint8Array; readonly tag: number } | undefined
 
-  constructor(crypto: CryptoProvider, random: RandomSource, key: Uint8Array) {
+  /** `generation`: the root key's (root-key.ts), which the format byte of every value it seals names. */
+  constructor(crypto: CryptoProvider, random: RandomSource, key: Uint8Array, generation = 0) {
     this.#crypto = crypto
     this.#random = random
     this.#key = key
+    this.#tag = generationTag(generation)
   }
 
   seal(storageKey: string, value: Uint8Array): Uint8Array {
     const out = new Uint8Array(PREFIX_LENGTH + GCM_NONCE_LENGTH + value.length + TAG_LENGTH)
     out[0] = SEALED_MAGIC
-    out[1] = SEALED_FORMAT
+    out[1] = this.#tag
     const nonce = this.#random.fill(out.subarray(PREFIX_LENGTH, PREFIX_LENGTH + GCM_NONCE_LENGTH))
     this.#crypto.aesGcmEncrypt(this.#key, nonce, value, aad(storageKey), out.subarray(PREFIX_LENGTH + GCM_NONCE_LENGTH))
     return out
@@ -73,19 +78,45 @@ export class RecordSealer {
 
   /** The plain value; CorruptRecord when it was not sealed here for this storage key, or was changed. */
   open(storageKey: string, sealed: Uint8Array): Uint8Array {
-    if (sealed.length < PREFIX_LENGTH + GCM_NONCE_LENGTH + TAG_LENGTH || sealed[0] !== SEALED_MAGIC || sealed[1] !== SEALED_FORMAT) {
+    const retiring = this.#retiring
+    const key = sealed[1] === this.#tag ? this.#key : retiring !== undefined && sealed[1] === retiring.tag ? retiring.key : undefined
+    if (sealed.length < PREFIX_LENGTH + GCM_NONCE_LENGTH + TAG_LENGTH || sealed[0] !== SEALED_MAGIC) {
       throw new KmsError('CorruptRecord', `record ${storageKey} is not sealed under this keystore's root key (written or changed by someone else)`)
     }
+    if (key === undefined) {
+      // Sealed under another generation: the root key was changed by another engine (or the byte was altered; either way, refused).
+      throw new KmsError('RootKeyMismatch', `record ${storageKey} is sealed under another root key of this keystore (changed by another engine?): reopen with the current root key`)
+    }
     const value = this.#crypto.aesGcmDecrypt(
-      this.#key, sealed.subarray(PREFIX_LENGTH, PREFIX_LENGTH + GCM_NONCE_LENGTH), sealed.subarray(PREFIX_LENGTH + GCM_NONCE_LENGTH), aad(storageKey))
+      key, sealed.subarray(PREFIX_LENGTH, PREFIX_LENGTH + GCM_NONCE_LENGTH), sealed.subarray(PREFIX_LENGTH + GCM_NONCE_LENGTH), aad(storageKey))
     if (value === undefined) {
       throw new KmsError('CorruptRecord', `record ${storageKey} failed its integrity check (modified, forged, or moved from another key)`)
     }
     return value
   }
 
+  /** Whether a sealed value is under the root key a change is replacing. */
+  isRetiring(sealed: Uint8Array): boolean {
+    return this.#retiring !== undefined && sealed[1] === this.#retiring.tag
+  }
+
+  /** A root-key change begins: seal under `key` (of root-key generation `generation`) from now on, still open the old. */
+  beginChange(key: Uint8Array, generation: number): void {
+    if (this.#retiring !== undefined) wipe(this.#retiring.key)
+    this.#retiring = { key: this.#key, tag: this.#tag }
+    this.#key = key
+    this.#tag = generationTag(generation)
+  }
+
+  /** The change committed: the old sealing key is wiped. */
+  finishChange(): void {
+    if (this.#retiring !== undefined) wipe(this.#retiring.key)
+    this.#retiring = undefined
+  }
+
   wipe(): void {
     wipe(this.#key)
+    this.finishChange()
   }
 }
 
@@ -117,7 +148,7 @@ export class SealedStorage implements StorageAdapter {
   readonly manifest: StorageAdapter['manifest']
   readonly #inner: StorageAdapter
   readonly #sealer: RecordSealer
-  readonly #digest: StoreDigest
+  #digest: StoreDigest
   readonly #seen = new Map<string, Seen>()
   #head: { value: SealHead; revision: number | null } | undefined
   readonly #unwatch: (() => void) | undefined
@@ -287,6 +318,82 @@ export class SealedStorage implements StorageAdapter {
     return { ok: true, records: count }
   }
 
+  // ---------------------------------------------------------------- changing the root key (engine/root-key-change.ts)
+
+  /** A root-key change begins: new values are sealed under `sealKey`; the digest stays under the old key until the swap. */
+  beginRootKeyChange(sealKey: Uint8Array, generation: number): void {
+    this.#sealer.beginChange(sealKey, generation)
+  }
+
+  /**
+   * Step 2 of a root-key change: every record still sealed under the old key, and every
+   * record `rewrap` changes (material wrapped under the old key inside it), is written again
+   * under the new key (`rewriteInPages`: a page of at most `pageSize` at a time, each page
+   * one commit through this barrier, so the digest moves with it). Returns how many records
+   * were written.
+   */
+  resealRetiring(rewrap: (storageKey: string, value: Uint8Array) => Uint8Array | undefined, pageSize = 500): Promise<number> {
+    return rewriteInPages(this.#inner, pageSize, (records) => {
+      const puts: Mutation[] = []
+      for (const record of records) {
+        if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY) continue
+        const value = this.#sealer.open(record.key, record.value)
+        const rewrapped = rewrap(record.key, value)
+        if (rewrapped === undefined && !this.#sealer.isRetiring(record.value)) continue
+        // The commit takes this copy's digest element out without reading the record again.
+        this.#remember(record.key, record.revision, record.value)
+        puts.push({ type: 'put', key: record.key, value: rewrapped ?? value, expectedRevision: record.revision })
+      }
+      return puts
+    }, (puts) => this.commit(puts), 'its records were being re-sealed under the new root key')
+  }
+
+  /**
+   * The last step of a root-key change, once no record is sealed under the old key: the
+   * digest recomputed under the new key's digest key, after checking that the stored head
+   * (under the old one) still matches the records, so a record rolled back meanwhile is
+   * refused rather than vouched for afresh. Returns the seal head to commit with the new
+   * header, and what to call once that commit succeeded.
+   */
+  async prepareDigestSwap(next: StoreDigest): Promise<{ mutation: Mutation; committed(revision: number): void }> {
+    let oldSum = 0n
+    let newSum = 0n
+    let count = 0
+    let after: string | undefined
+    for (;;) {
+      const page = await this.#inner.scan({ prefix: '', limit: 500, ...(after === undefined ? {} : { after }) })
+      for (const record of page.records) {
+        if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY) continue
+        if (this.#sealer.isRetiring(record.value)) throw new KmsError('Conflict', `record ${record.key} was written under the old root key during the change`)
+        oldSum = StoreDigest.add(oldSum, this.#digest.element(record.key, record.value))
+        newSum = StoreDigest.add(newSum, next.element(record.key, record.value))
+        count++
+      }
+      if (page.cursor === undefined || page.records.length === 0) break
+      after = page.cursor
+    }
+    this.#head = undefined
+    const head = await this.#loadHead()
+    if (head.value.count !== count || head.value.digest !== StoreDigest.format(oldSum)) {
+      throw new KmsError('CorruptRecord', 'the records in the store are not the ones last written (digest mismatch): run verify(); the root key was not changed')
+    }
+    const value: SealHead = { schema: 1, count, digest: StoreDigest.format(newSum) }
+    return {
+      mutation: { type: 'put', key: SEAL_HEAD_KEY, value: this.#sealer.seal(SEAL_HEAD_KEY, encodeSealHead(value)), expectedRevision: head.revision },
+      committed: (revision) => {
+        this.#digest.wipe()
+        this.#digest = next
+        this.#sealer.finishChange()
+        this.#head = { value, revision }
+      },
+    }
+  }
+
+  /** Commits straight to the adapter under the barrier: only the swap of a root-key change (header and heads). */
+  commitUnsealed(mutations: readonly Mutation[]): Promise<CommitResult> {
+    return this.#inner.commit(mutations)
+  }
+
   async close(): Promise<void> {
     this.#unwatch?.()
     this.#sealer.wipe()
@@ -323,30 +430,28 @@ export async function rebuildSealHead(storage: StorageAdapter, sealer: RecordSea
 }
 
 /**
- * Upgrades a store of the first release in place: every plain record is replaced by its
- * sealed form, a page at a time (bounded memory), each replacement conditional on the
- * record's revision. Crash-safe by construction: the header still says schema 1 until the
- * caller stores the upgraded header after this returns, so an interrupted upgrade simply
- * resumes on the next open (sealed records are recognised and skipped). Returns how many
- * records it sealed.
+ * Rewrites a store in place, a page of at most `pageSize` records at a time (bounded memory):
+ * `rewrite` turns a page into the puts it needs, each conditional on the record's revision,
+ * and `commit` writes them (one commit per page). A page that lost to another writer
+ * (Conflict) is left for another pass over the whole store, until a pass meets none. The
+ * machinery of both in-place rewrites: the first-release upgrade and a root-key change.
+ * Returns how many records were written.
  */
-export async function sealPlainRecords(storage: StorageAdapter, sealer: RecordSealer, pageSize = 200): Promise<number> {
-  let sealed = 0
+export async function rewriteInPages(
+  storage: StorageAdapter, pageSize: number, rewrite: (records: readonly StoredRecord[]) => Mutation[], commit: (mutations: Mutation[]) => Promise<unknown>,
+  what: string,
+): Promise<number> {
+  let written = 0
   for (let pass = 0; ; pass++) {
-    let changedThisPass = 0
     let conflicted = false
     let after: string | undefined
     for (;;) {
       const page = await storage.scan({ prefix: '', limit: pageSize, ...(after === undefined ? {} : { after }) })
-      const mutations: Mutation[] = []
-      for (const record of page.records) {
-        if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY || isSealedValue(record.value)) continue
-        mutations.push({ type: 'put', key: record.key, value: sealer.seal(record.key, record.value), expectedRevision: record.revision })
-      }
+      const mutations = rewrite(page.records)
       if (mutations.length > 0) {
         try {
-          await storage.commit(mutations)
-          changedThisPass += mutations.length
+          await commit(mutations)
+          written += mutations.length
         } catch (error) {
           // Another process changed a record of this page meanwhile: go round again.
           if (!KmsError.is(error, 'Conflict')) throw error
@@ -356,8 +461,21 @@ export async function sealPlainRecords(storage: StorageAdapter, sealer: RecordSe
       if (page.cursor === undefined || page.records.length === 0) break
       after = page.cursor
     }
-    sealed += changedThisPass
-    if (!conflicted) return sealed
-    if (pass >= 20) throw new KmsError('Conflict', 'the store kept changing while its records were being sealed')
+    if (!conflicted) return written
+    if (pass >= 20) throw new KmsError('Conflict', `the store kept changing while ${what}`)
   }
+}
+
+/**
+ * Upgrades a store of the first release in place: every plain record is replaced by its
+ * sealed form (`rewriteInPages`). Crash-safe by construction: the header still says schema 1
+ * until the caller stores the upgraded header after this returns, so an interrupted upgrade
+ * simply resumes on the next open (sealed records are recognised and skipped). Returns how
+ * many records it sealed.
+ */
+export function sealPlainRecords(storage: StorageAdapter, sealer: RecordSealer, pageSize = 200): Promise<number> {
+  return rewriteInPages(storage, pageSize, (records) => records
+    .filter((record) => !isUnsealedRecord(record.key) && record.key !== SEAL_HEAD_KEY && !isSealedValue(record.value))
+    .map((record) => ({ type: 'put', key: record.key, value: sealer.seal(record.key, record.value), expectedRevision: record.revision })),
+  (mutations) => storage.commit(mutations), 'its records were being sealed')
 }

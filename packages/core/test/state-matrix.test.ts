@@ -64,7 +64,7 @@ const KEY_TAKING_METHODS = [
 
 /** Public methods that act on no particular key, so the matrix has no row for them. */
 const KEYLESS_METHODS = [
-  'createKey', 'listKeys', 'describeRegions', 'listAliases', 'maintenance', 'verify', 'backup', 'close', 'as',
+  'createKey', 'listKeys', 'describeRegions', 'listAliases', 'maintenance', 'verify', 'backup', 'changeRootKey', 'close', 'as',
   'createPolicy', 'updatePolicy', 'getPolicy', 'deletePolicy', 'listPolicies', 'attachPolicy', 'detachPolicy', 'listPoliciesForPrincipal',
   'generateRandom', 'getRandomPassword',
 ] as const

@@ -12,7 +12,7 @@
  * ```
  */
 import type { CryptoProvider } from '@strongroom/crypto'
-import { toBase64, utf8Decode, utf8Encode } from '../bytes.js'
+import { toBase64, utf8Decode, utf8Encode, wipe } from '../bytes.js'
 import { formatDate } from '../clock.js'
 import { KmsError } from '../errors.js'
 import type { Mutation, StorageAdapter, StoredRecord } from '../storage.js'
@@ -34,6 +34,59 @@ interface Head {
   readonly lastSeq: number
   readonly lastHash: string
   readonly mac: string
+}
+
+/** The root-key labels of the trail's keys: the head's MAC key and the encryption-context HMAC key. */
+export const AUDIT_MAC_LABEL = 'audit/mac/v1'
+export const AUDIT_CONTEXT_LABEL = 'audit/context/v1'
+
+function decodeHead(stored: StoredRecord): Head {
+  try {
+    const head = JSON.parse(utf8Decode(stored.value)) as Head
+    if (head.schema === 1 && Number.isInteger(head.lastSeq) && typeof head.mac === 'string') return head
+  } catch {
+    // fall through to the CorruptRecord below
+  }
+  throw new KmsError('CorruptRecord', 'the audit head is unreadable')
+}
+
+function headMac(crypto: CryptoProvider, macKey: Uint8Array, firstSeq: number, anchorHash: string, lastSeq: number, lastHash: string): string {
+  const message = utf8Encode(`strongroom/audit/head/v1|${firstSeq}|${anchorHash}|${lastSeq}|${lastHash}`)
+  return toBase64(crypto.hmacSha256(macKey, message))
+}
+
+/** The stored audit head and whether it verifies under `macKey`; `undefined` when there is none. */
+async function storedHead(storage: StorageAdapter, crypto: CryptoProvider, macKey: Uint8Array): Promise<{ head?: Head; revision: number; verifies: boolean } | undefined> {
+  const stored = await storage.get(AUDIT_HEAD_KEY)
+  if (stored === undefined) return undefined
+  let head: Head
+  try {
+    head = decodeHead(stored)
+  } catch {
+    return { revision: stored.revision, verifies: false }
+  }
+  const expected = headMac(crypto, macKey, head.firstSeq, head.anchorHash, head.lastSeq, head.lastHash)
+  return { head, revision: stored.revision, verifies: crypto.timingSafeEqual(utf8Encode(expected), utf8Encode(head.mac)) }
+}
+
+/** Whether the audit head (if there is one) verifies under `macKey`: a root-key change refuses to start otherwise. */
+export async function auditHeadVerifies(storage: StorageAdapter, crypto: CryptoProvider, macKey: Uint8Array): Promise<boolean> {
+  return (await storedHead(storage, crypto, macKey))?.verifies ?? true
+}
+
+/**
+ * A root-key change moves the audit head's MAC from the old key's audit key to the new
+ * one's, in the commit that swaps the keystore header. Only a head that verifies under the
+ * old key is re-MAC'd: one that does not (forged, or changed during an interrupted change)
+ * is left as it is, never laundered, and the engine then refuses calls with AuditFailure
+ * until `audit.reseal()`, as for any head that fails its check. `undefined`: nothing to write.
+ */
+export async function remacAuditHead(storage: StorageAdapter, crypto: CryptoProvider, oldKey: Uint8Array, newKey: Uint8Array): Promise<Mutation | undefined> {
+  const found = await storedHead(storage, crypto, oldKey)
+  const head = found?.verifies === true ? found.head : undefined
+  if (found === undefined || head === undefined) return undefined
+  const next: Head = { ...head, mac: headMac(crypto, newKey, head.firstSeq, head.anchorHash, head.lastSeq, head.lastHash) }
+  return { type: 'put', key: AUDIT_HEAD_KEY, value: utf8Encode(JSON.stringify(next)), expectedRevision: found.revision }
 }
 
 function segmentKey(firstSeq: number): string {
@@ -64,8 +117,8 @@ export interface AuditTrailOptions {
 }
 
 export class AuditTrail {
-  readonly #o: AuditTrailOptions
-  readonly #contexts: ContextRecorder
+  #o: AuditTrailOptions
+  #contexts: ContextRecorder
   /** Entries waiting for a commit, oldest first. */
   #pending: AuditEntry[] = []
   #head: { value: Head | undefined; revision: number | null } | undefined
@@ -144,18 +197,23 @@ export class AuditTrail {
   }
 
   #decodeHead(stored: StoredRecord): Head {
-    try {
-      const head = JSON.parse(utf8Decode(stored.value)) as Head
-      if (head.schema === 1 && Number.isInteger(head.lastSeq) && typeof head.mac === 'string') return head
-    } catch {
-      // fall through to the CorruptRecord below
-    }
-    throw new KmsError('CorruptRecord', 'the audit head is unreadable')
+    return decodeHead(stored)
   }
 
   #headMac(firstSeq: number, anchorHash: string, lastSeq: number, lastHash: string): string {
-    const message = utf8Encode(`strongroom/audit/head/v1|${firstSeq}|${anchorHash}|${lastSeq}|${lastHash}`)
-    return toBase64(this.#o.crypto.hmacSha256(this.#o.macKey, message))
+    return headMac(this.#o.crypto, this.#o.macKey, firstSeq, anchorHash, lastSeq, lastHash)
+  }
+
+  /**
+   * After a root-key change: the trail's keys are the new key's from now on (the stored head
+   * was re-MAC'd under it in the change's commit, `remacAuditHead`). Records already in the
+   * chain keep the context HMACs they were written with.
+   */
+  replaceKeys(macKey: Uint8Array, contextKey: Uint8Array): void {
+    wipe(this.#o.macKey, this.#o.contextKey)
+    this.#o = { ...this.#o, macKey, contextKey }
+    this.#contexts = new ContextRecorder(this.#o.settings.encryptionContext ?? 'hmac', this.#o.crypto, contextKey)
+    this.#head = undefined
   }
 
 

@@ -14,7 +14,7 @@
  * promise in all (each extra await costs about a tenth of a 1 KiB encryption).
  */
 import type { RandomSource } from '@strongroom/crypto'
-import { AuditTrail } from '../audit.js'
+import { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, AuditTrail } from '../audit.js'
 import { uuidV4FromRandom } from '../bytes.js'
 import { Call, OPERATIONS, type OperationName } from '../call.js'
 import type { Clock } from '../clock.js'
@@ -81,7 +81,7 @@ export class Dispatcher {
       let eventCounter = 0
       const audit = new AuditTrail({
         storage, crypto,
-        macKey: keyring.deriveKey('audit/mac/v1'), contextKey: keyring.deriveKey('audit/context/v1'),
+        macKey: keyring.deriveKey(AUDIT_MAC_LABEL), contextKey: keyring.deriveKey(AUDIT_CONTEXT_LABEL),
         region, accountId, settings: auditOptions,
         newEventId: () => eventIdPrefix + (eventCounter = (eventCounter + 1) % 2 ** 48).toString(16).padStart(12, '0'),
         emit: (record) => emitSafely(this.events, 'audit', record),

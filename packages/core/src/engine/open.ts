@@ -9,6 +9,9 @@
  * opened.keyring   // the unlocked root keyring
  * ```
  *
+ * A store whose header holds a pending root-key change (engine/root-key-change.ts) opens
+ * with either root key, and the open finishes the change first.
+ *
  * A store that holds records but no header is refused (CorruptRecord), never initialised
  * afresh; a wrong root key is RootKeyMismatch and writes nothing.
  */
@@ -25,6 +28,7 @@ import {
 } from '../root-key.js'
 import { RECORD_SEAL_LABEL, RecordSealer, SealedStorage, rebuildSealHead, sealPlainRecords } from '../sealed-storage.js'
 import { RECORD_DIGEST_LABEL, StoreDigest } from '../store-digest.js'
+import { completeRootKeyChange } from './root-key-change.js'
 import type { StorageAdapter } from '../storage.js'
 import { integerParam, oneOf, requestObject } from '../validate.js'
 
@@ -69,6 +73,8 @@ export interface OpenedKeystore {
   readonly clock: Clock
   readonly region: string
   readonly accountId: string
+  /** This open finished a root-key change that an earlier process began (the engine records it). */
+  readonly finishedRootKeyChange?: boolean
 }
 
 /**
@@ -100,13 +106,33 @@ export async function openKeystore(storage: StorageAdapter, options: KmsOptions)
     throw new KmsError('InvalidParameter', 'an ephemeral root key on durable storage would make every key unrecoverable after close')
   }
   const keyring = await unlock(storage, rootKey, { crypto, random }, clock)
+  const retiring = keyring.retiringGeneration
   // Everything the engine reads and writes from here on goes through the barrier.
-  const sealed = new SealedStorage(storage, newSealer(keyring, crypto, random), new StoreDigest(crypto, keyring.deriveKey(RECORD_DIGEST_LABEL)))
-  return { storage: sealed, raw: { storage, rootKey }, keyring, crypto, random, clock, region, accountId }
+  let sealed: SealedStorage
+  if (retiring === undefined) {
+    sealed = new SealedStorage(storage, newSealer(keyring, crypto, random), new StoreDigest(crypto, keyring.deriveKey(RECORD_DIGEST_LABEL)))
+  } else {
+    // A root-key change was interrupted: the barrier reads under both keys, keeps the digest
+    // under the old one until the swap, and the open finishes the change before any call.
+    const sealer = new RecordSealer(crypto, random, keyring.deriveRetiringKey(RECORD_SEAL_LABEL), retiring)
+    sealer.beginChange(keyring.deriveKey(RECORD_SEAL_LABEL), keyring.generation)
+    sealed = new SealedStorage(storage, sealer, new StoreDigest(crypto, keyring.deriveRetiringKey(RECORD_DIGEST_LABEL)))
+    try {
+      await completeRootKeyChange(sealed, keyring, crypto)
+    } catch (error) {
+      keyring.wipe()
+      sealer.wipe()
+      throw error
+    }
+  }
+  return {
+    storage: sealed, raw: { storage, rootKey }, keyring, crypto, random, clock, region, accountId,
+    ...(retiring === undefined ? {} : { finishedRootKeyChange: true }),
+  }
 }
 
 function newSealer(keyring: RootKeyring, crypto: CryptoProvider, random: RandomSource): RecordSealer {
-  return new RecordSealer(crypto, random, keyring.deriveKey(RECORD_SEAL_LABEL))
+  return new RecordSealer(crypto, random, keyring.deriveKey(RECORD_SEAL_LABEL), keyring.generation)
 }
 
 /**
