@@ -24,7 +24,7 @@
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
 import { GCM_NONCE_LENGTH } from '@strongroom/crypto'
-import { AUDIT_HEAD_KEY, AUDIT_SEGMENT_PREFIX } from './audit.js'
+import { AUDIT_CHAIN_PREFIX, AUDIT_HEADS_PREFIX, AUDIT_HEAD_KEY, AUDIT_LAST_USED_PREFIX, AUDIT_SEGMENT_PREFIX } from './audit.js'
 import { utf8Encode, wipe } from './bytes.js'
 import { KmsError } from './errors.js'
 import { KEYSTORE_HEADER_KEY } from './root-key.js'
@@ -41,9 +41,14 @@ const AAD_LABEL = utf8Encode('strongroom/record/v1\u0000')
 /** The root-key label of the sealing key. */
 export const RECORD_SEAL_LABEL = 'records/seal/v1'
 
-/** Records that are not sealed: the header and the audit chain, which authenticate themselves. */
+/**
+ * Records that are not sealed: the header and the audit chains (and their last-use
+ * records), which authenticate themselves. So an audit append never moves the store
+ * digest, and engines sharing a store append without ever writing the same record.
+ */
 export function isUnsealedRecord(storageKey: string): boolean {
-  return storageKey === KEYSTORE_HEADER_KEY || storageKey === AUDIT_HEAD_KEY || storageKey.startsWith(AUDIT_SEGMENT_PREFIX)
+  return storageKey === KEYSTORE_HEADER_KEY || storageKey === AUDIT_HEAD_KEY || storageKey.startsWith(AUDIT_SEGMENT_PREFIX) ||
+    storageKey.startsWith(AUDIT_HEADS_PREFIX) || storageKey.startsWith(AUDIT_CHAIN_PREFIX) || storageKey.startsWith(AUDIT_LAST_USED_PREFIX)
 }
 
 /** Whether stored bytes are in the sealed format (as opposed to a first-release plain record). */
