@@ -39,6 +39,6 @@ describe('least privilege example', () => {
       { eventName: 'Encrypt', principal: 'order-service', result: 'Failure', errorCode: 'Forbidden.NoPermission' },
     ])
     expect(outcome.verifiedBefore).toBe(true)
-    expect(outcome.tamperDetected).toMatch(/^record \d+: record \d+ was modified/)
+    expect(outcome.tamperDetected).toMatch(/^record \d+ of chain [0-9a-f]{16}: record \d+ was modified/)
   })
 })

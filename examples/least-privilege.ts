@@ -51,7 +51,7 @@ export async function leastPrivilegeDemo(storage: StorageAdapter = memoryStorage
 
   // Someone with write access to the store rewrites history: the chain no longer verifies.
   // Here: turn the refused call into a success, to hide the attempt.
-  const page = await storage.scan({ prefix: 'audit/seg/' })
+  const page = await storage.scan({ prefix: 'audit/chain/' })
   const segment = page.records.find((r) => new TextDecoder().decode(r.value).includes('"Forbidden.NoPermission"'))!
   const tampered = new TextDecoder().decode(segment.value).replace('"Forbidden.NoPermission"', 'null')
   await storage.commit([{ type: 'put', key: segment.key, value: new TextEncoder().encode(tampered), expectedRevision: segment.revision }])
@@ -64,7 +64,7 @@ export async function leastPrivilegeDemo(storage: StorageAdapter = memoryStorage
     refused,
     trail: records.map(({ eventName, principal, result, errorCode }) => ({ eventName, principal, result, ...(errorCode === undefined ? {} : { errorCode }) })),
     verifiedBefore,
-    tamperDetected: report.ok ? 'NOT DETECTED' : `record ${report.seq}: ${report.problem}`,
+    tamperDetected: report.ok ? 'NOT DETECTED' : `record ${report.seq} of chain ${report.chain}: ${report.problem}`,
   }
 }
 

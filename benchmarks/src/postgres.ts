@@ -3,7 +3,9 @@
  * cached encrypt path (against AES-256-GCM; it should cost what it costs on memory storage,
  * the database is not on it), and the operations that do reach the database — createKey,
  * rotation, a cold key — against the raw database round trips they stand for (a one-row
- * write transaction, a one-row indexed read) on the same pool.
+ * write transaction, a one-row indexed read) on the same pool. Last, a fleet on one hot
+ * key: the total encrypt throughput of 4 processes (each its own engine, pool and audit
+ * chain) against 1 process, over the same time window (postgres-hot-key-worker.ts).
  *
  * Run: `npx -y pnpm@12.21.0 --filter @strongroom/benchmarks run bench:postgres` with a server
  * at `STRONGROOM_BENCH_POSTGRES` (default `postgres://root@127.0.0.1:5432/test`); a fresh
@@ -11,7 +13,10 @@
  * envelope benchmark: the database-bound cases are far above its per-call overhead, and
  * the two encrypt rows share it.
  */
+import { spawn } from 'node:child_process'
 import { createCipheriv, randomFillSync } from 'node:crypto'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { Kms, rawRootKey, type StorageAdapter } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
@@ -36,6 +41,26 @@ function rawEncrypt(): Uint8Array {
   cipher.final()
   cipher.getAuthTag()
   return out
+}
+
+/** Starts postgres-hot-key-worker.ts in a process of its own; `ready` resolves once it is warm, `go()` opens its window. */
+function hotKeyWorker(config: object): { ready: Promise<void>; go: () => void; done: Promise<{ calls: number; seconds: number }> } {
+  const script = fileURLToPath(new URL('./postgres-hot-key-worker.ts', import.meta.url))
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', script], {
+    env: { ...process.env, STRONGROOM_HOT_KEY: JSON.stringify(config) }, stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  let out = ''
+  let markReady: () => void = () => undefined
+  const ready = new Promise<void>((resolve) => (markReady = resolve))
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString()
+    if (out.startsWith('ready\n')) markReady()
+  })
+  const done = new Promise<{ calls: number; seconds: number }>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length)) as { calls: number; seconds: number }) : reject(new Error(`hot-key worker exited with ${code}`))))
+  })
+  return { ready, go: () => child.stdin.end('go\n'), done }
 }
 
 const pool = new pg.Pool({ connectionString: url, max: 4 })
@@ -94,6 +119,24 @@ try {
 
   console.log(`Strongroom on PostgreSQL vs raw primitives (Node ${process.version}, ${rounds} rounds, median ratio)\n`)
   console.log(formatTable(rows))
+
+  // A fleet on one hot key: total encrypt throughput of 4 processes vs 1, each its own engine and pool.
+  const rootKeyHex = randomFillSync(new Uint8Array(32)).reduce((hex, b) => hex + b.toString(16).padStart(2, '0'), '')
+  const setup = await Kms.open({ storage: postgresStorage(pool, { schema, table: 'hot' }), rootKey: rawRootKey(Uint8Array.from(Buffer.from(rootKeyHex, 'hex'))) })
+  const hotKey = (await setup.createKey()).keyMetadata.keyId
+  await setup.close()
+  const windowMs = quick ? 1000 : 3000
+  const fleetRate = async (processes: number): Promise<number> => {
+    const workers = Array.from({ length: processes }, () => hotKeyWorker({ url, schema, table: 'hot', rootKeyHex, keyId: hotKey, windowMs }))
+    // Every process is started and warm (tsx, pool, engine, key, audit chain) before the common window opens.
+    await Promise.all(workers.map((w) => w.ready))
+    for (const w of workers) w.go()
+    const outputs = await Promise.all(workers.map((w) => w.done))
+    return outputs.reduce((sum, o) => sum + o.calls / o.seconds, 0)
+  }
+  const one = await fleetRate(1)
+  const four = await fleetRate(4)
+  console.log(`\nOne hot key, encrypt 1 KiB, audit on: 1 process ${Math.round(one)}/s; 4 processes ${Math.round(four)}/s in total (${(four / one).toFixed(2)}x; ${os.availableParallelism()} cores)`)
 } finally {
   await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
   await pool.end()

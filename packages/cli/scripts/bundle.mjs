@@ -2,8 +2,8 @@
 /**
  * Bundles the `strongroom` command into one file, dist/strongroom.mjs, in about a second:
  * the workspace packages come from their TypeScript sources (the `source` condition), so
- * nothing else needs building first. classic-level stays outside (it loads a native
- * LevelDB binary). The root `pnpm install` runs this (root `postinstall`), and so does
+ * nothing else needs building first. classic-level and pg-native stay outside (native
+ * bindings). The root `pnpm install` runs this (root `postinstall`), and so does
  * this package's `build` (before packing: scripts/check-packs.mjs).
  *
  *   node packages/cli/scripts/bundle.mjs      # → packages/cli/dist/strongroom.mjs
@@ -23,7 +23,8 @@ await build({
   format: 'esm',
   target: 'node20',
   conditions: ['source'],
-  external: ['classic-level'],
+  // pg loads its optional native binding (pg-native) only when asked for it: never bundled.
+  external: ['classic-level', 'pg-native'],
   // Some bundled dependencies are CommonJS and call require() for Node's built-ins.
   banner: { js: "import { createRequire as __strongroomRequire } from 'node:module'; const require = __strongroomRequire(import.meta.url);" },
   minifyWhitespace: true,

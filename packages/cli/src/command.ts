@@ -12,6 +12,7 @@
  */
 import type { Kms } from '@strongroom/core'
 import type { Io, Output } from './output.js'
+import type { StoreLocation } from './store.js'
 
 export interface OptionSpec {
   readonly type: 'string' | 'boolean'
@@ -28,8 +29,10 @@ export interface CommandContext {
   readonly values: OptionValues
   readonly out: Output
   readonly io: Io
-  /** The keystore directory (absolute). */
+  /** The keystore as shown to the user: the directory (absolute) or the connection string without its password. */
   readonly keystore: string
+  /** Where the keystore lives (store.ts); for commands that need `kms` or `keystore`. */
+  readonly store: StoreLocation
   /** The unlocked engine; only for commands that need `kms`. */
   readonly kms: Kms
   /** Aborted on Ctrl-C. */
@@ -45,7 +48,7 @@ export interface Command {
   /** Most positionals accepted (fewer is checked by the command, with a message naming what is missing). */
   readonly positionals: number
   readonly options?: Readonly<Record<string, OptionSpec>>
-  /** `kms`: open the keystore first; `keystore`: only resolve its directory; `nothing`. */
+  /** `kms`: open the keystore first; `keystore`: only resolve where it is; `nothing`. */
   readonly needs: 'kms' | 'keystore' | 'nothing'
   run(context: CommandContext): Promise<void>
 }

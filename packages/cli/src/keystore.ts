@@ -1,34 +1,27 @@
 /**
- * The keystore: a LevelDB directory (`--keystore DIR` or `STRONGROOM_KEYSTORE`) holding an
- * engine's records, every key wrapped under a root key derived from the passphrase
- * (`STRONGROOM_PASSPHRASE`, or a prompt on the terminal — never a command-line argument,
- * which would land in shell history and `ps`).
+ * The keystore: a LevelDB directory or a PostgreSQL database (store.ts says how it is
+ * named) holding an engine's records, every key wrapped under a root key derived from the
+ * passphrase (`STRONGROOM_PASSPHRASE`, or a prompt on the terminal — never a command-line
+ * argument, which would land in shell history and `ps`).
  *
  * ```ts
- * const kms = await openKeystore(dir, io)        // unlocks; RootKeyMismatch on a wrong passphrase
- * await initKeystore(dir, io)                    // creates; asks for the passphrase twice
+ * const kms = await openKeystore(location, io)   // unlocks; RootKeyMismatch on a wrong passphrase
+ * await initKeystore(location, io)               // creates; asks for the passphrase twice
  * ```
  *
  * `STRONGROOM_SCRYPT_N` (for tests only) lowers the scrypt cost of a new keystore; the
  * engine refuses anything below 2^14, and a keystore remembers the cost it was made with.
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { ClassicLevel } from 'classic-level'
-import { Kms, passphraseRootKey, type PassphraseOptions } from '@strongroom/core'
-import { levelStorage, type AnyAbstractLevel } from '@strongroom/storage-level'
+import { join } from 'node:path'
+import { Kms, passphraseRootKey, type PassphraseOptions, type StorageAdapter } from '@strongroom/core'
 import { EnvironmentError, UsageError } from './errors.js'
 import type { Io } from './output.js'
 import { promptHidden } from './prompt.js'
+import { firstContact, openStore, type StoreLocation } from './store.js'
 
 /** README-documented record that every initialised keystore has. */
 const KEYSTORE_HEADER_KEY = 'meta/keystore'
-
-export function keystoreDirectory(flag: string | undefined, io: Io): string {
-  const dir = flag ?? io.env['STRONGROOM_KEYSTORE']
-  if (dir === undefined || dir === '') throw new UsageError('no keystore: pass --keystore DIR or set STRONGROOM_KEYSTORE')
-  return resolve(dir)
-}
 
 /** The shortest passphrase `init` accepts, in characters (an existing keystore opens with whatever it was made with). */
 export const MIN_PASSPHRASE_LENGTH = 8
@@ -73,43 +66,55 @@ export function looksInitialised(dir: string): boolean {
   return existsSync(join(dir, 'CURRENT'))
 }
 
-/** Creates a keystore in `dir` (created if missing; it must be empty). */
-export async function initKeystore(dir: string, io: Io): Promise<void> {
-  if (looksInitialised(dir)) throw new EnvironmentError(`${dir} already holds a keystore`)
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new EnvironmentError(`${dir} is not empty; choose a new or empty directory`)
-  const rootKey = passphraseRootKey(await passphrase(io, true), scryptOptions(io))
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const kms = await Kms.open({ storage: levelStorage(openLevel(dir, true)), rootKey })
-  await kms.close()
-}
-
-/** Unlocks the keystore in `dir`. */
-export async function openKeystore(dir: string, io: Io): Promise<Kms> {
-  if (!looksInitialised(dir)) throw new EnvironmentError(`no keystore at ${dir} (create one with: strongroom init)`)
-  const rootKey = passphraseRootKey(await passphrase(io, false))
-  const storage = levelStorage(openLevel(dir, false))
-  // Refuse to initialise some other LevelDB database by accident (Kms.open would).
-  let header
+/** Runs `fn` on the store, closing it if `fn` fails. */
+async function closingOnFailure<T>(storage: StorageAdapter, fn: () => Promise<T>): Promise<T> {
   try {
-    header = await storage.get(KEYSTORE_HEADER_KEY)
+    return await fn()
   } catch (error) {
     await storage.close().catch(() => undefined)
     throw error
   }
-  if (header === undefined) {
-    await storage.close()
-    throw new EnvironmentError(`${dir} is a LevelDB database but not a Strongroom keystore`)
-  }
-  return Kms.open({ storage, rootKey })
 }
 
-/**
- * The LevelDB database of a keystore directory. The cast (through `unknown`, so no
- * structural check runs) is only for the type checker:
- * checked here, ClassicLevel's hook generics make TypeScript measure abstract-level's
- * variance in an order that then fails every other `levelStorage(new ClassicLevel(…))`
- * in the workspace program. The storage names its own encodings on every call.
- */
-export function openLevel(dir: string, create: boolean): AnyAbstractLevel {
-  return new ClassicLevel(dir, { createIfMissing: create }) as unknown as AnyAbstractLevel
+/** Creates a keystore: in `dir` (created if missing; it must be empty), or in an empty PostgreSQL schema. */
+export async function initKeystore(location: StoreLocation, io: Io): Promise<void> {
+  if (location.kind === 'directory') {
+    const { dir } = location
+    if (looksInitialised(dir)) throw new EnvironmentError(`${dir} already holds a keystore`)
+    if (existsSync(dir) && readdirSync(dir).length > 0) throw new EnvironmentError(`${dir} is not empty; choose a new or empty directory`)
+  }
+  const rootKey = passphraseRootKey(await passphrase(io, true), scryptOptions(io))
+  if (location.kind === 'directory') mkdirSync(location.dir, { recursive: true, mode: 0o700 })
+  const storage = openStore(location, true)
+  await closingOnFailure(storage, async () => {
+    if (location.kind === 'postgres') {
+      if (await firstContact(location, () => storage.get(KEYSTORE_HEADER_KEY)) !== undefined) throw new EnvironmentError(`${location.display} already holds a keystore`)
+      if ((await storage.scan({ prefix: '', limit: 1 })).records.length > 0) throw new EnvironmentError(`${location.display} is not empty; choose a new schema (?schema=NAME)`)
+    }
+  })
+  const kms = await Kms.open({ storage, rootKey })
+  await kms.close()
+}
+
+/** Unlocks the keystore. */
+export async function openKeystore(location: StoreLocation, io: Io): Promise<Kms> {
+  if (location.kind === 'directory' && !looksInitialised(location.dir)) {
+    throw new EnvironmentError(`no keystore at ${location.dir} (create one with: strongroom init)`)
+  }
+  const rootKey = passphraseRootKey(await passphrase(io, false))
+  const storage = await openInitialised(location)
+  return closingOnFailure(storage, () => Kms.open({ storage, rootKey }))
+}
+
+/** The storage of an initialised keystore: refuses some other database (Kms.open would initialise it). */
+export async function openInitialised(location: StoreLocation): Promise<StorageAdapter> {
+  const storage = openStore(location, false)
+  const header = await closingOnFailure(storage, () => firstContact(location, () => storage.get(KEYSTORE_HEADER_KEY)))
+  if (header === undefined) {
+    await storage.close()
+    throw new EnvironmentError(location.kind === 'directory'
+      ? `${location.dir} is a LevelDB database but not a Strongroom keystore`
+      : `no keystore at ${location.display} (create one with: strongroom init)`)
+  }
+  return storage
 }

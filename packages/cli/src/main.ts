@@ -27,8 +27,9 @@ import { serveAliyun } from './commands/serve-aliyun.js'
 import { getPublicKey, mac, sign, verify, verifyMac } from './commands/signing.js'
 import { decrypt, encrypt } from './commands/values.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, describeFailure } from './errors.js'
-import { keystoreDirectory, openKeystore } from './keystore.js'
+import { openKeystore } from './keystore.js'
 import { Output, type Io } from './output.js'
+import { storeLocation, type StoreLocation } from './store.js'
 
 export const COMMANDS: readonly Command[] = [
   init, changePassphrase, createKey, listKeys, describeKey, enableKey, disableKey, rotate, scheduleDeletion, cancelDeletion,
@@ -39,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
 ]
 
 const GLOBAL_OPTIONS = {
+  store: { type: 'string', value: 'DIR|URL', description: 'the keystore: a directory or postgres://… (or set STRONGROOM_STORE)' },
   keystore: { type: 'string', value: 'DIR', description: 'the keystore directory (or set STRONGROOM_KEYSTORE)' },
   json: { type: 'boolean', description: 'print results as JSON (errors as JSON on stderr)' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
@@ -68,12 +70,14 @@ export function helpText(command?: Command): string {
   return [
     'strongroom: a Key Management Service in a directory, with envelope encryption of files',
     '',
-    'Usage: strongroom [--keystore DIR] [--json] COMMAND [arguments] [options]',
+    'Usage: strongroom [--store DIR|postgres://…] [--json] COMMAND [arguments] [options]',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Environment:',
+    '  STRONGROOM_STORE        the keystore (instead of --store): a directory, or postgres://user@host/db[?schema=NAME]',
+    '                          for a keystore that several processes share',
     '  STRONGROOM_KEYSTORE     the keystore directory (instead of --keystore)',
     '  STRONGROOM_PASSPHRASE   the keystore passphrase (otherwise asked on the terminal, never an argument)',
     '  STRONGROOM_NEW_PASSPHRASE  the new passphrase of change-passphrase (otherwise asked twice)',
@@ -94,8 +98,8 @@ function findCommand(argv: readonly string[]): { words: string[]; rest: string[]
   const words: string[] = []
   for (let i = 0; i < rest.length;) {
     const token = rest[i]!
-    if (token === '--keystore') i += 2
-    else if (token.startsWith('--keystore=') || GLOBAL_FLAGS.has(token)) i++
+    if (token === '--keystore' || token === '--store') i += 2
+    else if (token.startsWith('--keystore=') || token.startsWith('--store=') || GLOBAL_FLAGS.has(token)) i++
     else if (token.startsWith('-')) break
     else {
       words.push(...rest.splice(i, 1))
@@ -160,10 +164,10 @@ export async function run(argv: readonly string[], io: Io, signal: AbortSignal):
       throw new UsageError(`unexpected argument "${positionals[command.positionals]}" (usage: ${usageLine(command)})`)
     }
     const out = new Output(io, json)
-    const keystore = command.needs === 'nothing' ? '' : keystoreDirectory(values['keystore'] as string | undefined, io)
-    if (command.needs === 'kms') kms = await openKeystore(keystore, io)
+    const store: StoreLocation = command.needs === 'nothing' ? { kind: 'directory', dir: '', display: '' } : storeLocation(values, io)
+    if (command.needs === 'kms') kms = await openKeystore(store, io)
     const context: CommandContext = {
-      positionals, values, out, io, keystore, signal,
+      positionals, values, out, io, keystore: store.display, store, signal,
       get kms(): Kms {
         if (kms === undefined) throw new Error(`${command.name} does not open the keystore`)
         return kms
@@ -174,7 +178,7 @@ export async function run(argv: readonly string[], io: Io, signal: AbortSignal):
     kms = undefined
     return EXIT_OK
   } catch (error) {
-    // Close first (releases the LevelDB lock, flushes the audit trail); its own failure matters less.
+    // Close first (releases the LevelDB lock or the database pool, flushes the audit trail); its own failure matters less.
     await kms?.close().catch(() => undefined)
     const failure = describeFailure(signal.aborted ? signal.reason ?? error : error)
     io.stderr.write(json

@@ -47,7 +47,7 @@ describe('keystore', () => {
   it('without a keystore directory it is a usage error (2); a missing keystore is an environment error (3)', async () => {
     const none = await cli(undefined, ['list-keys'], { env: { STRONGROOM_KEYSTORE: undefined } })
     expect(none.status).toBe(2)
-    expect(none.stderr).toMatch(/--keystore DIR or set STRONGROOM_KEYSTORE/)
+    expect(none.stderr).toMatch(/--store DIR\|postgres:\/\/… \(or --keystore DIR\), or set STRONGROOM_STORE/)
     const missing = await cli(undefined, ['--keystore', `${keystore}-nope`, 'list-keys'], { env: { STRONGROOM_KEYSTORE: undefined } })
     expect(missing.status).toBe(3)
     expect(missing.stderr).toMatch(/no keystore at .*strongroom init/)

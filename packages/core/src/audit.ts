@@ -8,9 +8,12 @@
  * const report = await kms.audit.verify()   // { ok: true, records: 1234 } or { ok: false, seq, problem }
  * ```
  *
- * Four modules: `audit/records.ts` (what a record is, the storage layout, the options),
- * `audit/encoder.ts` (how a call becomes a stored line), `audit/chain.ts` (committing,
- * verifying, anchoring, pruning, resealing the chain) and `audit/query.ts` (reading back).
+ * Six modules: `audit/records.ts` (what a record is, the storage layout, the options),
+ * `audit/encoder.ts` (how a call becomes a stored line), `audit/chain.ts` (one chain: its
+ * layout, head, verification, pruning, resealing), `audit/trail.ts` (the engine's own chain
+ * and every chain of the store), `audit/query.ts` (reading back, chains merged) and
+ * `audit/rekey.ts` (what a root-key change re-MACs).
  */
 export * from './audit/records.js'
-export { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, AuditTrail, auditHeadVerifies, remacAuditHead, type AuditCommit, type AuditTrailOptions } from './audit/chain.js'
+export { AuditTrail, type AuditAnchor, type AuditCommit, type AuditTrailOptions } from './audit/trail.js'
+export { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, auditHeadsVerify, lastUsedRemac, remacAuditHeads } from './audit/rekey.js'

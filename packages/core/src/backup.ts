@@ -50,7 +50,7 @@
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
 import { defaultCryptoProvider, pooledRandom, readUint32, writeUint32 } from '@strongroom/crypto'
-import { AUDIT_HEAD_KEY } from './audit/records.js'
+import { AUDIT_HEADS_PREFIX, AUDIT_HEAD_KEY } from './audit/records.js'
 import { compareBytes, concatBytes, fromBase64, toBase64, utf8Decode, utf8Encode, wipe } from './bytes.js'
 import { systemClock, type Clock } from './clock.js'
 import { KmsError } from './errors.js'
@@ -318,10 +318,18 @@ async function* pages(storage: StorageAdapter): AsyncGenerator<readonly StoredRe
   }
 }
 
-/** Revisions of the records every write moves: the store digest, the audit head, the header. */
+/** Revisions of the records every write moves: the store digest, every audit chain's head, the header. */
 async function watermarks(storage: StorageAdapter): Promise<string> {
   const revisions = await Promise.all([SEAL_HEAD_KEY, AUDIT_HEAD_KEY, KEYSTORE_HEADER_KEY].map(async (k) => (await storage.get(k))?.revision ?? 0))
-  return revisions.join('/')
+  const heads: string[] = []
+  let after: string | undefined
+  for (;;) {
+    const page = await storage.scan({ prefix: AUDIT_HEADS_PREFIX, limit: PAGE, ...(after === undefined ? {} : { after }) })
+    for (const r of page.records) heads.push(`${r.key}@${r.revision}`)
+    if (page.cursor === undefined || page.records.length === 0) break
+    after = page.cursor
+  }
+  return [...revisions, ...heads].join('/')
 }
 
 /**

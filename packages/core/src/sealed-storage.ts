@@ -25,7 +25,7 @@
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
 import { GCM_NONCE_LENGTH } from '@strongroom/crypto'
-import { AUDIT_HEAD_KEY, AUDIT_SEGMENT_PREFIX } from './audit.js'
+import { AUDIT_CHAIN_PREFIX, AUDIT_HEADS_PREFIX, AUDIT_HEAD_KEY, AUDIT_LAST_USED_PREFIX, AUDIT_SEGMENT_PREFIX } from './audit.js'
 import { utf8Encode, wipe } from './bytes.js'
 import { KmsError } from './errors.js'
 import { KEYSTORE_HEADER_KEY, generationTag } from './root-key.js'
@@ -41,9 +41,14 @@ const AAD_LABEL = utf8Encode('strongroom/record/v1\u0000')
 /** The root-key label of the sealing key. */
 export const RECORD_SEAL_LABEL = 'records/seal/v1'
 
-/** Records that are not sealed: the header and the audit chain, which authenticate themselves. */
+/**
+ * Records that are not sealed: the header and the audit chains (and their last-use
+ * records), which authenticate themselves. So an audit append never moves the store
+ * digest, and engines sharing a store append without ever writing the same record.
+ */
 export function isUnsealedRecord(storageKey: string): boolean {
-  return storageKey === KEYSTORE_HEADER_KEY || storageKey === AUDIT_HEAD_KEY || storageKey.startsWith(AUDIT_SEGMENT_PREFIX)
+  return storageKey === KEYSTORE_HEADER_KEY || storageKey === AUDIT_HEAD_KEY || storageKey.startsWith(AUDIT_SEGMENT_PREFIX) ||
+    storageKey.startsWith(AUDIT_HEADS_PREFIX) || storageKey.startsWith(AUDIT_CHAIN_PREFIX) || storageKey.startsWith(AUDIT_LAST_USED_PREFIX)
 }
 
 /** Whether stored bytes are in the sealed format (as opposed to a first-release plain record). */
@@ -205,7 +210,7 @@ export class SealedStorage implements StorageAdapter {
       touches = true
       if (m.type === 'put' && m.value instanceof Uint8Array) sealedPuts.set(m.key, this.#sealer.seal(m.key, m.value))
     }
-    if (!touches) return this.#inner.commit(mutations)
+    if (!touches) return this.#inner.commit(await this.#guardNewChain(mutations))
     const head = await this.#loadHead()
     let digest = StoreDigest.parse(head.value.digest)
     let count = head.value.count
@@ -255,6 +260,19 @@ export class SealedStorage implements StorageAdapter {
     if (seen?.revision === revision) return seen.sealed
     const stored = await this.#inner.get(key)
     return stored?.revision === revision ? stored.value : undefined
+  }
+
+  /**
+   * An audit chain's first commit touches no sealed record, so nothing else would notice that
+   * another engine changed the root key meanwhile: it is started only while the store's seal
+   * head still opens under this engine's key (RootKeyMismatch otherwise), checked in the
+   * same commit. Later commits of the chain conflict on its head, which the change re-MACs.
+   */
+  async #guardNewChain(mutations: readonly Mutation[]): Promise<readonly Mutation[]> {
+    if (!mutations.some((m) => m.type === 'put' && m.expectedRevision === null && m.key.startsWith(AUDIT_HEADS_PREFIX))) return mutations
+    const stored = await this.#inner.get(SEAL_HEAD_KEY)
+    if (stored !== undefined) this.#sealer.open(SEAL_HEAD_KEY, stored.value)
+    return [...mutations, { type: 'check', key: SEAL_HEAD_KEY, expectedRevision: stored?.revision ?? null }]
   }
 
   async #loadHead(): Promise<{ value: SealHead; revision: number | null }> {
@@ -328,15 +346,25 @@ export class SealedStorage implements StorageAdapter {
   /**
    * Step 2 of a root-key change: every record still sealed under the old key, and every
    * record `rewrap` changes (material wrapped under the old key inside it), is written again
-   * under the new key (`rewriteInPages`: a page of at most `pageSize` at a time, each page
+   * under the new key, and every unsealed record `rewriteUnsealed` changes is written as it says (`rewriteInPages`: a page of at most `pageSize` at a time, each page
    * one commit through this barrier, so the digest moves with it). Returns how many records
    * were written.
    */
-  resealRetiring(rewrap: (storageKey: string, value: Uint8Array) => Uint8Array | undefined, pageSize = 500): Promise<number> {
+  resealRetiring(
+    rewrap: (storageKey: string, value: Uint8Array) => Uint8Array | undefined,
+    rewriteUnsealed: (storageKey: string, value: Uint8Array) => Uint8Array | undefined = () => undefined,
+    pageSize = 500,
+  ): Promise<number> {
     return rewriteInPages(this.#inner, pageSize, (records) => {
       const puts: Mutation[] = []
       for (const record of records) {
-        if (isUnsealedRecord(record.key) || record.key === SEAL_HEAD_KEY) continue
+        if (record.key === SEAL_HEAD_KEY) continue
+        if (isUnsealedRecord(record.key)) {
+          // Records that authenticate themselves under a root-derived key (audit last-use records).
+          const rewritten = rewriteUnsealed(record.key, record.value)
+          if (rewritten !== undefined) puts.push({ type: 'put', key: record.key, value: rewritten, expectedRevision: record.revision })
+          continue
+        }
         const value = this.#sealer.open(record.key, record.value)
         const rewrapped = rewrap(record.key, value)
         if (rewrapped === undefined && !this.#sealer.isRetiring(record.value)) continue

@@ -5,8 +5,10 @@
  * with state changes, group commit with its bounds, fail-closed behaviour; retention;
  * last-used dates; `audit: false`; live events.
  *
- * Storage layout under test (audit.ts): `audit/seg/<first seq, 16 hex>` holds the records of
- * one commit as JSON lines, `audit/head` the MAC'd head, `audit/used/<keyId>` last-use times.
+ * Storage layout under test (audit/records.ts): each engine appends to a chain of its own;
+ * `audit/chain/<chain>/<first seq, 16 hex>` holds the records of one commit as JSON lines,
+ * `audit/heads/<chain>` the chain's MAC'd head, `audit/last-used/<keyId>/<chain>` last-use
+ * times. Most tests here run one engine, so one chain (chains.test.ts has several).
  */
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
@@ -29,8 +31,8 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const base64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
 const ROOT = new Uint8Array(32).fill(9)
 const START = '2026-01-01T00:00:00.000Z'
-const SEGMENTS = 'audit/seg/'
-const HEAD = 'audit/head'
+const SEGMENTS = 'audit/chain/'
+const HEADS = 'audit/heads/'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls until `condition` holds (background commits run on timers; shared CI cores are slow). */
@@ -92,10 +94,10 @@ async function segments(storage: StorageAdapter): Promise<RawSegment[]> {
 }
 
 /** The record a stored line stands for, as query() returns it. */
-function recordOf(f: Fields): AuditRecord {
+function recordOf(f: Fields, chain: string): AuditRecord {
   const optional = (name: string, value: unknown) => (value === null ? {} : { [name]: value })
   return {
-    seq: f[0], eventId: f[1], eventTime: new Date(f[2] as number).toISOString(), eventName: f[3], principal: f[4], accountId: f[5],
+    chain, seq: f[0], eventId: f[1], eventTime: new Date(f[2] as number).toISOString(), eventName: f[3], principal: f[4], accountId: f[5],
     region: f[6], requestId: f[7], ...optional('keyId', f[8]), ...optional('keyVersionId', f[9]), ...optional('sourceKeyId', f[10]),
     ...optional('aliasName', f[11]), ...optional('encryptionContext', f[12]), result: f[13] === null ? 'Success' : 'Failure',
     ...optional('errorCode', f[13]), prevHash: f[14], hash: f[15],
@@ -103,7 +105,7 @@ function recordOf(f: Fields): AuditRecord {
 }
 
 async function stored(storage: StorageAdapter): Promise<AuditRecord[]> {
-  return (await segments(storage)).flatMap((s) => s.lines.map(recordOf))
+  return (await segments(storage)).flatMap((s) => s.lines.map((f) => recordOf(f, s.key.split('/')[2]!)))
 }
 
 async function putRaw(storage: StorageAdapter, key: string, value: string): Promise<void> {
@@ -129,7 +131,17 @@ function rehashed(f: Fields): Fields {
   return [...f.slice(0, 15), createHash('sha256').update(body).digest('hex')]
 }
 
-const segmentKey = (seq: number) => SEGMENTS + seq.toString(16).padStart(16, '0')
+/** The one chain's head key (the tests that use it run one engine, so one chain). */
+async function headKey(storage: StorageAdapter): Promise<string> {
+  const heads = await scanAll(storage, HEADS)
+  if (heads.length !== 1) throw new Error(`expected one audit chain, found ${heads.length}`)
+  return heads[0]!.key
+}
+
+/** A segment's key in the one chain. */
+async function segmentKeyOf(storage: StorageAdapter, seq: number): Promise<string> {
+  return `${SEGMENTS}${(await headKey(storage)).slice(HEADS.length)}/${seq.toString(16).padStart(16, '0')}`
+}
 
 /** Every record of the trail through the API, all pages. */
 async function everything(kms: Kms, query: Parameters<Kms['audit']['query']>[0] = {}): Promise<AuditRecord[]> {
@@ -260,7 +272,7 @@ describe('one record for every call', () => {
     expect(find('GenerateDataKey', 'alice')).toMatchObject({ keyId, keyVersionId: v2 })
     // Live sinks saw the same records, once each.
     expect(seen).toEqual(records)
-    expect((await kms.audit.verify())).toEqual({ ok: true, records: records.length, firstSeq: 1, lastSeq: records.length })
+    expect((await kms.audit.verify())).toMatchObject({ ok: true, records: records.length, firstSeq: 1, lastSeq: records.length })
   })
 
   it("records the engine's own changes (automatic rotation, purge) as principal 'system'", async () => {
@@ -483,7 +495,7 @@ async function trailOfSegments() {
   await kms.audit.flush()
   const segs = await segments(storage)
   expect(segs.map((s) => s.lines.map((f) => f[SEQ]))).toEqual([[1], [2, 3, 4, 5], [6, 7, 8, 9], [10]])
-  expect(await kms.audit.verify()).toEqual({ ok: true, records: 10, firstSeq: 1, lastSeq: 10 })
+  expect(await kms.audit.verify()).toMatchObject({ ok: true, records: 10, firstSeq: 1, lastSeq: 10 })
   return { kms, storage, clock, segs, keyId }
 }
 
@@ -491,9 +503,9 @@ describe('tamper evidence: verify() finds what was changed and where', () => {
   it('an untouched trail verifies, and keeps verifying as it grows', async () => {
     const { kms } = await trailOfSegments()
     await kms.describeRegions()
-    expect(await kms.audit.verify()).toEqual({ ok: true, records: 11, firstSeq: 1, lastSeq: 11 })
+    expect(await kms.audit.verify()).toMatchObject({ ok: true, records: 11, firstSeq: 1, lastSeq: 11 })
     const { kms: empty } = await open()
-    expect(await empty.audit.verify()).toEqual({ ok: true, records: 0, firstSeq: 1, lastSeq: 0 })
+    expect(await empty.audit.verify()).toMatchObject({ ok: true, records: 0, firstSeq: 1, lastSeq: 0 })
   })
 
   it('(a) one field of one record modified', async () => {
@@ -502,98 +514,98 @@ describe('tamper evidence: verify() finds what was changed and where', () => {
     // Hide a call by making it another principal's.
     const forged = seg.lines.map((f) => (f[SEQ] === 3 ? edited(f, PRINCIPAL, 'mallory') : f))
     await writeSegment(storage, seg.key, forged)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 3, problem: expect.stringMatching(/record 3 was modified/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 3, problem: expect.stringMatching(/record 3 was modified/) })
     // Or turn a failure into a success.
     const failed = seg.lines.map((f) => (f[SEQ] === 5 ? edited(f, ERROR_CODE, 'Forbidden.NoPermission') : f))
     await writeSegment(storage, seg.key, failed)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 5, problem: expect.stringMatching(/record 5 was modified/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 5, problem: expect.stringMatching(/record 5 was modified/) })
     // With that record's own hash recomputed, the next record no longer follows it.
     forged[1] = rehashed(forged[1]!)
     await writeSegment(storage, seg.key, forged)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 4, problem: expect.stringMatching(/record 4 does not follow record 3/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 4, problem: expect.stringMatching(/record 4 does not follow record 3/) })
     // A line that is no longer a record at all.
     await putRaw(storage, seg.key, JSON.stringify(seg.lines[0]) + '\n{"oops":1}')
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 2, problem: expect.stringMatching(/unreadable/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 2, problem: expect.stringMatching(/unreadable/) })
   })
 
   it('(b) a whole segment deleted in the middle', async () => {
     const { kms, storage, segs } = await trailOfSegments()
     await deleteRaw(storage, segs[1]!.key)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 2, problem: expect.stringMatching(/records 2-5 are missing/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 2, problem: expect.stringMatching(/records 2-5 are missing/) })
   })
 
   it('(c) a segment or a record inserted or duplicated', async () => {
     const { kms, storage, segs } = await trailOfSegments()
     // A copy of records 3..5 under the name of a segment starting at 3.
-    await writeSegment(storage, segmentKey(3), segs[1]!.lines.slice(1))
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 3, problem: expect.stringMatching(/record 3 appears again/) })
-    await deleteRaw(storage, segmentKey(3))
+    await writeSegment(storage, (await segmentKeyOf(storage, 3)), segs[1]!.lines.slice(1))
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 3, problem: expect.stringMatching(/record 3 appears again/) })
+    await deleteRaw(storage, (await segmentKeyOf(storage, 3)))
     expect((await kms.audit.verify()).ok).toBe(true)
     // A copy of a segment under a name that does not match its content.
-    await writeSegment(storage, segmentKey(6) + '0', segs[2]!.lines)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 10, problem: expect.stringMatching(/does not start where its name says/) })
-    await deleteRaw(storage, segmentKey(6) + '0')
+    await writeSegment(storage, (await segmentKeyOf(storage, 6)) + '0', segs[2]!.lines)
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 10, problem: expect.stringMatching(/does not start where its name says/) })
+    await deleteRaw(storage, (await segmentKeyOf(storage, 6)) + '0')
     // A record duplicated inside its segment.
     const seg = segs[2]!
     await writeSegment(storage, seg.key, [seg.lines[0]!, seg.lines[1]!, seg.lines[1]!, ...seg.lines.slice(2)])
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 7, problem: expect.stringMatching(/record 7 appears again/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 7, problem: expect.stringMatching(/record 7 appears again/) })
     await writeSegment(storage, seg.key, seg.lines)
     // A record forged after the last one, correctly chained and hashed, but past the MAC'd head.
     const last = segs[3]!.lines[0]!
     const extra = rehashed([11, 'forged', ...last.slice(2, PREV_HASH), last[HASH], ''])
-    await writeSegment(storage, segmentKey(11), [extra])
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 10, problem: expect.stringMatching(/does not end where its head says/) })
+    await writeSegment(storage, (await segmentKeyOf(storage, 11)), [extra])
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 10, problem: expect.stringMatching(/does not end where its head says/) })
   })
 
   it('(d) two records swapped inside a segment', async () => {
     const { kms, storage, segs } = await trailOfSegments()
     const [r6, r7, r8, r9] = segs[2]!.lines
     await writeSegment(storage, segs[2]!.key, [r6!, r8!, r7!, r9!])
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 7, problem: expect.stringMatching(/record 7 is out of order \(record 8 comes before it\)/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 7, problem: expect.stringMatching(/record 7 is out of order \(record 8 comes before it\)/) })
     // The first two: the segment no longer starts with the record its name says.
     await writeSegment(storage, segs[2]!.key, [r7!, r6!, r8!, r9!])
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 6, problem: expect.stringMatching(/does not start where its name says/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 6, problem: expect.stringMatching(/does not start where its name says/) })
     const rest = [r8!, r9!]
     // Swapped and renumbered, so the sequence numbers still run 6, 7: the chain breaks.
     await writeSegment(storage, segs[2]!.key, [rehashed(edited(r7!, SEQ, 6)), rehashed(edited(r6!, SEQ, 7)), ...rest])
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 6, problem: expect.stringMatching(/record 6 does not follow record 5/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 6, problem: expect.stringMatching(/record 6 does not follow record 5/) })
   })
 
   it('(e) truncated: the last segment deleted', async () => {
     const { kms, storage, segs } = await trailOfSegments()
     await deleteRaw(storage, segs[3]!.key)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 10, problem: expect.stringMatching(/truncated: records 10-10 are missing/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 10, problem: expect.stringMatching(/truncated: records 10-10 are missing/) })
     await deleteRaw(storage, segs[2]!.key)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 6, problem: expect.stringMatching(/truncated: records 6-10 are missing/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 6, problem: expect.stringMatching(/truncated: records 6-10 are missing/) })
   })
 
   it('(f) the head forged without the MAC key', async () => {
     const { kms, storage, segs } = await trailOfSegments()
-    const head = JSON.parse(text((await storage.get(HEAD))!.value)) as Record<string, unknown>
+    const head = JSON.parse(text((await storage.get(await headKey(storage)))!.value)) as Record<string, unknown>
     // Truncate and move the head back to match: the MAC gives it away.
     await deleteRaw(storage, segs[3]!.key)
     const nine = segs[2]!.lines[3]!
-    await putRaw(storage, HEAD, JSON.stringify({ ...head, lastSeq: 9, lastHash: nine[HASH] }))
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 9, problem: expect.stringMatching(/head was modified/) })
+    await putRaw(storage, await headKey(storage), JSON.stringify({ ...head, lastSeq: 9, lastHash: nine[HASH] }))
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 9, problem: expect.stringMatching(/head was modified/) })
     // Only the hash changed.
-    await putRaw(storage, HEAD, JSON.stringify({ ...head, lastHash: nine[HASH] }))
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 10, problem: expect.stringMatching(/head was modified/) })
+    await putRaw(storage, await headKey(storage), JSON.stringify({ ...head, lastHash: nine[HASH] }))
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 10, problem: expect.stringMatching(/head was modified/) })
     // Retention forged: the anchor moved forward to hide the first records.
     await writeSegment(storage, segs[3]!.key, segs[3]!.lines)
     await deleteRaw(storage, segs[0]!.key)
-    await putRaw(storage, HEAD, JSON.stringify({ ...head, firstSeq: 2, anchorHash: segs[0]!.lines[0]![HASH] }))
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 10, problem: expect.stringMatching(/head was modified/) })
+    await putRaw(storage, await headKey(storage), JSON.stringify({ ...head, firstSeq: 2, anchorHash: segs[0]!.lines[0]![HASH] }))
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 10, problem: expect.stringMatching(/head was modified/) })
     // An unreadable head, or none at all.
     await writeSegment(storage, segs[0]!.key, segs[0]!.lines)
-    await putRaw(storage, HEAD, '{"schema":1')
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 0, problem: expect.stringMatching(/head is unreadable/) })
-    await deleteRaw(storage, HEAD)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 1, problem: expect.stringMatching(/head is missing/) })
+    await putRaw(storage, await headKey(storage), '{"schema":1')
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 0, problem: expect.stringMatching(/head is unreadable/) })
+    await deleteRaw(storage, await headKey(storage))
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 1, problem: expect.stringMatching(/head is missing/) })
   })
 
   it('(g) the whole chain rewritten consistently, without the MAC key', async () => {
     const { kms, storage, segs } = await trailOfSegments()
-    const head = JSON.parse(text((await storage.get(HEAD))!.value)) as Record<string, unknown>
+    const head = JSON.parse(text((await storage.get(await headKey(storage)))!.value)) as Record<string, unknown>
     let prevHash = '0'.repeat(64)
     const rewritten = segs.map((s) => ({
       key: s.key,
@@ -605,10 +617,10 @@ describe('tamper evidence: verify() finds what was changed and where', () => {
     }))
     for (const s of rewritten) await writeSegment(storage, s.key, s.lines)
     // The old head no longer matches the end of the chain...
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 10, problem: expect.stringMatching(/does not end where its head says/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 10, problem: expect.stringMatching(/does not end where its head says/) })
     // ...and a head moved to the new end cannot carry a valid MAC.
-    await putRaw(storage, HEAD, JSON.stringify({ ...head, lastHash: prevHash }))
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 10, problem: expect.stringMatching(/head was modified/) })
+    await putRaw(storage, await headKey(storage), JSON.stringify({ ...head, lastHash: prevHash }))
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 10, problem: expect.stringMatching(/head was modified/) })
   })
 
   it('(h) rolled back: newer records deleted and an older, genuine head put back', async () => {
@@ -617,7 +629,7 @@ describe('tamper evidence: verify() finds what was changed and where', () => {
     const keyId = (await kms.createKey()).keyMetadata.keyId
     await kms.encrypt({ keyId, plaintext: utf8('a') })
     await kms.audit.flush()
-    const savedHead = await storage.get(HEAD) // genuine, validly MAC'd, as it stood then
+    const savedHead = await storage.get(await headKey(storage)) // genuine, validly MAC'd, as it stood then
     const anchor = await kms.audit.anchor()
     expect(anchor.seq).toBe(2)
     await kms.encrypt({ keyId, plaintext: utf8('b') })
@@ -627,14 +639,14 @@ describe('tamper evidence: verify() finds what was changed and where', () => {
     const keep = await kms.audit.anchor()
     // Delete the newer segment and put the old head back: every MAC and hash still checks out.
     for (const seg of await segments(storage)) if (seg.lines.some((f) => (f[SEQ] as number) > 2)) await deleteRaw(storage, seg.key)
-    await putRaw(storage, HEAD, text(savedHead!.value))
+    await putRaw(storage, await headKey(storage), text(savedHead!.value))
     // This engine remembers committing record 4.
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: 3, problem: expect.stringMatching(/rolled back: it ends at record 2, but record 4/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: 3, problem: expect.stringMatching(/rolled back: it ends at record 2, but record 4/) })
     // A fresh engine has no such memory: the chain alone looks fine, the anchor kept outside does not.
     const fresh = await Kms.open({ storage, rootKey: rawRootKey(ROOT), closeStorage: false, audit: { flushIntervalMs: 60_000 } })
     cleanups.push(() => fresh.close())
     expect((await fresh.audit.verify()).ok).toBe(true)
-    expect(await fresh.audit.verify({ anchor: keep })).toEqual({ ok: false, seq: 3, problem: expect.stringMatching(/rolled back/) })
+    expect(await fresh.audit.verify({ anchor: keep })).toMatchObject({ ok: false, seq: 3, problem: expect.stringMatching(/rolled back/) })
   })
 
   it('on LevelDB: verifies after a restart, and detects a record modified while the engine was down', async () => {
@@ -648,7 +660,7 @@ describe('tamper evidence: verify() finds what was changed and where', () => {
     await first.close()
 
     const second = await Kms.open({ storage: levelStorage(new ClassicLevel(dir)), rootKey })
-    expect(await second.audit.verify()).toEqual({ ok: true, records: 7, firstSeq: 1, lastSeq: 7 })
+    expect(await second.audit.verify()).toMatchObject({ ok: true, records: 7, firstSeq: 1, lastSeq: 7 })
     await second.close()
 
     const raw = levelStorage(new ClassicLevel(dir))
@@ -658,7 +670,7 @@ describe('tamper evidence: verify() finds what was changed and where', () => {
 
     const third = await Kms.open({ storage: levelStorage(new ClassicLevel(dir)), rootKey })
     cleanups.push(() => third.close())
-    expect(await third.audit.verify()).toEqual({ ok: false, seq: 7, problem: expect.stringMatching(/record 7 was modified/) })
+    expect(await third.audit.verify()).toMatchObject({ ok: false, seq: 7, problem: expect.stringMatching(/record 7 was modified/) })
   })
 })
 
@@ -684,9 +696,9 @@ describe('a state change and its record commit together', () => {
     const commit = s.committed.filter((m) => m.some((x) => x.key === `key/${keyId}` && x.type === 'put')).at(-1)!
     const segment = commit.find((x) => x.key.startsWith(SEGMENTS))
     expect(segment?.type).toBe('put')
-    const inCommit = text((segment as { value: Uint8Array }).value).split('\n').map((l) => recordOf(JSON.parse(l) as Fields))
+    const inCommit = text((segment as { value: Uint8Array }).value).split('\n').map((l) => recordOf(JSON.parse(l) as Fields, segment!.key.split('/')[2]!))
     expect(inCommit.at(-1)).toMatchObject({ eventName: 'DisableKey', keyId, result: 'Success' })
-    expect(commit.some((x) => x.key === HEAD)).toBe(true)
+    expect(commit.some((x) => x.key.startsWith(HEADS))).toBe(true)
     expect((await kms.audit.verify()).ok).toBe(true)
   })
 
@@ -796,7 +808,7 @@ describe('group commit, durability and failing closed', () => {
     const recorded = new Set(records.map((r) => r.requestId))
     expect(ids.every((id) => recorded.has(id))).toBe(true)
     expect(records.filter((r) => r.principal === 'alice').map((r) => r.errorCode ?? 'ok')).toEqual([lastCall])
-    expect(await reopened.audit.verify()).toEqual({ ok: true, records: records.length, firstSeq: 1, lastSeq: records.length })
+    expect(await reopened.audit.verify()).toMatchObject({ ok: true, records: records.length, firstSeq: 1, lastSeq: records.length })
   })
 
   it('fails closed: after a failed background commit every call is refused with AuditFailure until storage recovers', async () => {
@@ -826,7 +838,7 @@ describe('group commit, durability and failing closed', () => {
     expect((await kms.describeKey({ keyId })).keyMetadata.keyState).toBe('Enabled')
     const records = await everything(kms)
     expect(records.some((r) => r.requestId === lost.requestId)).toBe(true) // nothing pending was dropped
-    expect(await kms.audit.verify()).toEqual({ ok: true, records: records.length, firstSeq: 1, lastSeq: records.length })
+    expect(await kms.audit.verify()).toMatchObject({ ok: true, records: records.length, firstSeq: 1, lastSeq: records.length })
   })
 
   it('fails closed when a maxPendingRecords commit fails, too', async () => {
@@ -845,7 +857,7 @@ describe('group commit, durability and failing closed', () => {
 })
 
 describe('two engines sharing one store', () => {
-  it('both append to one chain: every call recorded once, and it verifies', async () => {
+  it('each appends to a chain of its own, never the same records: every call recorded once, and every chain verifies', async () => {
     const db = new MemoryLevel()
     cleanups.push(() => db.close())
     const options = { rootKey: rawRootKey(ROOT), audit: { flushIntervalMs: 5, maxPendingRecords: 8 } } as const
@@ -867,8 +879,14 @@ describe('two engines sharing one store', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(calls.every((c) => ids.includes(c.requestId))).toBe(true)
     expect(records).toHaveLength(61)
-    expect(await a.audit.verify()).toEqual({ ok: true, records: 61, firstSeq: 1, lastSeq: 61 })
-    expect(await b.audit.verify()).toEqual({ ok: true, records: 61, firstSeq: 1, lastSeq: 61 })
+    // Two chains, one per engine; queries merge them by time.
+    expect(new Set(records.map((r) => r.chain)).size).toBe(2)
+    const times = records.map((r) => Date.parse(r.eventTime))
+    expect(times).toEqual([...times].sort((x, y) => x - y))
+    const verified = await a.audit.verify()
+    expect(verified).toMatchObject({ ok: true, records: 61, firstSeq: 1 })
+    expect(verified.ok && verified.chains.map((c) => c.records).reduce((x, y) => x + y)).toBe(61)
+    expect(await b.audit.verify()).toEqual(verified)
   })
 })
 
@@ -895,12 +913,12 @@ describe('retention', () => {
     expect(after.at(-1)).toMatchObject({ eventName: 'PruneAuditTrail', principal: 'root', result: 'Success' })
     expect(await kms.audit.query({ keyId, to: cutoff })).toEqual({ records: [] })
     const firstKept = after[0]!.seq
-    expect(await kms.audit.verify()).toEqual({ ok: true, records: after.length, firstSeq: firstKept, lastSeq: 32 })
+    expect(await kms.audit.verify()).toMatchObject({ ok: true, records: after.length, firstSeq: firstKept, lastSeq: 32 })
     expect((await segments(storage))[0]!.lines[0]![SEQ]).toBe(firstKept)
 
     // Still tamper-evident after pruning: deleting the oldest kept segment is noticed.
     await deleteRaw(storage, (await segments(storage))[0]!.key)
-    expect(await kms.audit.verify()).toEqual({ ok: false, seq: firstKept, problem: expect.stringMatching(/missing/) })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, seq: firstKept, problem: expect.stringMatching(/missing/) })
   })
 
   it('never removes the newest records, and pruning nothing removes nothing', async () => {

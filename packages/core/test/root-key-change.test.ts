@@ -248,6 +248,29 @@ describe('imported material across a change', () => {
   })
 })
 
+describe('a trail of several chains', () => {
+  it('every chain head and last-use record moves to the new key: the trail verifies and last-use dates still read', async () => {
+    const db = new MemoryLevel()
+    const open = (key: Uint8Array): Promise<Kms> => Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(key), audit: { durability: 'sync' } })
+    const first = await open(OLD)
+    const { keyId } = (await first.createKey()).keyMetadata
+    await first.encrypt({ keyId, plaintext: utf8('one') })
+    await first.close()
+    const second = await open(OLD)
+    await second.encrypt({ keyId, plaintext: utf8('two') })
+    const used = (await second.describeKey({ keyId })).keyMetadata.lastUsedDate
+    expect(used).toBeDefined()
+    expect((await memoryStorage(db, { closeDatabase: false }).scan({ prefix: 'audit/heads/' })).records.length).toBeGreaterThanOrEqual(2)
+    await second.changeRootKey(rawRootKey(NEW))
+    expect(await second.verify()).toMatchObject({ ok: true })
+    await second.close()
+    const reopened = await open(NEW)
+    expect(await reopened.verify()).toMatchObject({ ok: true })
+    expect((await reopened.describeKey({ keyId })).keyMetadata.lastUsedDate).toBe(used)
+    await reopened.close()
+  })
+})
+
 describe('another engine on the same store', () => {
   it('fails closed after the change (RootKeyMismatch), never serving or writing under the old key; reopened with the new key it works', async () => {
     const db = new MemoryLevel()
@@ -260,7 +283,8 @@ describe('another engine on the same store', () => {
     await rejectsWith(b.decrypt({ ciphertextBlob: blob }), 'RootKeyMismatch')
     await rejectsWith(b.createKey(), 'RootKeyMismatch')
     await b.close().catch(() => undefined)
-    expect(await a.verify()).toMatchObject({ ok: true })
+    const report = await a.verify()
+    expect(report, JSON.stringify(report)).toMatchObject({ ok: true })
     const reopened = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(NEW) })
     expect(text((await reopened.decrypt({ ciphertextBlob: blob })).plaintext)).toBe('shared')
     await reopened.close()
@@ -292,8 +316,10 @@ describe('a store that does not verify', () => {
     const db = new MemoryLevel()
     const kms = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(OLD), audit: { durability: 'sync' } })
     await kms.createKey()
-    const head = JSON.parse(text((await memoryStorage(db, { closeDatabase: false }).get('audit/head'))!.value)) as Record<string, unknown>
-    await rawPut(db, 'audit/head', utf8(JSON.stringify({ ...head, mac: Buffer.alloc(32).toString('base64') })))
+    const raw = memoryStorage(db, { closeDatabase: false })
+    const [stored] = (await raw.scan({ prefix: 'audit/heads/', limit: 1 })).records
+    const head = JSON.parse(text(stored!.value)) as Record<string, unknown>
+    await rawPut(db, stored!.key, utf8(JSON.stringify({ ...head, mac: Buffer.alloc(32).toString('base64') })))
     await rejectsWith(kms.changeRootKey(rawRootKey(NEW)), 'CorruptRecord')
     await kms.audit.reseal()
     await kms.changeRootKey(rawRootKey(NEW))

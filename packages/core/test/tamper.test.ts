@@ -28,6 +28,9 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
+/** Where the audit chains keep their heads (one chain per engine instance). */
+const HEADS = 'audit/heads/'
+
 function openEngine(rootKey = ROOT): Promise<Kms> {
   return Kms.open({ storage: levelStorage(new ClassicLevel(dir)), rootKey: rawRootKey(rootKey), audit: { durability: 'sync' } })
 }
@@ -153,45 +156,64 @@ describe('tampering with a closed keystore', () => {
     await kms.close()
   })
 
-  it('a forged audit head is never extended: writes fail closed, verify() names the problem', async () => {
+  it('a forged audit head is never extended: verify() names the problem and the chain; a new engine appends to a chain of its own', async () => {
     const { a } = await populate()
-    await withStore(async (s) => {
-      const head = JSON.parse(text((await s.get('audit/head'))!.value)) as Record<string, unknown>
-      await put(s, 'audit/head', utf8(JSON.stringify({ ...head, mac: Buffer.alloc(32, 1).toString('base64') })))
+    const chain = await withStore(async (s) => {
+      const [stored] = (await s.scan({ prefix: HEADS, limit: 2 })).records
+      const head = JSON.parse(text(stored!.value)) as Record<string, unknown>
+      await put(s, stored!.key, utf8(JSON.stringify({ ...head, mac: Buffer.alloc(32, 1).toString('base64') })))
+      return stored!.key.slice(HEADS.length)
     })
     const kms = await openEngine()
-    expect(await kms.audit.verify()).toMatchObject({ ok: false, problem: expect.stringMatching(/head was modified/) })
-    // The change's own commit carries its record: it fails on the head it cannot verify.
-    await rejectsWith(kms.disableKey({ keyId: a }), 'CorruptRecord')
-    // From then on the engine refuses every call (its records cannot be committed).
-    await rejectsWith(kms.encrypt({ keyId: a, plaintext: utf8('x') }), 'AuditFailure')
-    expect(await kms.audit.verify()).toMatchObject({ ok: false })
-    expect((await withStoreOf(kms, a)).keyState).toBe('Enabled')
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, chain, problem: expect.stringMatching(/head was modified/) })
+    // Nobody extends the forged head: this engine's records go to its own chain.
+    await kms.disableKey({ keyId: a })
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, chain })
+    await kms.close()
   })
 
-  it('a dropped or forged head is resealed only by the explicit, audited operator action; then calls are accepted again', async () => {
+  it('a forged head of a running engine fails its writes closed until the explicit, audited reseal; then calls are accepted again', async () => {
     const { a } = await populate()
-    await withStore((s) => put(s, 'audit/head', undefined))
-    const kms = await openEngine()
-    expect(await kms.audit.verify()).toMatchObject({ ok: false, problem: expect.stringMatching(/head is missing/) })
+    const earlier = await withStore(async (s) => (await s.scan({ prefix: HEADS, limit: 10 })).records.map((r) => r.key))
+    const db = new ClassicLevel(dir)
+    const kms = await Kms.open({ storage: levelStorage(db), rootKey: rawRootKey(ROOT), audit: { durability: 'sync' } })
+    await kms.encrypt({ keyId: a, plaintext: utf8('x') })
+    const intruder = levelStorage(db, { closeDatabase: false })
+    const heads = (await intruder.scan({ prefix: HEADS, limit: 10 })).records
+    const own = heads.find((h) => !earlier.includes(h.key))! // the running engine's chain, not populate()'s
+    expect(heads).toHaveLength(2)
+    await put(intruder, own.key, undefined)
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, chain: own.key.slice(HEADS.length), problem: expect.stringMatching(/head is missing/) })
     await rejectsWith(kms.disableKey({ keyId: a }), 'CorruptRecord')
     await rejectsWith(kms.encrypt({ keyId: a, plaintext: utf8('x') }), 'AuditFailure')
-    const { lastSeq } = await kms.audit.reseal()
+    const { lastSeq, chains } = await kms.audit.reseal()
     expect(lastSeq).toBeGreaterThan(0)
+    expect(chains).toEqual([own.key.slice(HEADS.length)])
     await kms.disableKey({ keyId: a })
     const report = await kms.verify()
     expect(report.ok).toBe(true)
     const { records } = await kms.audit.query({ limit: 1000 })
     expect(records.map((r) => r.eventName)).toContain('ResealAuditTrail')
     // The refusals while the head was bad were kept and committed after the reseal.
-    expect(records.filter((r) => r.eventName === 'DisableKey').map((r) => r.result)).toEqual(['Success', 'Failure', 'Success'])
+    const ownChain = records.filter((r) => r.chain === own.key.slice(HEADS.length))
+    expect(ownChain.filter((r) => r.eventName === 'DisableKey').map((r) => r.result)).toEqual(['Failure', 'Success'])
+    await kms.close()
+  })
+
+  it('a dropped head of a closed engine\'s chain is resealed by the operator action; verify() passes again', async () => {
+    await populate()
+    await withStore(async (s) => put(s, (await s.scan({ prefix: HEADS, limit: 1 })).records[0]!.key, undefined))
+    const kms = await openEngine()
+    expect(await kms.audit.verify()).toMatchObject({ ok: false, problem: expect.stringMatching(/head is missing/) })
+    await kms.audit.reseal()
+    expect((await kms.verify()).ok).toBe(true)
     await kms.close()
   })
 
   it('reseal refuses a chain that is itself broken (an edited record)', async () => {
     await populate()
     await withStore(async (s) => {
-      const segment = (await s.scan({ prefix: 'audit/seg/', limit: 1 })).records[0]!
+      const segment = (await s.scan({ prefix: 'audit/chain/', limit: 1 })).records[0]!
       await put(s, segment.key, utf8(text(segment.value).replace('"Success"', '"Fail"').replace('CreateKey', 'DeleteKey')))
     })
     const kms = await openEngine()
@@ -199,17 +221,6 @@ describe('tampering with a closed keystore', () => {
     await kms.close()
   })
 })
-
-/** The key's state as a fresh engine without audit sees it (the refused disable changed nothing). */
-async function withStoreOf(kms: Kms, keyId: string): Promise<{ keyState: string }> {
-  await kms.close().catch(() => undefined)
-  const fresh = await Kms.open({ storage: levelStorage(new ClassicLevel(dir)), rootKey: rawRootKey(ROOT), audit: false })
-  try {
-    return (await fresh.describeKey({ keyId })).keyMetadata
-  } finally {
-    await fresh.close()
-  }
-}
 
 /** Every record as stored (the attacker's copy of the store at one moment). */
 async function snapshot(): Promise<Array<{ key: string; value: Uint8Array }>> {
@@ -274,13 +285,14 @@ describe('rollback: a record replaced by an older genuine copy of itself', () =>
     await restore(old)
     await withStore(async (s) => {
       // Records written after the snapshot are removed too: nothing newer remains.
-      for (const r of (await s.scan({ prefix: 'audit/seg/', limit: 1000 })).records) {
+      for (const r of (await s.scan({ prefix: 'audit/', limit: 1000 })).records) {
         if (!old.some((o) => o.key === r.key)) await put(s, r.key, undefined)
       }
     })
     kms = await openEngine()
     expect((await kms.verify()).records.ok).toBe(true) // consistent with itself...
-    expect(await kms.verify({ anchor })).toMatchObject({ ok: false, audit: { ok: false, problem: expect.stringMatching(/rolled back/) } })
+    // The chain that recorded the disable is gone with everything else newer: the anchor names it.
+    expect(await kms.verify({ anchor })).toMatchObject({ ok: false, audit: { ok: false, problem: expect.stringMatching(/rolled back|deleted/) } })
     await kms.close().catch(() => undefined)
   })
 })

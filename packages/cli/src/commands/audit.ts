@@ -1,6 +1,6 @@
 /**
- * The audit trail: `audit verify` recomputes the hash chain (optionally against an anchor
- * you kept), `audit anchor` prints the chain's current end to keep outside the keystore,
+ * The audit trail: `audit verify` recomputes the hash chains (optionally against an anchor
+ * you kept), `audit anchor` prints every chain's current end to keep outside the keystore,
  * `audit query` shows records by key, principal, action and time, `audit export` writes
  * them all as JSON lines.
  *
@@ -46,11 +46,14 @@ export const auditVerify: Command = {
     if (path !== undefined) {
       const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<AuditAnchor>
       if (typeof parsed.seq !== 'number' || typeof parsed.hash !== 'string') throw new UsageError(`${path} is not an anchor ({ "seq": N, "hash": "…" })`)
-      anchor = { seq: parsed.seq, hash: parsed.hash }
+      // The chains' ends (every anchor since engines have chains of their own); without them, a first-chain position.
+      anchor = parsed.chains === undefined ? { seq: parsed.seq, hash: parsed.hash } : { seq: parsed.seq, hash: parsed.hash, chains: parsed.chains }
     }
     const result = await kms.audit.verify(anchor === undefined ? {} : { anchor })
-    if (!result.ok) throw new VerificationFailed('AuditTampered', `the audit trail does not verify at record ${result.seq}: ${result.problem}`)
-    out.result(result, () => [`The audit trail verifies: ${result.records} records (${result.firstSeq} to ${result.lastSeq})`])
+    if (!result.ok) throw new VerificationFailed('AuditTampered', `the audit trail does not verify at record ${result.seq} of chain ${result.chain}: ${result.problem}`)
+    out.result(result, () => [result.chains.length <= 1
+      ? `The audit trail verifies: ${result.records} records (${result.firstSeq} to ${result.lastSeq})`
+      : `The audit trail verifies: ${result.records} records in ${result.chains.length} chains`])
   },
 }
 
@@ -58,12 +61,12 @@ export const auditAnchor: Command = {
   name: 'audit anchor', args: '', summary: 'Print the trail\'s current end, to keep outside the keystore', positionals: 0, needs: 'kms',
   async run({ kms, out }) {
     const anchor = await kms.audit.anchor()
-    out.result(anchor, () => fields([['Sequence', String(anchor.seq)], ['Hash', anchor.hash]]))
+    out.result(anchor, () => fields([['Records', String(anchor.seq)], ['Fingerprint', anchor.hash], ['Chains', String(Object.keys(anchor.chains ?? {}).length)]]))
   },
 }
 
 export const auditQuery: Command = {
-  name: 'audit query', args: '', summary: 'Show audit records, oldest first', positionals: 0, needs: 'kms',
+  name: 'audit query', args: '', summary: 'Show audit records, oldest first (every chain, merged by time)', positionals: 0, needs: 'kms',
   options: {
     ...filters,
     limit: { type: 'string', value: 'N', description: 'at most N records, 1 to 1000 (default 100)' },

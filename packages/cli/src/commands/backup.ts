@@ -7,6 +7,7 @@
  * strongroom --keystore ~/.strongroom backup keystore.backup                      # under the keystore passphrase
  * strongroom --keystore ~/.strongroom backup keystore.backup --backup-passphrase  # under a separate one
  * strongroom --keystore /new/dir restore keystore.backup [--backup-passphrase]
+ * strongroom --store 'postgres://kms@db/keys?schema=restored' restore keystore.backup   # into an empty schema
  * ```
  *
  * The backup file is written through a temporary file and appears only when complete.
@@ -19,11 +20,11 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync } from 'no
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { backupKeystore, passphraseRootKey, restoreKeystore } from '@strongroom/core'
-import { levelStorage } from '@strongroom/storage-level'
 import { positional } from '../args.js'
 import { flag, type Command, type CommandContext } from '../command.js'
 import { EnvironmentError, UsageError } from '../errors.js'
-import { looksInitialised, openLevel, passphrase, scryptOptions } from '../keystore.js'
+import { looksInitialised, openInitialised, passphrase, scryptOptions } from '../keystore.js'
+import { openStore } from '../store.js'
 import { promptHidden } from '../prompt.js'
 import { writeAtomically } from './files.js'
 
@@ -48,12 +49,12 @@ export const backup: Command = {
   name: 'backup', args: 'FILE', summary: 'Write the whole keystore to an encrypted backup file', positionals: 1, needs: 'keystore',
   options: { ...BACKUP_PASSPHRASE_OPTION, force: { type: 'boolean', description: 'replace FILE if it exists' } },
   async run(context) {
-    const { keystore, io, out, values } = context
+    const { keystore, store, io, out, values } = context
     const file = positional(context.positionals, 0, 'FILE')
-    if (!looksInitialised(keystore)) throw new EnvironmentError(`no keystore at ${keystore} (create one with: strongroom init)`)
+    if (store.kind === 'directory' && !looksInitialised(store.dir)) throw new EnvironmentError(`no keystore at ${keystore} (create one with: strongroom init)`)
     const rootKey = passphraseRootKey(await passphrase(io, false))
     const separate = flag(values, 'backup-passphrase') ? await backupPassphrase(context, true) : undefined
-    const storage = levelStorage(openLevel(keystore, false))
+    const storage = await openInitialised(store)
     let bytes = 0
     try {
       const stream = backupKeystore({
@@ -78,19 +79,20 @@ export const restore: Command = {
   name: 'restore', args: 'FILE', summary: 'Restore a backup file into a new keystore directory', positionals: 1, needs: 'keystore',
   options: BACKUP_PASSPHRASE_OPTION,
   async run(context) {
-    const { keystore, io, out, values } = context
+    const { keystore, store, io, out, values } = context
     const file = positional(context.positionals, 0, 'FILE')
     if (!existsSync(file)) throw new EnvironmentError(`no backup file ${file}`)
-    const created = !existsSync(keystore)
+    // A PostgreSQL schema is checked by restoreKeystore (empty, or an interrupted restore of this backup).
+    const created = store.kind === 'directory' && !existsSync(keystore)
     // An existing LevelDB directory may hold an interrupted restore of this backup: restoreKeystore decides.
-    if (!created && !looksInitialised(keystore) && readdirSync(keystore).length > 0) {
+    if (store.kind === 'directory' && !created && !looksInitialised(keystore) && readdirSync(keystore).length > 0) {
       throw new EnvironmentError(`${keystore} is not empty; choose a new or empty directory`)
     }
     const secret = flag(values, 'backup-passphrase')
       ? { passphrase: await backupPassphrase(context, false) }
       : { rootKey: passphraseRootKey(await passphrase(io, false)) }
-    mkdirSync(keystore, { recursive: true, mode: 0o700 })
-    const storage = levelStorage(openLevel(keystore, true))
+    if (store.kind === 'directory') mkdirSync(keystore, { recursive: true, mode: 0o700 })
+    const storage = openStore(store, true)
     let info
     try {
       info = await restoreKeystore({ storage, backup: () => createReadStream(file), ...secret })

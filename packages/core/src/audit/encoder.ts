@@ -90,9 +90,9 @@ export function parseLine(line: string): { hashed: string; hash: string; fields:
   }
 }
 
-export function toRecord(f: Line): AuditRecord {
+export function toRecord(f: Line, chain: string): AuditRecord {
   const r = {
-    seq: f[0], eventId: f[1], eventTime: new Date(f[2]).toISOString(), eventName: f[3], principal: f[4], accountId: f[5],
+    chain, seq: f[0], eventId: f[1], eventTime: new Date(f[2]).toISOString(), eventName: f[3], principal: f[4], accountId: f[5],
     region: f[6], requestId: f[7],
   } as Mutable<AuditRecord>
   if (f[8] !== null) r.keyId = f[8]

@@ -13,15 +13,26 @@
  * hold plaintext, data keys, key material, passphrases or ciphertext; encryption-context
  * values are kept `plain`, as an `hmac` under the audit key (default), or `omit`ted.
  *
+ * Chains: every engine instance appends to a chain of its own (its id, 16 hex digits, is
+ * chosen when the engine opens), so engines sharing a store — processes of a fleet — never
+ * write the same audit records and never conflict over the trail. `verify()` checks every
+ * chain; queries and exports merge them, ordered by time, then chain, then position.
+ *
  * Storage layout (all through the storage contract):
- * - `audit/seg/<first seq, 16 hex digits>`: a segment, the records of one commit as JSON lines;
- * - `audit/head`: first and last sequence number and hash of the chain, with their MAC;
- * - `audit/used/<keyId>`: when a key was last used (derived from the trail, for describeKey).
+ * - `audit/heads/<chain>`: a chain's head, its first and last sequence number and hash, with their MAC;
+ * - `audit/chain/<chain>/<first seq, 16 hex digits>`: a segment, the records of one commit as JSON lines;
+ * - `audit/head` and `audit/seg/<first seq>`: the first chain (id `0`), where a store kept its
+ *   whole trail before engines had chains of their own; verified and queried like the others;
+ * - `audit/last-used/<keyId>/<chain>`: when a chain last recorded a use of the key (for
+ *   describeKey), MAC'd; `audit/used/<keyId>`: the same from before there were chains.
  *
  * Chain: each record is stored as one line of JSON that includes the previous record's
- * hash (64 zero digits before the first), and `hash(n) = SHA-256(line n without its hash)`; the head's MAC is HMAC-SHA-256 under `HKDF(root, "audit/mac/v1")`.
- * Whoever can write the store but does not hold the root key cannot forge a head, so
- * rewriting, dropping or reordering records — even all of them — is detected.
+ * hash (64 zero digits before the first), and `hash(n) = SHA-256(line n without its hash)`; the head's MAC is HMAC-SHA-256 under `HKDF(root, "audit/mac/v1")`,
+ * over the chain's id and its ends. Whoever can write the store but does not hold the root
+ * key cannot forge a head, so rewriting, dropping or reordering records — even all of a
+ * chain's — is detected. A whole chain deleted together with its head is caught against
+ * the positions this engine committed or verified, or an anchor kept outside the store
+ * (`anchor()` names every chain), as the whole trail deleted always was.
  *
  * Commit rules: a state change's record is committed atomically with the change (the
  * engine's transaction includes it). Records of other calls (crypto operations, reads,
@@ -48,7 +59,9 @@ export interface AuditOptions {
 
 /** One audit record, as stored, queried, exported and emitted. */
 export interface AuditRecord {
-  /** Position in the chain, from 1. */
+  /** The chain that holds the record: `0` for the first chain, otherwise 16 hex digits (one per engine instance). */
+  readonly chain: string
+  /** Position in its chain, from 1. */
   readonly seq: number
   readonly eventId: string
   /** ISO 8601 UTC with milliseconds. */
@@ -115,13 +128,33 @@ export interface AuditPage {
   readonly nextCursor?: string
 }
 
-export type AuditVerification =
-  | { readonly ok: true; readonly records: number; readonly firstSeq: number; readonly lastSeq: number }
-  | { readonly ok: false; readonly seq: number; readonly problem: string }
+/** What one chain holds, as `verify()` found it. */
+export interface AuditChainSummary {
+  readonly chain: string
+  readonly records: number
+  readonly firstSeq: number
+  readonly lastSeq: number
+}
 
+/**
+ * `records` counts every chain's; `firstSeq`/`lastSeq` are the lowest first and highest
+ * last position over the chains (with one chain, exactly its own). A problem names its chain.
+ */
+export type AuditVerification =
+  | { readonly ok: true; readonly records: number; readonly firstSeq: number; readonly lastSeq: number; readonly chains: readonly AuditChainSummary[] }
+  | { readonly ok: false; readonly chain: string; readonly seq: number; readonly problem: string }
+
+/** The first chain's segments and head: a store's whole trail before engines had chains of their own. */
 export const AUDIT_SEGMENT_PREFIX = 'audit/seg/'
 export const AUDIT_HEAD_KEY = 'audit/head'
+/** Heads of the other chains, one record each, and their segments under `audit/chain/<chain>/`. */
+export const AUDIT_HEADS_PREFIX = 'audit/heads/'
+export const AUDIT_CHAIN_PREFIX = 'audit/chain/'
+/** Last-use times from before chains (sealed), and per chain (MAC'd, unsealed: appends never move the store digest). */
 export const AUDIT_USED_PREFIX = 'audit/used/'
+export const AUDIT_LAST_USED_PREFIX = 'audit/last-used/'
+/** The id of the first chain. */
+export const FIRST_CHAIN = '0'
 
 /** The previous hash of the first record ever (64 zero digits). */
 export const GENESIS = '0'.repeat(64)

@@ -12,18 +12,14 @@
  * Pruning and resealing change the trail itself: each runs in turn with the engine's
  * commits and is recorded as a call of its own (PruneAuditTrail, ResealAuditTrail).
  */
-import type { AuditPage, AuditQuery, AuditTrail, AuditVerification } from '../audit.js'
+import type { AuditAnchor, AuditPage, AuditQuery, AuditTrail, AuditVerification } from '../audit.js'
 import { Call } from '../call.js'
 import { KmsError } from '../errors.js'
 import { ROOT_PRINCIPAL } from '../policy-store.js'
 import { requestObject } from '../validate.js'
 import type { Dispatcher } from './dispatcher.js'
 
-/** A position in the audit chain, kept outside the store to detect a later rollback. */
-export interface AuditAnchor {
-  readonly seq: number
-  readonly hash: string
-}
+export type { AuditAnchor }
 
 /** The trail's administration, for the engine owner only. */
 export interface KmsAudit {
@@ -32,22 +28,24 @@ export interface KmsAudit {
   /** Every matching record as JSON lines (each ending in a newline), oldest first. */
   export(query?: Omit<AuditQuery, 'limit' | 'cursor'>): AsyncIterable<string>
   /**
-   * Recomputes the chain against its MAC'd head and reports the first problem and where.
-   * A rollback (newer records deleted and an older head put back) is caught against the
-   * newest position this engine committed or verified, or against an `anchor` you kept.
+   * Recomputes every chain (one per engine instance that wrote to the store) against its
+   * MAC'd head and reports the first problem, its chain and where. A rollback (newer records
+   * deleted and an older head put back, or a whole chain deleted) is caught against the
+   * newest positions this engine committed or verified, or against an `anchor` you kept.
    */
   verify(options?: { readonly anchor?: AuditAnchor }): Promise<AuditVerification>
-  /** The chain's current end (sequence number and hash), to keep outside the store for `verify({ anchor })`. */
+  /** Every chain's current end, to keep outside the store for `verify({ anchor })`. */
   anchor(): Promise<AuditAnchor>
-  /** Deletes records older than `before` (whole commits at a time); the rest still verifies. */
+  /** Deletes records older than `before` (whole commits at a time), in every chain; the rest still verifies. */
   prune(options: { readonly before: number | string | Date }): Promise<{ readonly removed: number }>
   /**
    * The explicit operator action after the engine refused to extend a head that failed its
-   * check (forged, edited, deleted, rolled back): writes a new MAC'd head over the chain as
-   * stored, if the chain itself is intact, and records the act (`ResealAuditTrail`). Calls
-   * are accepted again afterwards. Run `verify()` first and keep its report.
+   * check (forged, edited, deleted, rolled back): writes a new MAC'd head over each chain
+   * that fails its check, as stored, if the chain itself is intact, and records the act
+   * (`ResealAuditTrail`). Calls are accepted again afterwards. Run `verify()` first and keep
+   * its report. `lastSeq`: the highest end among the chains resealed; `chains`: their ids.
    */
-  reseal(): Promise<{ readonly lastSeq: number }>
+  reseal(): Promise<{ readonly lastSeq: number; readonly chains: readonly string[] }>
   /** Commits every pending record now. */
   flush(): Promise<void>
 }
@@ -82,8 +80,8 @@ async function prune(engine: Dispatcher, audit: AuditTrail, options: { readonly 
   const call = new Call('PruneAuditTrail', ROOT_PRINCIPAL, engine.requestId(), engine.clock.now())
   const removed = await engine.keys.exclusive(async () => {
     const retention = await audit.prepareRetention(before)
-    if (retention === undefined) return 0
-    await engine.keys.commitDirect(retention.mutations)
+    // One commit per chain: a chain its engine extends meanwhile fails alone (Conflict: prune again).
+    for (const batch of retention.batches) await engine.keys.commitDirect(batch)
     return retention.removed
   })
   engine.record(call)
@@ -91,14 +89,14 @@ async function prune(engine: Dispatcher, audit: AuditTrail, options: { readonly 
   return { removed }
 }
 
-async function reseal(engine: Dispatcher, audit: AuditTrail): Promise<{ lastSeq: number }> {
+async function reseal(engine: Dispatcher, audit: AuditTrail): Promise<{ lastSeq: number; chains: readonly string[] }> {
   const call = new Call('ResealAuditTrail', ROOT_PRINCIPAL, engine.requestId(), engine.clock.now())
-  const lastSeq = await engine.keys.exclusive(async () => {
+  const result = await engine.keys.exclusive(async () => {
     const resealed = await audit.prepareReseal()
-    await engine.keys.commitDirect(resealed.mutations)
-    return resealed.lastSeq
+    for (const batch of resealed.batches) await engine.keys.commitDirect(batch)
+    return { lastSeq: resealed.lastSeq, chains: resealed.chains }
   })
   engine.record(call)
   await engine.flushAudit()
-  return { lastSeq }
+  return result
 }

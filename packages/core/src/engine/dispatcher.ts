@@ -81,6 +81,8 @@ export class Dispatcher {
       let eventCounter = 0
       const audit = new AuditTrail({
         storage, crypto,
+        // A chain of this engine's own, so engines sharing the store never append to the same records.
+        chainId: eventIdPrefix.replace(/-/g, '').slice(0, 16),
         macKey: keyring.deriveKey(AUDIT_MAC_LABEL), contextKey: keyring.deriveKey(AUDIT_CONTEXT_LABEL),
         region, accountId, settings: auditOptions,
         newEventId: () => eventIdPrefix + (eventCounter = (eventCounter + 1) % 2 ** 48).toString(16).padStart(12, '0'),

@@ -190,8 +190,10 @@ export class KeyAccess extends Dispatcher implements EngineContext {
   async rotate(call: Call, keyId: string, trigger: 'manual' | 'automatic', keySpec: KeySpec): Promise<KeyEntry> {
     const material = await this.generateMaterial(keyId, keySpec)
     await this.transact(call, async (tx, now) => {
+      // An attempt that lost the race to another writer added no version: only the committed one names it.
+      delete call.keyVersionId
       const entry = await this.txKey(tx, keyId, now)
-      // Automatic rotation re-checks under the lock: another call may have rotated already.
+      // Automatic rotation re-checks in its transaction: another call (or engine) may have rotated already.
       if (trigger === 'automatic' && !transitions.isRotationDue(entry.record, now)) return
       // Never older than the version before it, whatever the clock did meanwhile.
       const latest = primaryVersion(entry.record)?.creationDate ?? now

@@ -19,7 +19,8 @@
  *    format byte, so a store half re-sealed reads correctly;
  * 3. once nothing is under the old key, one atomic commit swaps the header (the new key's
  *    fields, no marker, MAC'd under the new key), the store digest (recomputed under the
- *    new digest key, after checking it under the old) and the audit head's MAC;
+ *    new digest key, after checking it under the old) and every audit chain head's MAC
+ *    (last-use records, one per key and chain, are re-MAC'd with the pages of step 2);
  * 4. the old key is wiped from memory.
  * A process killed anywhere leaves a store that opens under the old key (before step 1's
  * commit) or under either key (after it), with nothing lost.
@@ -30,10 +31,11 @@
  * nothing it wrote is lost; reopen it with the new key.
  */
 import type { CryptoProvider } from '@strongroom/crypto'
-import { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, auditHeadVerifies, remacAuditHead } from '../audit.js'
+import { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, auditHeadsVerify, lastUsedRemac, remacAuditHeads } from '../audit.js'
 import { utf8Decode, utf8Encode, wipe } from '../bytes.js'
 import { Call } from '../call.js'
 import { KmsError } from '../errors.js'
+import type { Mutation } from '../storage.js'
 import { decodeKeyRecord, encodeKeyRecord, type KeyRecord } from '../key-record.js'
 import { KEY_RECORD_PREFIX, storageFailure } from '../key-store.js'
 import { importedMaterialFingerprint } from '../operations/import.js'
@@ -83,8 +85,8 @@ async function changeExclusively(engine: Dispatcher, provider: RootKeyProvider):
   const records = await storage.verify()
   if (!records.ok) throw new KmsError('CorruptRecord', `the store does not verify, so its root key is not changed: ${records.problem}`)
   const macKey = keyring.deriveKey(AUDIT_MAC_LABEL)
-  const auditOk = await auditHeadVerifies(storage, crypto, macKey).finally(() => wipe(macKey))
-  if (!auditOk) throw new KmsError('CorruptRecord', 'the audit head failed its check: verify the trail and reseal it (kms.audit.reseal()) before changing the root key')
+  const auditOk = await auditHeadsVerify(storage, crypto, macKey).finally(() => wipe(macKey))
+  if (!auditOk) throw new KmsError('CorruptRecord', 'an audit head failed its check: verify the trail and reseal it (kms.audit.reseal()) before changing the root key')
   const marked = await keyring.beginChange(provider, header, { crypto, random })
   try {
     await storage.commitUnsealed([{ type: 'put', key: KEYSTORE_HEADER_KEY, value: encodeKeystoreHeader(marked), expectedRevision: stored!.revision }])
@@ -106,7 +108,15 @@ async function changeExclusively(engine: Dispatcher, provider: RootKeyProvider):
  */
 export async function completeRootKeyChange(storage: SealedStorage, keyring: RootKeyring, crypto: CryptoProvider): Promise<void> {
   try {
-    await storage.resealRetiring(materialRewrapper(keyring, crypto))
+    const oldMacKey = keyring.deriveRetiringKey(AUDIT_MAC_LABEL)
+    const newMacKey = keyring.deriveKey(AUDIT_MAC_LABEL)
+    let auditHeads: Mutation[]
+    try {
+      await storage.resealRetiring(materialRewrapper(keyring, crypto), lastUsedRemac(crypto, oldMacKey, newMacKey))
+      auditHeads = await remacAuditHeads(storage, crypto, oldMacKey, newMacKey)
+    } finally {
+      wipe(oldMacKey, newMacKey)
+    }
     const digest = new StoreDigest(crypto, keyring.deriveKey(RECORD_DIGEST_LABEL))
     let swap: Awaited<ReturnType<SealedStorage['prepareDigestSwap']>>
     try {
@@ -118,18 +128,10 @@ export async function completeRootKeyChange(storage: SealedStorage, keyring: Roo
     const stored = await storage.get(KEYSTORE_HEADER_KEY)
     if (stored === undefined) throw new KmsError('CorruptRecord', 'the keystore header disappeared during the root-key change')
     const header = keyring.completedHeader(decodeKeystoreHeader(stored.value))
-    const oldMacKey = keyring.deriveRetiringKey(AUDIT_MAC_LABEL)
-    const newMacKey = keyring.deriveKey(AUDIT_MAC_LABEL)
-    let auditHead
-    try {
-      auditHead = await remacAuditHead(storage, crypto, oldMacKey, newMacKey)
-    } finally {
-      wipe(oldMacKey, newMacKey)
-    }
     const { revisions } = await storage.commitUnsealed([
       { type: 'put', key: KEYSTORE_HEADER_KEY, value: encodeKeystoreHeader(header), expectedRevision: stored.revision },
       swap.mutation,
-      ...(auditHead === undefined ? [] : [auditHead]),
+      ...auditHeads,
     ])
     swap.committed(revisions.get(SEAL_HEAD_KEY)!)
     keyring.finishChange()

@@ -7,7 +7,10 @@
  * const { purged, rotated } = await kms.maintenance()
  * ```
  *
- * Run by `kms.maintenance()` or on the `maintenanceIntervalMs` timer.
+ * Run by `kms.maintenance()` or on the `maintenanceIntervalMs` timer. Several engines on one
+ * store may run it at once: each item's transaction re-checks that it is still due against
+ * the record it commits over, so a purge, a rotation or an expiry happens (and is recorded
+ * and reported) once across the fleet.
  */
 import type * as api from '../api.js'
 import { utf8Decode } from '../bytes.js'
@@ -36,9 +39,11 @@ export async function maintenance(ctx: MaintenanceContext): Promise<api.Maintena
     } else if (transitions.isMaterialExpiryDue(record, now)) {
       await ctx.expireMaterial(record.keyId)
     } else if (transitions.isRotationDue(record, now)) {
-      const before = record.versions.length
-      const entry = await ctx.rotate(ctx.systemCall('CreateKeyVersion', record.keyId), record.keyId, 'automatic', record.keySpec)
-      if (entry.record.versions.length > before) rotated.push(record.keyId)
+      const call = ctx.systemCall('CreateKeyVersion', record.keyId)
+      await ctx.rotate(call, record.keyId, 'automatic', record.keySpec)
+      // Reported by the engine whose transaction added the version: another engine of the
+      // fleet may have rotated first (this one's transaction then re-checked and did nothing).
+      if (call.keyVersionId !== undefined) rotated.push(record.keyId)
     }
   }
   await dropStaleImportTokens(ctx)

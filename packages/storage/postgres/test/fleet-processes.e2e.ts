@@ -85,11 +85,10 @@ if (server === undefined) {
       const counts = Object.fromEntries(['enc', 'dec', 'rot', 'alias', 'policy', 'created', 'usedDisabledKey', 'error'].map((op) => [op, of(op).length]))
       console.log(`fleet of ${WORKERS}: ${JSON.stringify(counts)}; errors ${JSON.stringify(of('error'))}`)
       expect(outputs.every((output) => output.at(-1)?.op === 'done')).toBe(true)
-      // A state change that kept losing races on the audit trail's head for the whole retry
-      // budget is refused with Conflict ("repeat the call"): allowed, never a lost update, and
-      // rare. Any other failure is a bug.
-      expect(of('error').filter((line) => line.code !== 'Conflict'), 'no call failed unexpectedly').toEqual([])
-      expect(of('error').length).toBeLessThanOrEqual(Math.ceil(lines.length / 100))
+      // Every engine appends to an audit chain of its own, so the trail is no point of
+      // contention: a state change only races others for the records it changes, and wins
+      // within the retry budget. No call fails, Conflict included.
+      expect(of('error'), 'no call failed').toEqual([])
       expect(of('enc').length).toBeGreaterThan(20)
       expect(of('dec').every((line) => line.ok === true)).toBe(true)
 
@@ -113,6 +112,8 @@ if (server === undefined) {
 
       const verification = await checker.audit.verify()
       expect(verification.ok).toBe(true)
+      // One chain per engine: the setup, each worker, the checker's own (once it records).
+      expect(verification.ok && verification.chains.length).toBeGreaterThanOrEqual(WORKERS + 1)
       // Every acknowledged encrypt of every process is in the one audit trail.
       let encrypts = 0
       for await (const json of checker.audit.export({ action: 'Encrypt' })) {
