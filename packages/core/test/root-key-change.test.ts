@@ -187,12 +187,18 @@ describe('an interrupted change', () => {
     // Where the interruption left the store: with the pending-change marker once it was committed.
     const header = JSON.parse(text((await memoryStorage(db, { closeDatabase: false }).get('meta/keystore'))!.value)) as { pendingChange?: unknown }
     expect(header.pendingChange !== undefined).toBe(allowedCommits > 0)
+    // Which root key each sealed record is under: its format byte (0x01 the first key, 0x02 the next).
+    const raw = memoryStorage(db, { closeDatabase: false })
+    const tags = new Set((await raw.scan({ prefix: 'key/', limit: 1000 })).records.map((r) => r.value[1]))
+    expect([...tags]).toEqual(allowedCommits >= 2 ? [2] : [1])
     return { db, written }
   }
 
-  it.each<[string, () => RootKeyProvider]>([['the old key', () => rawRootKey(OLD)], ['the new key', () => rawRootKey(NEW)]])(
-    'after the marker: opens under %s, the open finishes the change, and then only the new key opens it', async (_, provider) => {
-      const { db, written } = await interrupted(1)
+  const sides: Array<[string, () => RootKeyProvider]> = [['the old key', () => rawRootKey(OLD)], ['the new key', () => rawRootKey(NEW)]]
+  // 1 commit allowed: the marker, no page re-sealed; 2: the marker and the page, not the swap.
+  it.each(sides.flatMap(([name, provider]) => [1, 2].map((allowed) => [allowed, name, provider] as const)))(
+    'after %i commits of the change: opens under %s, the open finishes the change, and then only the new key opens it', async (allowed, _, provider) => {
+      const { db, written } = await interrupted(allowed)
       const kms = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: provider() })
       await expectIntact(kms, written)
       // The open that finished it records it as the engine's own act (the failed call's record died with the storage).

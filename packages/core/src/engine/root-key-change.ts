@@ -8,7 +8,7 @@
  * await kms.changeRootKey(passphraseRootKey(newPassphrase))   // the engine keeps working, on the new key
  * ```
  *
- * Crash-safe in four steps, each durable before the next begins:
+ * Crash-safe in steps, each durable before the next begins:
  * 0. the store and the audit head must verify (nothing is changed otherwise);
  * 1. the header gains a pending-change marker (MAC'd under the old key) holding the new
  *    key's check value and each root secret wrapped under the other key: from now on either
@@ -26,9 +26,10 @@
  * commit) or under either key (after it), with nothing lost.
  *
  * Other engines on a shared store: the change needs the store to itself. An engine that
- * stays open across it keeps the old key; its next write fails (Conflict on the digest it
- * can no longer follow, or CorruptRecord reading a record sealed under the new key) and
- * nothing it wrote is lost; reopen it with the new key.
+ * stays open across it keeps the old key and fails closed with RootKeyMismatch from then on:
+ * it cannot open a record sealed under the new key (its cached entries are evicted by the
+ * watch as the records are rewritten, and without a watch every use re-reads the record),
+ * nor the store digest its writes must move. Reopen it with the new key.
  */
 import type { CryptoProvider } from '@strongroom/crypto'
 import { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, auditHeadsVerify, lastUsedRemac, remacAuditHeads } from '../audit.js'
@@ -48,7 +49,7 @@ import type { Dispatcher } from './dispatcher.js'
 
 /**
  * `kms.changeRootKey`: the whole change, in turn with this engine's commits, recorded in the
- * audit trail as `ChangeRootKey` (the provider's kind only, never key bytes). Owner only.
+ * audit trail as `ChangeRootKey` with its outcome (never key bytes). Owner only.
  */
 export async function changeRootKey(engine: Dispatcher, provider: RootKeyProvider): Promise<{ generation: number }> {
   await engine.flushAudit()
