@@ -1,21 +1,21 @@
 /**
  * One process of the hot-key throughput case of postgres.ts: an engine with its own pool on
  * the benchmark's PostgreSQL schema encrypts 1 KiB under one shared key (audit on, as
- * deployed) for `windowMs` once the parent writes a line to its stdin (to every process at
+ * deployed, or off to take the database out of the window entirely) for `windowMs` once the parent writes a line to its stdin (to every process at
  * once, after all said `ready`), then prints how many calls it completed.
  *
- *   STRONGROOM_HOT_KEY='{"url":…,"schema":…,"table":…,"rootKeyHex":…,"keyId":…,"windowMs":…}' tsx --conditions=source postgres-hot-key-worker.ts
+ *   STRONGROOM_HOT_KEY='{"url":…,"schema":…,"table":…,"rootKeyHex":…,"keyId":…,"windowMs":…,"audit":true}' tsx --conditions=source postgres-hot-key-worker.ts
  */
 import pg from 'pg'
 import { Kms, rawRootKey } from '@strongroom/core'
 import { postgresStorage } from '@strongroom/storage-postgres'
 
-interface Config { url: string; schema: string; table: string; rootKeyHex: string; keyId: string; windowMs: number }
+interface Config { url: string; schema: string; table: string; rootKeyHex: string; keyId: string; windowMs: number; audit: boolean }
 
 const config = JSON.parse(process.env['STRONGROOM_HOT_KEY'] ?? '') as Config
 const pool = new pg.Pool({ connectionString: config.url, max: 4 })
 pool.on('error', () => {})
-const kms = await Kms.open({ storage: postgresStorage(pool, { schema: config.schema, table: config.table }), rootKey: rawRootKey(Uint8Array.from(Buffer.from(config.rootKeyHex, 'hex'))) })
+const kms = await Kms.open({ storage: postgresStorage(pool, { schema: config.schema, table: config.table }), rootKey: rawRootKey(Uint8Array.from(Buffer.from(config.rootKeyHex, 'hex'))), ...(config.audit ? {} : { audit: false }) })
 const plaintext = new Uint8Array(1024).fill(7)
 const context = { tenant: 'acme' }
 // Warm: the key loaded and unwrapped, the audit chain started.

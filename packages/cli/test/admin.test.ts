@@ -68,7 +68,7 @@ describe('audit', () => {
     expect(records.length).toBeGreaterThan(0)
     expect(records.every((r) => r.eventName === 'Encrypt' && r.keyId === keyId && r.principal === 'root')).toBe(true)
     const table = await cli(keystore, ['audit', 'query', '--limit', '2'])
-    expect(table.out).toMatch(/^SEQ +TIME +PRINCIPAL +ACTION +RESULT +KEY ID\n/)
+    expect(table.out).toMatch(/^CHAIN +SEQ +TIME +PRINCIPAL +ACTION +RESULT +KEY ID\n[0-9a-f]{16} +\d+ /)
     expect(table.out).toMatch(/\(more: --cursor \S+\)\n$/)
     expect((await cli(keystore, ['audit', 'query', '--from', 'yesterday-ish'])).status).toBe(2)
 
@@ -81,5 +81,12 @@ describe('audit', () => {
     const forged = await cli(keystore, ['audit', 'verify', '--anchor', join(work, 'forged.json')])
     expect(forged.status).toBe(1)
     expect(forged.stderr).toMatch(/\(AuditTampered\)\n$/)
+    // The anchor names every chain (one per command line that wrote): one said to reach further than it does is a rollback.
+    const kept = anchor.json<{ chains: Record<string, { seq: number; hash: string }> }>()
+    const [chain, end] = Object.entries(kept.chains)[0]!
+    writeFileSync(join(work, 'ahead.json'), JSON.stringify({ ...kept, chains: { ...kept.chains, [chain]: { seq: end.seq + 5, hash: end.hash } } }))
+    const ahead = await cli(keystore, ['audit', 'verify', '--anchor', join(work, 'ahead.json')])
+    expect(ahead.status).toBe(1)
+    expect(ahead.stderr).toMatch(new RegExp(`chain ${chain}: the trail was rolled back`))
   })
 })

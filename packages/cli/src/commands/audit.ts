@@ -77,8 +77,9 @@ export const auditQuery: Command = {
     const cursor = stringValue(values, 'cursor')
     const page = await kms.audit.query({ ...query(values), ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) })
     out.result(page, () => [
-      ...table(['SEQ', 'TIME', 'PRINCIPAL', 'ACTION', 'RESULT', 'KEY ID'], page.records.map((r) => [
-        String(r.seq), r.eventTime, r.principal, r.eventName, r.errorCode === undefined ? r.result : `${r.result} (${r.errorCode})`, r.keyId ?? '-',
+      // Each engine (each command line, each process of a fleet) writes a chain of its own: a record is chain and position.
+      ...table(['CHAIN', 'SEQ', 'TIME', 'PRINCIPAL', 'ACTION', 'RESULT', 'KEY ID'], page.records.map((r) => [
+        r.chain, String(r.seq), r.eventTime, r.principal, r.eventName, r.errorCode === undefined ? r.result : `${r.result} (${r.errorCode})`, r.keyId ?? '-',
       ])),
       ...(page.nextCursor === undefined ? [] : [`(more: --cursor ${page.nextCursor})`]),
     ])

@@ -22,7 +22,7 @@ import {
 import { ContextRecorder, encodeSegment, parseSegment, toRecord, type ParsedLine } from './encoder.js'
 import { exportRecords, queryRecords } from './query.js'
 import {
-  AUDIT_LAST_USED_PREFIX, AUDIT_USED_PREFIX, GENESIS,
+  AUDIT_LAST_USED_PREFIX, AUDIT_USED_PREFIX, FIRST_CHAIN, GENESIS,
   type AuditChainSummary, type AuditEntry, type AuditOptions, type AuditPage, type AuditQuery, type AuditRecord, type AuditVerification,
 } from './records.js'
 
@@ -86,7 +86,7 @@ export class AuditTrail {
   readonly #floors = new Map<string, ChainPosition>()
 
   constructor(options: AuditTrailOptions) {
-    if (!isChainId(options.chainId)) throw new RangeError('chainId must be 16 hex digits')
+    if (!isChainId(options.chainId)) throw new RangeError(`chainId must be 16 hex digits (or ${FIRST_CHAIN}, the first chain)`)
     this.#o = options
     this.#own = chainLayout(options.chainId)
     this.#signer = new HeadSigner(options.crypto, options.macKey)
@@ -368,7 +368,7 @@ function anchorFloors(anchor: AuditAnchor): Map<string, ChainPosition> {
     return { seq: p.seq as number, hash: p.hash }
   }
   if (typeof anchor !== 'object' || anchor === null) throw new KmsError('InvalidParameter', 'anchor must be an object from audit.anchor()')
-  if (anchor.chains === undefined) return new Map([['0', position(anchor, 'anchor')]])
+  if (anchor.chains === undefined) return new Map([[FIRST_CHAIN, position(anchor, 'anchor')]])
   if (typeof anchor.chains !== 'object' || anchor.chains === null) throw new KmsError('InvalidParameter', 'anchor.chains must map chain ids to positions')
   const floors = new Map<string, ChainPosition>()
   for (const [id, value] of Object.entries(anchor.chains)) {
