@@ -50,11 +50,12 @@ export function optionalOperation<F extends (request: never) => Promise<unknown>
  * first), so no operation has to thread them through by hand.
  */
 export function withGrantTokens(client: EngineClient, grantTokens: readonly string[]): EngineClient {
-  return new Proxy(client, {
-    get(target, name, receiver) {
-      const value: unknown = Reflect.get(target, name, receiver)
+  // An empty target: a `kms.as()` client is frozen, and a proxy of it may not answer its methods differently.
+  return new Proxy({} as EngineClient, {
+    get(_target, name) {
+      const value: unknown = Reflect.get(client, name)
       if (typeof value !== 'function') return value
-      return (request: unknown) => (value as (r: unknown) => unknown).call(target,
+      return (request: unknown) => (value as (r: unknown) => unknown).call(client,
         typeof request === 'object' && request !== null ? { ...request, grantTokens } : request)
     },
   })
