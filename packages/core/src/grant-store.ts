@@ -121,6 +121,16 @@ function sameContext(a: Readonly<Record<string, string>>, b: Readonly<Record<str
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k])
 }
 
+function sameOptionalContext(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : sameContext(a, b)
+}
+
+/** The same constraint (or both none). */
+export function sameConstraints(a: GrantConstraints | undefined, b: GrantConstraints | undefined): boolean {
+  return sameOptionalContext(a?.encryptionContextEquals, b?.encryptionContextEquals)
+    && sameOptionalContext(a?.encryptionContextSubset, b?.encryptionContextSubset)
+}
+
 function containsContext(request: Readonly<Record<string, string>>, subset: Readonly<Record<string, string>>): boolean {
   return Object.keys(subset).every((k) => Object.hasOwn(request, k) && request[k] === subset[k])
 }

@@ -22,20 +22,20 @@
  * `kms:ListRetirableGrants`.
  */
 import type * as api from '../api.js'
+import { toHex } from '../bytes.js'
 import type { Call } from '../call.js'
 import { formatDate } from '../clock.js'
+import { encodeEncryptionContext } from '../context.js'
 import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import {
-  GRANT_OPERATIONS, GRANT_PREFIX, MAX_GRANTS_PER_KEY, assertConstrainable, assertGrantId, encodeGrant, grantKey,
+  GRANT_OPERATIONS, GRANT_PREFIX, MAX_GRANTS_PER_KEY, assertConstrainable, assertGrantId, encodeGrant, grantKey, sameConstraints,
   type GrantConstraints, type GrantOperation, type GrantRecord,
 } from '../grant-store.js'
 import { keyArn, parseKeyReference } from '../names.js'
 import { awsPrincipalMatches } from '../policy/principals.js'
 import { ROOT_PRINCIPAL } from '../policy-store.js'
-import { encodeEncryptionContext } from '../context.js'
 import { integerParam, optionalString, requestObject, stringParam } from '../validate.js'
-import { toHex } from '../bytes.js'
 
 /** What this module needs from the engine (engine/context.ts). */
 export type GrantsContext = Pick<EngineContext, 'accountId' | 'authorize' | 'grants' | 'random' | 'region' | 'transact' | 'txKey' | 'use'>
@@ -90,16 +90,6 @@ function constraintsParam(value: unknown, operations: readonly GrantOperation[])
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x))
-}
-
-function sameContext(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b
-  const keys = Object.keys(a)
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && b[k] === a[k])
-}
-
-function sameConstraints(a: GrantConstraints | undefined, b: GrantConstraints | undefined): boolean {
-  return sameContext(a?.encryptionContextEquals, b?.encryptionContextEquals) && sameContext(a?.encryptionContextSubset, b?.encryptionContextSubset)
 }
 
 /** A retry of the same request (AWS: same name and every other parameter the same) gets the grant it made. */
