@@ -17,7 +17,7 @@ afterEach(async () => {
 
 async function open(): Promise<Kms> {
   const kms = await Kms.open({
-    storage: memoryStorage(), random: seededRandom(new Uint8Array(32).fill(9)), clock: new ManualClock('2026-01-01T00:00:00Z'),
+    storage: memoryStorage(), random: seededRandom(new Uint8Array(32).fill(9)), clock: new ManualClock('2026-01-01T00:00:00Z'), accountId: '111122223333',
     audit: { flushIntervalMs: 60_000 },
   })
   cleanups.push(() => kms.close())
@@ -74,7 +74,8 @@ describe('IAM-style key policies', () => {
       keyId,
       policy: iam(
         { Effect: 'Allow', Principal: alice, Action: 'kms:Encrypt', Resource: '*',
-          Condition: { StringEquals: { 'kms:EncryptionContext:tenant': 'acme', 'kms:CallerAccount': account }, StringLike: { 'aws:PrincipalArn': '*:user/alice' } } },
+          // A number where a string is compared is its text, as IAM reads it.
+          Condition: { StringEquals: { 'kms:EncryptionContext:tenant': 'acme', 'kms:CallerAccount': Number(account) }, StringLike: { 'aws:PrincipalArn': '*:user/alice' } } },
         { Effect: 'Allow', Principal: alice, Action: 'kms:GenerateDataKey', Resource: '*',
           Condition: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['tenant', 'region'] }, Null: { 'kms:EncryptionContextKeys': 'false' } } },
         { Effect: 'Allow', Principal: alice, Action: 'kms:DescribeKey', Resource: '*', Condition: { StringEquals: { 'kms:RequestAlias': 'alias/orders' } } },

@@ -144,7 +144,7 @@ function parseStatement(input: unknown, path: string, kind: PolicyKind, iamStyle
     Action: action,
     Resource: resource,
     ...(principal === undefined ? {} : { Principal: parsePrincipal(principal, `${path}.Principal`, iamStyle) }),
-    ...(condition === undefined ? {} : { Condition: parseCondition(condition, `${path}.Condition`) }),
+    ...(condition === undefined ? {} : { Condition: parseCondition(condition, `${path}.Condition`, iamStyle) }),
   }
 }
 
@@ -181,7 +181,7 @@ function parsePrincipal(input: unknown, path: string, iamStyle: boolean): Policy
   return out
 }
 
-function parseCondition(input: unknown, path: string): PolicyCondition {
+function parseCondition(input: unknown, path: string, iamStyle: boolean): PolicyCondition {
   if (!isRecord(input)) fail(path, 'must be an object of { operator: { condition key: value(s) } }')
   const entries = Object.entries(input)
   if (entries.length === 0) fail(path, 'must name at least one operator (omit Condition instead)')
@@ -195,12 +195,12 @@ function parseCondition(input: unknown, path: string): PolicyCondition {
     }
     if (seen.has(resolved.canonical)) fail(at, `${resolved.canonical} appears twice (operator names are case-insensitive)`)
     seen.add(resolved.canonical)
-    return [resolved.canonical, parseBlock(block, at, resolved.spec.type)]
+    return [resolved.canonical, parseBlock(block, at, resolved.spec.type, iamStyle)]
   })
   return Object.fromEntries(blocks) as PolicyCondition
 }
 
-function parseBlock(input: unknown, path: string, type: ValueType): ConditionBlock {
+function parseBlock(input: unknown, path: string, type: ValueType, iamStyle: boolean): ConditionBlock {
   if (!isRecord(input)) fail(path, 'must be an object of { condition key: value or [values] }')
   const entries = Object.entries(input)
   if (entries.length === 0) fail(path, 'must name at least one condition key')
@@ -213,14 +213,19 @@ function parseBlock(input: unknown, path: string, type: ValueType): ConditionBlo
     }
     if (seen.has(key.toLowerCase())) fail(at, 'condition key appears twice (condition keys are case-insensitive)')
     seen.add(key.toLowerCase())
-    return [key, parseValues(values, at, type)]
+    return [key, parseValues(values, at, type, iamStyle)]
   }))
 }
 
-function parseValues(input: unknown, path: string, type: ValueType): string[] {
+function parseValues(input: unknown, path: string, type: ValueType, iamStyle: boolean): string[] {
   const list = Array.isArray(input) ? input : [input]
   if (list.length === 0) fail(path, 'must be a value or a non-empty array of values')
-  return list.map((value: unknown, i) => parseValue(value, Array.isArray(input) ? `${path}[${i}]` : path, type))
+  return list.map((value: unknown, i) => {
+    // IAM's grammar lets a condition value be a JSON number or boolean whatever the operator
+    // (`"StringEquals": { "kms:CallerAccount": 111122223333 }`): it is compared as its text.
+    const text = iamStyle && type === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? String(value) : value
+    return parseValue(text, Array.isArray(input) ? `${path}[${i}]` : path, type)
+  })
 }
 
 function parseValue(value: unknown, path: string, type: ValueType): string {
