@@ -6,7 +6,8 @@
  * grants with it.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { Kms, ManualClock, seededRandom, DAY_MS } from '@strongroom/core'
+import { MemoryLevel } from 'memory-level'
+import { Kms, ManualClock, rawRootKey, seededRandom, DAY_MS } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
 import { rejectsWith, utf8 } from './helpers.js'
 
@@ -52,6 +53,9 @@ describe('grants', () => {
     const revoke = (await kms.audit.query({ action: 'RevokeGrant' })).records
     expect(revoke).toHaveLength(1)
     expect((await kms.audit.verify()).ok).toBe(true)
+    // Grant records are sealed and counted like every other record.
+    await kms.createGrant({ keyId, granteePrincipal: 'carol', operations: ['Encrypt'] })
+    expect((await kms.verify()).ok).toBe(true)
   })
 
   it('never override an explicit deny', async () => {
@@ -145,5 +149,29 @@ describe('grants', () => {
     await kms.as('alice').decrypt({ ciphertextBlob: blob, encryptionContext: { tenant: 'acme' } })
     await kms.createGrant({ keyId, granteePrincipal: 'arn:aws:iam::999999999999:user/bob', operations: ['Decrypt'] })
     await rejectsWith(kms.as('bob').decrypt({ ciphertextBlob: blob, encryptionContext: { tenant: 'acme' } }), 'Forbidden.NoPermission')
+  })
+
+  it('revoked in one engine stop in another sharing the store at once; tokens hold across engines and restarts', async () => {
+    const db = new MemoryLevel()
+    cleanups.push(() => db.close())
+    const root = new Uint8Array(32).fill(4)
+    const openOn = async (): Promise<Kms> => {
+      const kms = await Kms.open({ storage: memoryStorage(db, { closeDatabase: false }), rootKey: rawRootKey(root), clock: new ManualClock('2026-01-01T00:00:00Z') })
+      cleanups.push(() => kms.close())
+      return kms
+    }
+    const a = await openOn()
+    const b = await openOn()
+    const { keyId } = (await a.createKey()).keyMetadata
+    const { grantId, grantToken } = await a.createGrant({ keyId, granteePrincipal: 'alice', operations: ['Encrypt'] })
+    await a.as('alice').encrypt({ keyId, plaintext: utf8('warm') }) // A has the key's grants cached now
+    await b.as('alice').encrypt({ keyId, plaintext: utf8('x'), grantTokens: [grantToken] })
+    await b.revokeGrant({ keyId, grantId })
+    await rejectsWith(a.as('alice').encrypt({ keyId, plaintext: utf8('x') }), 'Forbidden.NoPermission')
+    const second = await b.createGrant({ keyId, granteePrincipal: 'alice', operations: ['Encrypt'] })
+    await a.close()
+    const c = await openOn()
+    await c.as('alice').encrypt({ keyId, plaintext: utf8('x'), grantTokens: [second.grantToken] })
+    expect((await c.listGrants({ keyId })).grants.map((g) => g.grantId)).toEqual([second.grantId])
   })
 })
