@@ -21,6 +21,7 @@ export type EngineClient = Pick<Kms,
   | 'generateDataKeyWithoutPlaintext' | 'createKeyVersion' | 'listKeyVersions' | 'updateRotationPolicy'
   | 'createAlias' | 'updateAlias' | 'deleteAlias' | 'listAliases' | 'listAliasesByKeyId' | 'tagResource'
   | 'untagResource' | 'listResourceTags' | 'setKeyPolicy' | 'getKeyPolicy'
+  | 'createGrant' | 'listGrants' | 'listRetirableGrants' | 'retireGrant' | 'revokeGrant'
   | 'asymmetricSign' | 'asymmetricVerify' | 'asymmetricEncrypt' | 'asymmetricDecrypt' | 'getPublicKey'
   | 'generateMac' | 'verifyMac' | 'getParametersForImport' | 'importKeyMaterial' | 'deleteKeyMaterial'>
 
@@ -41,4 +42,21 @@ export function principalClients(engine: Engine): PrincipalClients<EngineClient>
 export function optionalOperation<F extends (request: never) => Promise<unknown>>(client: EngineClient, name: string): F | undefined {
   const candidate = (client as unknown as Record<string, unknown>)[name]
   return typeof candidate === 'function' ? (candidate.bind(client) as F) : undefined
+}
+
+/**
+ * The client for a request that carries `GrantTokens`: every engine call it makes carries
+ * them too (a request may make several, e.g. Decrypt with a KeyId describes the key
+ * first), so no operation has to thread them through by hand.
+ */
+export function withGrantTokens(client: EngineClient, grantTokens: readonly string[]): EngineClient {
+  // An empty target: a `kms.as()` client is frozen, and a proxy of it may not answer its methods differently.
+  return new Proxy({} as EngineClient, {
+    get(_target, name) {
+      const value: unknown = Reflect.get(client, name)
+      if (typeof value !== 'function') return value
+      return (request: unknown) => (value as (r: unknown) => unknown).call(client,
+        typeof request === 'object' && request !== null ? { ...request, grantTokens } : request)
+    },
+  })
 }

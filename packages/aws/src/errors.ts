@@ -47,6 +47,8 @@ export const AWS_ERRORS = {
   ExpiredImportTokenException: 400,
   IncorrectKeyMaterialException: 400,
   InvalidMarkerException: 400,
+  InvalidGrantIdException: 400,
+  InvalidGrantTokenException: 400,
   KMSInvalidStateException: 400,
   KMSInvalidSignatureException: 400,
   KMSInvalidMacException: 400,
@@ -92,6 +94,9 @@ export const ENGINE_ERROR_MAP: Readonly<Record<string, AwsErrorType>> = {
   'Forbidden.AliasNotFound': 'NotFoundException',
   'Forbidden.ResourceNotFound': 'NotFoundException',
   'Forbidden.PolicyNotFound': 'NotFoundException',
+  'Forbidden.GrantNotFound': 'NotFoundException',
+  InvalidGrantId: 'InvalidGrantIdException',
+  InvalidGrantToken: 'InvalidGrantTokenException',
   'Forbidden.NoPermission': 'AccessDeniedException',
   // AWS has no deletion protection; the key's state is what refuses, so say so in its terms.
   'Forbidden.DeletionProtected': 'KMSInvalidStateException',

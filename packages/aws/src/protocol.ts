@@ -18,7 +18,7 @@
  */
 import { answerWith, findOperation, principalResolver, type CallerOptions, type WireResponse } from '@strongroom/facade'
 import { AwsError, toAwsError } from './errors.js'
-import { principalClients, type Engine } from './engine.js'
+import { principalClients, withGrantTokens, type Engine } from './engine.js'
 import { AwsNames } from './names.js'
 import { AWS_OPERATIONS } from './operations/index.js'
 import { claimedAccessKeyId, verifySigV4, type AccessKeys, type SignedRequest } from './sigv4.js'
@@ -110,8 +110,10 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
       throw new AwsError('UnsupportedOperationException', `${operation} is not supported by this engine yet`)
     }
     const input = parseBody(request.body)
+    const tokens = input['GrantTokens']
+    const caller = Array.isArray(tokens) && tokens.length > 0 && tokens.every((t) => typeof t === 'string') ? withGrantTokens(client, tokens as string[]) : client
     try {
-      return await entry.run(input, { client, names, owner: clients.for(undefined) })
+      return await entry.run(input, { client: caller, names, owner: clients.for(undefined) })
     } catch (error) {
       // Mapped here, where the operation's own refinements (TagException, …) are known.
       throw toAwsError(error, entry.errors)

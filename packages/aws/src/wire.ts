@@ -173,7 +173,7 @@ export function structure(value: unknown, name: string): JsonObject {
   return value as JsonObject
 }
 
-/** `GrantTokens` are accepted and checked for shape: grants do not exist yet, and ignoring a token can only deny more. */
+/** `GrantTokens` are checked for shape here; protocol.ts hands them to every engine call, which checks each was issued by this keystore. */
 export function grantTokens(input: JsonObject): void {
   optionalStringList(input, 'GrantTokens', 10, 1, 8192)
 }

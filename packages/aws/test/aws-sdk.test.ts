@@ -5,7 +5,7 @@
  * tried exactly once (never retried), server faults as retried.
  */
 import {
-  AlreadyExistsException, CancelKeyDeletionCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand,
+  AlreadyExistsException, CancelKeyDeletionCommand, CreateAliasCommand, CreateKeyCommand,
   DecryptCommand, DeleteAliasCommand, DescribeKeyCommand, DisableKeyCommand, DisableKeyRotationCommand,
   DisabledException, DryRunOperationException, EnableKeyCommand, EnableKeyRotationCommand, EncryptCommand,
   GenerateDataKeyCommand, GenerateDataKeyPairCommand, GenerateDataKeyPairWithoutPlaintextCommand, GenerateDataKeyWithoutPlaintextCommand,
@@ -423,7 +423,6 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       const keyId = await newKey()
       await rejectsWith(client.send(new GenerateDataKeyPairCommand({ KeyId: keyId, KeyPairSpec: 'RSA_2048' })), UnsupportedOperationException)
       await rejectsWith(client.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256' })), UnsupportedOperationException)
-      await rejectsWith(client.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: 'x', Operations: ['Decrypt'] })), UnsupportedOperationException)
       // Mapped operations AWS itself refuses for a symmetric key with generated material, as AWS does.
       await rejectsWith(client.send(new GetPublicKeyCommand({ KeyId: keyId })), UnsupportedOperationException)
       await rejectsWith(client.send(new ImportKeyMaterialCommand({

@@ -263,12 +263,46 @@ def policies():
     }, str(policy))
     check("list_key_policies", kms.list_key_policies(KeyId=key_id)["PolicyNames"] == ["default"])
     refuses("put_key_policy missing key", "NotFoundException", kms.put_key_policy, KeyId="00000000-0000-0000-0000-000000000000", PolicyName="default", Policy="{}")
+    iam_policy = json.dumps({
+        "Version": "2012-10-17", "Id": "custom",
+        "Statement": [{"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}],
+    }, indent=2)
+    kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=iam_policy)
+    check("get_key_policy returns the policy as put", kms.get_key_policy(KeyId=key_id)["Policy"] == iam_policy)
+    refuses("put_key_policy malformed", "MalformedPolicyDocumentException", kms.put_key_policy, KeyId=key_id, PolicyName="default", Policy='{"Version": "2012-10-17"}')
+
+
+@case
+def grants():
+    key_id = new_key()
+    grantee = f"arn:aws:iam::{ACCOUNT}:role/r"
+    created = kms.create_grant(KeyId=key_id, GranteePrincipal=grantee, Operations=["Decrypt", "Encrypt"], Name="g1",
+                               Constraints={"EncryptionContextSubset": {"tenant": "acme"}})
+    check("create_grant id", len(created["GrantId"]) == 64, str(created))
+    again = kms.create_grant(KeyId=key_id, GranteePrincipal=grantee, Operations=["Decrypt", "Encrypt"], Name="g1",
+                             Constraints={"EncryptionContextSubset": {"tenant": "acme"}})
+    check("create_grant retried by name", again["GrantId"] == created["GrantId"])
+    listed = kms.list_grants(KeyId=key_id)
+    check("list_grants", [g["GrantId"] for g in listed["Grants"]] == [created["GrantId"]] and listed["Truncated"] is False, str(listed))
+    entry = listed["Grants"][0]
+    check("list_grants entry", entry["KeyId"] == arn(key_id) and entry["GranteePrincipal"] == grantee and entry["Name"] == "g1"
+          and entry["Constraints"] == {"EncryptionContextSubset": {"tenant": "acme"}} and entry["IssuingAccount"] == f"arn:aws:iam::{ACCOUNT}:root", str(entry))
+    kms.encrypt(KeyId=key_id, Plaintext=b"x", GrantTokens=[created["GrantToken"]])
+    refuses("grant token forged", "InvalidGrantTokenException", kms.encrypt, KeyId=key_id, Plaintext=b"x", GrantTokens=["bm90IGEgdG9rZW4="])
+    refuses("list_grants bad grant id", "InvalidGrantIdException", kms.list_grants, KeyId=key_id, GrantId="nope")
+    refuses("create_grant alias", "NotFoundException", kms.create_grant, KeyId="alias/nope", GranteePrincipal=grantee, Operations=["Decrypt"])
+    refuses("create_grant bad operation", "ValidationException", kms.create_grant, KeyId=key_id, GranteePrincipal=grantee, Operations=["Fly"])
+    kms.revoke_grant(KeyId=key_id, GrantId=created["GrantId"])
+    refuses("revoke_grant twice", "NotFoundException", kms.revoke_grant, KeyId=key_id, GrantId=created["GrantId"])
+    retiring = kms.create_grant(KeyId=key_id, GranteePrincipal=grantee, RetiringPrincipal=grantee, Operations=["Decrypt"])
+    check("list_retirable_grants", [g["GrantId"] for g in kms.list_retirable_grants(RetiringPrincipal=grantee)["Grants"]] == [retiring["GrantId"]])
+    kms.retire_grant(GrantToken=retiring["GrantToken"])
+    check("retire_grant", kms.list_grants(KeyId=key_id)["Grants"] == [])
 
 
 @case
 def unsupported():
     key_id = new_key()
-    refuses("create_grant", "UnsupportedOperationException", kms.create_grant, KeyId=key_id, GranteePrincipal="arn:aws:iam::111122223333:role/r", Operations=["Decrypt"])
     refuses("generate_data_key_pair", "UnsupportedOperationException", kms.generate_data_key_pair, KeyId=key_id, KeyPairSpec="RSA_2048")
 
 

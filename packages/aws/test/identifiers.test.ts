@@ -6,7 +6,7 @@
  * exceptions and messages, the tag quota, `Marker`'s pattern and `GrantTokens`' shape.
  */
 import {
-  CancelKeyDeletionCommand, CreateAliasCommand, CreateKeyCommand, DeleteAliasCommand, DescribeKeyCommand, DisableKeyCommand,
+  CancelKeyDeletionCommand, CreateAliasCommand, CreateGrantCommand, CreateKeyCommand, DeleteAliasCommand, DescribeKeyCommand, DisableKeyCommand,
   DisableKeyRotationCommand, EnableKeyCommand, EnableKeyRotationCommand, EncryptCommand, GetKeyLastUsageCommand,
   GetKeyPolicyCommand, GetKeyRotationStatusCommand, GetParametersForImportCommand, ImportKeyMaterialCommand,
   DeleteImportedKeyMaterialCommand, LimitExceededException, ListAliasesCommand, ListKeyPoliciesCommand,
@@ -207,7 +207,10 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('AWS identifier rules 
 
     it('GrantTokens: at most 10, each 1-8192 characters', async () => {
       const keyId = await newKey()
-      await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x'), GrantTokens: Array.from({ length: 10 }, () => 'token') }))
+      const { GrantToken } = await client.send(new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: 'app', Operations: ['Encrypt'] }))
+      await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x'), GrantTokens: Array.from({ length: 10 }, () => GrantToken!) }))
+      // A token this endpoint did not issue is refused, as AWS refuses one it did not.
+      await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x'), GrantTokens: ['token'] })), 'InvalidGrantTokenException')
       await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x'), GrantTokens: Array.from({ length: 11 }, () => 'token') })), 'ValidationException')
       await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x'), GrantTokens: [''] })), 'ValidationException')
       await rejectsWith(client.send(new DescribeKeyCommand({ KeyId: keyId, GrantTokens: ['t'.repeat(8193)] })), 'ValidationException')

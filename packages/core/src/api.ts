@@ -7,6 +7,7 @@
  */
 import type { EncryptionContext } from './context.js'
 import type { PolicyDocument } from './policy.js'
+import type { GrantConstraints, GrantOperation } from './grant-store.js'
 import type {
   AsymmetricEncryptionAlgorithm, HmacAlgorithm, SigningAlgorithm,
 } from '@strongroom/crypto'
@@ -56,7 +57,16 @@ export interface KeyVersion {
   readonly creationDate: string
 }
 
-export interface KeyRequest {
+/**
+ * Grant tokens (createGrant returns one) any call may carry: each must have been issued by
+ * this keystore (else InvalidGrantToken), and the grants they name are considered at once.
+ */
+export interface GrantTokensParam {
+  /** At most 10. */
+  readonly grantTokens?: readonly string[]
+}
+
+export interface KeyRequest extends GrantTokensParam {
   readonly keyId: string
 }
 
@@ -131,7 +141,7 @@ export interface EncryptResponse extends KmsResponse {
   readonly ciphertextBlob: Uint8Array
 }
 
-export interface DecryptRequest {
+export interface DecryptRequest extends GrantTokensParam {
   readonly ciphertextBlob: Uint8Array
   readonly encryptionContext?: EncryptionContext
 }
@@ -142,7 +152,7 @@ export interface DecryptResponse extends KmsResponse {
   readonly plaintext: Uint8Array
 }
 
-export interface ReEncryptRequest {
+export interface ReEncryptRequest extends GrantTokensParam {
   readonly ciphertextBlob: Uint8Array
   readonly destinationKeyId: string
   readonly sourceEncryptionContext?: EncryptionContext
@@ -227,13 +237,23 @@ export interface MaintenanceResult {
 }
 
 export interface SetKeyPolicyRequest extends KeyRequest {
-  /** A policy document (object or JSON string) with `Principal` in every statement. */
+  /**
+   * A policy document (object or JSON string) with `Principal` in every statement: the
+   * reference model's language (`Version: "1"`) or IAM-style JSON (`Version: "2012-10-17"`).
+   */
   readonly policy: unknown
+  /**
+   * AWS's lockout safety check: unless this is true, a principal other than the owner may
+   * set only a policy that still lets it set the key policy (else InvalidParameter).
+   */
+  readonly bypassPolicyLockoutSafetyCheck?: boolean
 }
 
 export interface GetKeyPolicyResponse extends KmsResponse {
-  /** The normalised key policy; absent when none is set. */
+  /** The normalised key policy; absent when none is set (the key then behaves as under AWS's default key policy). */
   readonly policy?: PolicyDocument
+  /** The policy exactly as it was set, when it was set as JSON text of at most 32 KiB. */
+  readonly policyText?: string
 }
 
 export interface PolicyNameRequest {
@@ -452,4 +472,69 @@ export interface ImportKeyMaterialRequest extends KeyRequest {
   readonly encryptedKeyMaterial: Uint8Array
   /** When the material expires, in Unix seconds; absent or 0: never. */
   readonly keyMaterialExpireUnix?: number
+}
+
+// ---------------------------------------------------------------------------------------
+// Grants (AWS KMS's model: see grant-store.ts)
+
+export interface CreateGrantRequest extends KeyRequest {
+  /** Who may use the grant: an engine principal name or an IAM ARN (policy/principals.ts). */
+  readonly granteePrincipal: string
+  /** Who may retire it, besides the grantee (with RetireGrant) and the owner. */
+  readonly retiringPrincipal?: string
+  readonly operations: readonly GrantOperation[]
+  /** At most one of the two; only with operations that take an encryption context. */
+  readonly constraints?: GrantConstraints
+  /** Retries with the same name and parameters return the same grant, not a second one. */
+  readonly name?: string
+}
+
+export interface CreateGrantResponse extends KmsResponse {
+  readonly grantId: string
+  readonly grantToken: string
+}
+
+export interface GrantInfo {
+  readonly keyId: string
+  readonly grantId: string
+  readonly name?: string
+  readonly creationDate: string
+  readonly granteePrincipal: string
+  readonly retiringPrincipal?: string
+  readonly issuingPrincipal: string
+  readonly operations: readonly GrantOperation[]
+  readonly constraints?: GrantConstraints
+}
+
+export interface GrantPaging {
+  /** 1-1000, default 50. */
+  readonly limit?: number
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string
+}
+
+export interface ListGrantsRequest extends KeyRequest, GrantPaging {
+  readonly grantId?: string
+  readonly granteePrincipal?: string
+}
+
+export interface ListGrantsResponse extends KmsResponse {
+  readonly grants: readonly GrantInfo[]
+  /** Present when more grants follow. */
+  readonly nextCursor?: string
+}
+
+export interface ListRetirableGrantsRequest extends GrantPaging {
+  readonly retiringPrincipal: string
+}
+
+/** By `grantToken`, or by `keyId` and `grantId`. */
+export interface RetireGrantRequest extends GrantTokensParam {
+  readonly grantToken?: string
+  readonly keyId?: string
+  readonly grantId?: string
+}
+
+export interface RevokeGrantRequest extends KeyRequest {
+  readonly grantId: string
 }

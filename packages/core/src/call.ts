@@ -43,6 +43,11 @@ export const OPERATIONS = {
   listResourceTags: 'ListResourceTags',
   setKeyPolicy: 'SetKeyPolicy',
   getKeyPolicy: 'GetKeyPolicy',
+  createGrant: 'CreateGrant',
+  listGrants: 'ListGrants',
+  listRetirableGrants: 'ListRetirableGrants',
+  retireGrant: 'RetireGrant',
+  revokeGrant: 'RevokeGrant',
   createPolicy: 'CreatePolicy',
   updatePolicy: 'UpdatePolicy',
   getPolicy: 'GetPolicy',
@@ -80,6 +85,10 @@ export class Call implements AuditEntry {
   /** A cryptographic use of the key (moves its last-used date). */
   declare keyUse?: boolean
   declare errorCode?: string
+  /** The grant that authorized the call, when no policy did. */
+  declare grantId?: string
+  /** The grants the request's grant tokens name, checked before the call runs (grant-store.ts). */
+  declare grantRefs?: readonly { readonly keyId: string; readonly grantId: string }[]
   declare contextJson?: string
   /** The record was committed with the call's state change; nothing more to append. */
   audited = false

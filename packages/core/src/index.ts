@@ -9,8 +9,11 @@ export type {
 export { parsePolicyDocument, evaluate, wildcardMatch } from './policy.js'
 export type {
   PolicyDocument, PolicyStatement, PolicyKind, PolicyEffect, PolicyCondition, ConditionOperator, AuthorizationRequest, Decision,
-  PolicyAttachment,
+  PolicyAttachment, PolicyPrincipal, PolicyVersion,
 } from './policy.js'
+export { IAM_POLICY_VERSIONS } from './policy.js'
+export { GRANT_OPERATIONS, MAX_GRANTS_PER_KEY, MAX_GRANT_TOKENS } from './grant-store.js'
+export type { GrantOperation, GrantConstraints } from './grant-store.js'
 export type * from './api.js'
 export { KmsError, ERROR_CODES } from './errors.js'
 export type { KmsErrorCode, ErrorKind, KmsErrorOptions } from './errors.js'

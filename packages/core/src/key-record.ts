@@ -114,6 +114,8 @@ export interface KeyRecord {
   readonly versions: readonly KeyVersionRecord[]
   /** The key policy (validated when set), evaluated with the caller's identity policies. */
   readonly keyPolicy?: PolicyDocument
+  /** The key policy exactly as it was given, when given as JSON text (what AWS's GetKeyPolicy answers). */
+  readonly keyPolicyText?: string
   /**
    * EXTERNAL keys: the one version id their material is always imported as (fixed at the
    * first import, so ciphertexts stay decryptable after material is deleted and re-imported),

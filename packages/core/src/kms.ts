@@ -241,6 +241,34 @@ export class Kms {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'getKeyPolicy', request)
   }
 
+  /**
+   * Grants one principal some of a key's operations (AWS KMS grants; see operations/grants.ts).
+   * Returns the grant id and a grant token that any call may carry in `grantTokens`.
+   */
+  createGrant(request: api.CreateGrantRequest): Promise<api.CreateGrantResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'createGrant', request)
+  }
+
+  /** A key's grants, optionally one grant or one grantee's; `limit` and `cursor` page. */
+  listGrants(request: api.ListGrantsRequest): Promise<api.ListGrantsResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'listGrants', request)
+  }
+
+  /** Every grant that names this retiring principal, across keys. */
+  listRetirableGrants(request: api.ListRetirableGrantsRequest): Promise<api.ListGrantsResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'listRetirableGrants', request)
+  }
+
+  /** Ends a grant, by its token or by key and grant id (the retiring principal's or the grantee's way). */
+  retireGrant(request: api.RetireGrantRequest): Promise<api.KmsResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'retireGrant', request)
+  }
+
+  /** Ends a grant (the key manager's way, authorized by policy). */
+  revokeGrant(request: api.RevokeGrantRequest): Promise<api.KmsResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'revokeGrant', request)
+  }
+
   /** Stores an identity policy (validated; a malformed one is refused and nothing is stored). */
   createPolicy(request: api.PutPolicyRequest): Promise<api.PolicyResponse> {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'createPolicy', request)

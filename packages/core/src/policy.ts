@@ -21,7 +21,15 @@
  * Two kinds of policy, one language:
  * - identity policies are attached to a principal and never name one (`Principal` refused);
  * - key policies are attached to a key and must say whom they govern (`Principal` required:
- *   `"*"` or `{ "RAM": ["alice", "svc-*"] }`).
+ *   `"*"`, `{ "RAM": ["alice", "svc-*"] }` or `{ "AWS": [ARNs or names] }`).
+ *
+ * Two spellings of it: `Version: "1"` (the reference model's) and IAM-style JSON
+ * (`Version: "2012-10-17"`, as AWS key policies are written: an optional `Id`, `"AWS"`
+ * principals matched by policy/principals.ts, `arn:<partition>:kms:…` resources matched
+ * against the engine's `acs:kms:…` names, and AWS's action names for the engine operations
+ * named otherwise, e.g. `kms:PutKeyPolicy` for `kms:SetKeyPolicy`). The engine adds one
+ * rule of AWS's for IAM-style key policies (engine/dispatcher.ts): identity policies allow
+ * only when the key policy allows the account itself.
  *
  * Decision (the AWS IAM evaluation logic, single account, without permission boundaries):
  * every applicable statement of every policy handed to `evaluate` — identity and key

@@ -152,9 +152,11 @@ export function setDeletionProtection(r: KeyRecord, enabled: boolean, descriptio
     : { ...rest, deletionProtection: false }
 }
 
-export function setKeyPolicy(r: KeyRecord, policy: PolicyDocument): KeyRecord {
+/** `text`: the document as the caller wrote it, kept to be given back as written (else the normalised form is). */
+export function setKeyPolicy(r: KeyRecord, policy: PolicyDocument, text?: string): KeyRecord {
   requireState('setKeyPolicy', r)
-  return { ...r, keyPolicy: policy }
+  const { keyPolicyText: _previous, ...rest } = r
+  return { ...rest, keyPolicy: policy, ...(text === undefined ? {} : { keyPolicyText: text }) }
 }
 
 export function updateKeyDescription(r: KeyRecord, description: string): KeyRecord {

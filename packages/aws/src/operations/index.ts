@@ -7,7 +7,7 @@
  *
  * ```ts
  * const entry = AWS_OPERATIONS['Encrypt']          // { run: Encrypt }
- * AWS_OPERATIONS['CreateGrant']                    // { unsupported: 'grants are not supported' }
+ * AWS_OPERATIONS['CreateCustomKeyStore']           // { unsupported: 'custom key stores (CloudHSM, external) are not supported' }
  * ```
  *
  * A target that is not an AWS KMS operation at all is UnknownOperationException (see
@@ -23,10 +23,10 @@ import {
 } from './keys.js'
 import { DisableKeyRotation, EnableKeyRotation, GetKeyRotationStatus, ListKeyRotations, RotateKeyOnDemand } from './rotation.js'
 import { GetKeyLastUsage, GetKeyPolicy, ListKeyPolicies, PutKeyPolicy } from './policies.js'
+import { CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant } from './grants.js'
 import { ListResourceTags, TagResource, UntagResource } from './tags.js'
 
 const DATA_KEY_PAIRS = 'data key pairs are not supported (the engine makes symmetric data keys only)'
-const GRANTS = 'grants are not supported'
 const CUSTOM_KEY_STORES = 'custom key stores (CloudHSM, external) are not supported'
 const MULTI_REGION = 'multi-Region keys are not supported'
 const KEY_AGREEMENT = 'key agreement and KEM keys are not supported'
@@ -84,7 +84,13 @@ export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   TagResource: { run: TagResource, errors: TAG_ERRORS },
   UntagResource: { run: UntagResource, errors: TAG_ERRORS },
   ListResourceTags: { run: ListResourceTags },
-  // Key policies (Strongroom's policy language) and usage
+  // Grants (a grant's encryption-context constraint names operations that take one)
+  CreateGrant: { run: CreateGrant, needs: 'createGrant' },
+  ListGrants: { run: ListGrants, needs: 'listGrants' },
+  ListRetirableGrants: { run: ListRetirableGrants, needs: 'listRetirableGrants' },
+  RetireGrant: { run: RetireGrant, needs: 'retireGrant' },
+  RevokeGrant: { run: RevokeGrant, needs: 'revokeGrant' },
+  // Key policies (IAM-style JSON, or Strongroom's own language) and usage
   PutKeyPolicy: { run: PutKeyPolicy, errors: POLICY_ERRORS },
   GetKeyPolicy: { run: GetKeyPolicy },
   ListKeyPolicies: { run: ListKeyPolicies },
@@ -93,11 +99,6 @@ export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   // Not available: each answers UnsupportedOperationException with its reason.
   GenerateDataKeyPair: { unsupported: DATA_KEY_PAIRS },
   GenerateDataKeyPairWithoutPlaintext: { unsupported: DATA_KEY_PAIRS },
-  CreateGrant: { unsupported: GRANTS },
-  ListGrants: { unsupported: GRANTS },
-  ListRetirableGrants: { unsupported: GRANTS },
-  RetireGrant: { unsupported: GRANTS },
-  RevokeGrant: { unsupported: GRANTS },
   ConnectCustomKeyStore: { unsupported: CUSTOM_KEY_STORES },
   CreateCustomKeyStore: { unsupported: CUSTOM_KEY_STORES },
   DeleteCustomKeyStore: { unsupported: CUSTOM_KEY_STORES },

@@ -16,7 +16,7 @@
  * days (default 30), and a cancelled deletion leaves the key Disabled.
  */
 import { KmsError, type KeyMetadata } from '@strongroom/core'
-import { unsupported, validation } from '../errors.js'
+import { AwsError, unsupported, validation } from '../errors.js'
 import type { AwsNames } from '../names.js'
 import { pageAfter, truncation } from '../pagination.js'
 import {
@@ -86,7 +86,7 @@ export const CreateKey: Operation = async (input, { client, names, owner }) => {
   const policy = optionalString(input, 'Policy', 1, 131072)
   // Checked before the key exists, so a refused policy leaves no key behind.
   if (policy !== undefined) checkKeyPolicy(policy)
-  optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck')
+  const bypass = optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck') === true
   const description = optionalString(input, 'Description', 0, DESCRIPTION_MAX)
   const keySpec = optionalEnum(input, 'KeySpec', AWS_KEY_SPEC_VALUES)
   const legacySpec = optionalEnum(input, 'CustomerMasterKeySpec', AWS_KEY_SPEC_VALUES)
@@ -116,7 +116,7 @@ export const CreateKey: Operation = async (input, { client, names, owner }) => {
     ...(description === undefined ? {} : { description }),
     ...(tags === undefined || tags.length === 0 ? {} : { tags }),
   })
-  if (policy !== undefined) await setInitialPolicy({ client, owner }, keyMetadata.keyId, policy)
+  if (policy !== undefined) await setInitialPolicy({ client, owner }, keyMetadata.keyId, policy, bypass)
   return { KeyMetadata: awsKeyMetadata(keyMetadata, names) }
 }
 
@@ -128,11 +128,13 @@ export const CreateKey: Operation = async (input, { client, names, owner }) => {
  * the owner — the caller may lack those rights too — so no usable key is left without the
  * policy asked for, and the caller gets the refusal. The audit trail shows all of it.
  */
-async function setInitialPolicy({ client, owner }: Pick<OperationContext, 'client' | 'owner'>, keyId: string, policy: string): Promise<void> {
+async function setInitialPolicy({ client, owner }: Pick<OperationContext, 'client' | 'owner'>, keyId: string, policy: string, bypass: boolean): Promise<void> {
   try {
-    await client.setKeyPolicy({ keyId, policy })
+    await client.setKeyPolicy({ keyId, policy, ...(bypass ? { bypassPolicyLockoutSafetyCheck: true } : {}) })
   } catch (error) {
     await owner.scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 }).catch(() => undefined)
+    // The lockout safety check refuses the policy itself, as PutKeyPolicy reports it.
+    if (KmsError.is(error, 'InvalidParameter')) throw new AwsError('MalformedPolicyDocumentException', error.message, { cause: error })
     throw error
   }
 }

@@ -4,19 +4,22 @@
  * its audit trail derives.
  *
  * ```ts
- * await PutKeyPolicy({ KeyId, Policy: JSON.stringify({ Version: '1', Statement: [{
- *   Effect: 'Allow', Principal: { RAM: ['alice'] }, Action: 'kms:Decrypt', Resource: '*' }] }) }, context)
- * await GetKeyPolicy({ KeyId }, context)   // { Policy: '{"Version":"1",…}', PolicyName: 'default' }
+ * await PutKeyPolicy({ KeyId, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{
+ *   Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:user/alice' }, Action: 'kms:Decrypt', Resource: '*' }] }) }, context)
+ * await GetKeyPolicy({ KeyId }, context)   // { Policy: <the text as put>, PolicyName: 'default' }
  * ```
  *
- * The `Policy` text is a Strongroom policy document — the reference model's language
- * (`Version: "1"`, resources `acs:kms:…`, `Principal: { RAM: [...] }`; see the main
- * README, "Least privilege") — not an IAM policy: principals here are the engine's
- * principals, not AWS accounts. An IAM document is refused as
- * MalformedPolicyDocumentException naming the offending element. As on AWS, a key has one
- * policy, named `default`; a key without one answers GetKeyPolicy with AWS's default key
- * policy (the account may do everything; identity policies decide for its principals),
- * which is what the engine does for it.
+ * `Policy` is IAM-style JSON (`Version: "2012-10-17"`, `Principal: { AWS: … }`, AWS's
+ * action names, `kms:` condition keys), which the engine evaluates itself (core's
+ * policy.ts); a Strongroom document (`Version: "1"`) is accepted too. An `AWS` principal
+ * names an engine principal when it is an IAM user or role ARN of this endpoint's account
+ * with the principal's name (or the principal's name itself); the account
+ * (`arn:aws:iam::<account>:root`) lets identity policies decide, as on AWS. A document the
+ * engine refuses is MalformedPolicyDocumentException naming the offending element. As on
+ * AWS, a key has one policy, named `default`; GetKeyPolicy answers the text as it was put,
+ * and for a key without one AWS's default key policy, which is how the engine treats it.
+ * `BypassPolicyLockoutSafetyCheck` is AWS's: without it, a caller may set only a policy
+ * that still lets it set the policy (else MalformedPolicyDocumentException).
  */
 import { KmsError, parsePolicyDocument } from '@strongroom/core'
 import { AwsError, validation } from '../errors.js'
@@ -36,9 +39,9 @@ export const PutKeyPolicy: Operation = async (input, { client, names }) => {
   const keyId = keyIdParam(input, names)
   policyName(input)
   const policy = requiredString(input, 'Policy', 1, 131072)
-  optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck')
+  const bypass = optionalBoolean(input, 'BypassPolicyLockoutSafetyCheck') === true
   try {
-    await client.setKeyPolicy({ keyId, policy })
+    await client.setKeyPolicy({ keyId, policy, ...(bypass ? { bypassPolicyLockoutSafetyCheck: true } : {}) })
   } catch (error) {
     // The engine checks the document before it looks the key up; AWS names a missing key first.
     if (KmsError.is(error, 'InvalidParameter') && await isMissing(client, keyId)) throw keyNotFound(error)
@@ -59,7 +62,8 @@ function keyNotFound(cause: unknown): AwsError {
 /**
  * The key policy AWS gives a key created without one: the account may do everything, and
  * IAM (here: the engine's identity policies) decides for its principals — which is what
- * the engine does for a key without a key policy, so it is that key's policy in AWS terms.
+ * the engine does for a key without a key policy, so it is that key's policy in AWS terms
+ * (and the engine evaluates this very text the same way when it is put).
  */
 export function defaultKeyPolicy(names: AwsNames): string {
   // Laid out as AWS returns it (its JSON printer's spacing), for code that compares the text.
@@ -81,9 +85,9 @@ export function defaultKeyPolicy(names: AwsNames): string {
 }
 
 /**
- * A Strongroom key policy document, checked before anything is created (CreateKey with
- * `Policy`): what the engine would refuse is MalformedPolicyDocumentException naming the
- * element, as PutKeyPolicy answers.
+ * A key policy document, checked before anything is created (CreateKey with `Policy`):
+ * what the engine would refuse is MalformedPolicyDocumentException naming the element, as
+ * PutKeyPolicy answers.
  */
 export function checkKeyPolicy(policy: string): void {
   try {
@@ -97,8 +101,8 @@ export function checkKeyPolicy(policy: string): void {
 export const GetKeyPolicy: Operation = async (input, { client, names }) => {
   const keyId = keyIdParam(input, names)
   policyName(input)
-  const { policy } = await client.getKeyPolicy({ keyId })
-  return { PolicyName: DEFAULT_POLICY, Policy: policy === undefined ? defaultKeyPolicy(names) : JSON.stringify(policy) }
+  const { policy, policyText } = await client.getKeyPolicy({ keyId })
+  return { PolicyName: DEFAULT_POLICY, Policy: policyText ?? (policy === undefined ? defaultKeyPolicy(names) : JSON.stringify(policy)) }
 }
 
 /** Every key has exactly the `default` policy name, as on AWS; the engine call proves the key exists and may be read. */

@@ -69,11 +69,14 @@ const CONTEXT_HMAC_CACHE = 4096
  * Stored form of one record: a JSON array, fields in this fixed order, its hash last —
  * `[seq, eventId, timeMs, eventName, principal, accountId, region, requestId, keyId,
  * keyVersionId, sourceKeyId, aliasName, encryptionContext, errorCode, prevHash, hash]`
- * (absent fields are `null`). The hash covers the line's own text without the hash
+ * (absent fields are `null`). A call a grant authorized carries the grant's id after
+ * `prevHash` (`…, prevHash, grantId, hash]`): 17 elements, so every line written before
+ * grants existed keeps its meaning and its hash. The hash covers the line's own text without the hash
  * element, so verification never depends on re-serialising parsed values.
  */
-export type Line = readonly [number, string, number, string, string, string, string, string,
-  string | null, string | null, string | null, string | null, Record<string, string> | null, string | null, string, string]
+type LineFields = readonly [number, string, number, string, string, string, string, string,
+  string | null, string | null, string | null, string | null, Record<string, string> | null, string | null, string]
+export type Line = readonly [...LineFields, string] | readonly [...LineFields, string, string]
 
 const HASH_SUFFIX = /,"([0-9a-f]{64})"\]$/
 
@@ -83,7 +86,7 @@ export function parseLine(line: string): { hashed: string; hash: string; fields:
   if (match === null) return undefined
   try {
     const fields = JSON.parse(line) as Line
-    if (!Array.isArray(fields) || fields.length !== 16 || typeof fields[0] !== 'number' || typeof fields[14] !== 'string') return undefined
+    if (!Array.isArray(fields) || (fields.length !== 16 && fields.length !== 17) || typeof fields[0] !== 'number' || typeof fields[14] !== 'string') return undefined
     return { hashed: line.slice(0, match.index) + ']', hash: match[1]!, fields }
   } catch {
     return undefined
@@ -103,7 +106,8 @@ export function toRecord(f: Line, chain: string): AuditRecord {
   r.result = f[13] === null ? 'Success' : 'Failure'
   if (f[13] !== null) r.errorCode = f[13]
   r.prevHash = f[14]
-  r.hash = f[15]
+  if (f.length === 17) r.grantId = f[15]
+  r.hash = f[f.length - 1] as string
   return r
 }
 
@@ -220,7 +224,7 @@ export function encodeSegment(entries: readonly AuditEntry[], options: SegmentOp
     const errorCode = e.errorCode === undefined ? 'null' : JSON.stringify(e.errorCode)
     // Engine-made and validated fields are ASCII; the context and error code may not be
     // (UTF-8 takes at most 3 bytes per UTF-16 unit). 600 covers the rest with the hash.
-    const bound = pos + 600 + (context.length + errorCode.length) * 3
+    const bound = pos + 600 + (e.grantId?.length ?? 0) + (context.length + errorCode.length) * 3
     if (bound > segment.length) {
       const grown = new Uint8Array(bound * 2)
       grown.set(segment.subarray(0, pos))
@@ -261,6 +265,10 @@ export function encodeSegment(entries: readonly AuditEntry[], options: SegmentOp
       pos += 64
     }
     segment[pos++] = QUOTE
+    if (e.grantId !== undefined) {
+      segment[pos++] = COMMA
+      pos = writeQuoted(segment, pos, e.grantId)
+    }
     segment[pos++] = 0x5d // ]
     // The line carries the previous hash, so hashing the line chains it.
     prevHex = crypto.sha256Hex(segment.subarray(start, pos))

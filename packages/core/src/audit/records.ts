@@ -82,6 +82,8 @@ export interface AuditRecord {
   readonly encryptionContext?: Readonly<Record<string, string>>
   readonly result: 'Success' | 'Failure'
   readonly errorCode?: string
+  /** The grant that authorized the call, when no policy did (see `createGrant`). */
+  readonly grantId?: string
   /** Hex SHA-256 of the previous record (32 zero bytes before the first). */
   readonly prevHash: string
   readonly hash: string
@@ -100,6 +102,8 @@ export interface AuditEntry {
   readonly aliasName?: string | undefined
   readonly encryptionContext?: EncryptionContext | undefined
   readonly errorCode?: string | undefined
+  /** The grant that authorized the call, when no policy did. */
+  readonly grantId?: string | undefined
   /** Key use (crypto operations) updates the key's last-used date. */
   readonly keyUse?: boolean | undefined
   /**

@@ -19,6 +19,8 @@ import type { KeyEntry, MaterialContext } from '../key-entry.js'
 import type { KeyRecord, KeySpec, KeyVersionRecord } from '../key-record.js'
 import type { KeyStore, Transaction } from '../key-store.js'
 import type { PolicyStore } from '../policy-store.js'
+import type { GrantStore } from '../grant-store.js'
+import type { ConditionValues } from './dispatcher.js'
 import type { KeyOperation } from '../transitions.js'
 
 /** A handler may answer synchronously (the cached hot path) or with a promise. */
@@ -35,6 +37,8 @@ export interface EngineContext {
   readonly material: MaterialContext
   readonly keys: KeyStore
   readonly policies: PolicyStore
+  /** Grants on keys, and grant tokens. */
+  readonly grants: GrantStore
   /** The audit trail; undefined when auditing is off. */
   readonly audit: AuditTrail | undefined
 
@@ -44,11 +48,11 @@ export interface EngineContext {
    * Least privilege: throws Forbidden.NoPermission unless the caller may perform `action`
    * on `resource`. `reported` is what the message names (what the caller referred to).
    */
-  authorize(call: Call, action: string, resource: string, reported: string, record?: KeyRecord, extra?: Readonly<Record<string, string>>): Promise<void>
+  authorize(call: Call, action: string, resource: string, reported: string, record?: KeyRecord, extra?: ConditionValues): Promise<void>
   /** Any key reference (id, resource name, alias) as a key id; notes an alias on the call. */
   resolveKeyId(call: Call, ref: unknown, action?: string): Promise<string>
   /** The loaded key for an operation: purged, expired or rotated first if due, authorized, state-checked. */
-  use(call: Call, ref: unknown, operation: KeyOperation, action?: string, extra?: Readonly<Record<string, string>>): Promise<KeyEntry>
+  use(call: Call, ref: unknown, operation: KeyOperation, action?: string, extra?: ConditionValues): Promise<KeyEntry>
   /** The hot path of `use`: the owner's call on a cached key, synchronously; undefined means "take `use`". */
   useCached(call: Call, ref: unknown, operation: KeyOperation, refIsKeyId?: boolean): KeyEntry | undefined
   /** Runs a transaction; the call's audit record commits atomically with whatever it changes. */

@@ -23,11 +23,16 @@ import { createEventEmitter, emitCommitted, emitSafely, type KmsEventEmitter } f
 import { SealScratch, type MaterialContext } from '../key-entry.js'
 import type { KeyRecord } from '../key-record.js'
 import { KeyStore, type Transaction } from '../key-store.js'
-import { encryptionContextConditions, evaluate, type PolicyAttachment } from '../policy.js'
+import { encryptionContextConditions, evaluate, type AuthorizationRequest, type Decision, type PolicyAttachment } from '../policy.js'
 import { PolicyStore, ROOT_PRINCIPAL, SYSTEM_PRINCIPAL } from '../policy-store.js'
+import { awsPrincipalArn, callerAccount } from '../policy/principals.js'
+import { GrantStore, grantAllowing, grantTokensParam, type GrantRecord } from '../grant-store.js'
 import type { SealedStorage } from '../sealed-storage.js'
 import type { OperationHandlers } from './context.js'
 import type { KmsOptions, OpenedKeystore } from './open.js'
+
+/** Condition keys an operation adds for its policies (e.g. `kms:GrantOperations` for createGrant). */
+export type ConditionValues = Readonly<Record<string, string | readonly string[]>>
 
 type Handler<R> = (call: Call, request: unknown) => R | Promise<R>
 
@@ -42,6 +47,9 @@ export class Dispatcher {
   readonly random: RandomSource
   readonly clock: Clock
   readonly policies: PolicyStore
+  readonly grants: GrantStore
+  /** Authenticates grant tokens (derived from the root key; wiped on close). */
+  readonly #grantTokenKey: Uint8Array
   readonly audit: AuditTrail | undefined
   readonly #requestIdPrefix: string
   #requestCounter = 0
@@ -70,6 +78,8 @@ export class Dispatcher {
     this.random = random
     this.clock = clock
     this.policies = new PolicyStore(storage, this.keys)
+    this.#grantTokenKey = keyring.deriveKey('grant-token/v1')
+    this.grants = new GrantStore(storage, this.keys, (data) => crypto.hmacSha256(this.#grantTokenKey, data), (a, b) => crypto.timingSafeEqual(a, b))
     const auditOptions = options.audit === false ? undefined : options.audit ?? {}
     this.#auditSync = auditOptions?.durability === 'sync'
     this.#auditMaxPending = auditOptions?.maxPendingRecords ?? 1024
@@ -139,6 +149,7 @@ export class Dispatcher {
     this.#running++
     let result: R | Promise<R>
     try {
+      if (typeof request === 'object' && request !== null && 'grantTokens' in request) this.#acceptGrantTokens(call, request.grantTokens)
       result = handler(call, request)
     } catch (error) {
       return this.#failed(call, error)
@@ -244,11 +255,21 @@ export class Dispatcher {
     return result
   }
 
+  /** Checks the request's grant tokens (each must have been issued here) and notes the grants they name. */
+  #acceptGrantTokens(call: Call, tokens: unknown): void {
+    const list = grantTokensParam(tokens)
+    if (list !== undefined && list.length > 0) call.grantRefs = list.map((t) => this.grants.openToken(t))
+  }
+
   /** Condition keys a policy can test, from the call, the key and anything operation-specific. */
-  #conditions(call: Call, record: KeyRecord | undefined, extra: Readonly<Record<string, string>> = {}): Record<string, string | readonly string[]> {
+  #conditions(call: Call, record: KeyRecord | undefined, extra: ConditionValues = {}): Record<string, string | readonly string[]> {
     const context: Record<string, string | readonly string[]> = {
       'acs:CurrentTime': new Date(call.time).toISOString(),
       'acs:PrincipalName': call.principal,
+      // AWS's names for who is calling; kms:ViaService is never present (no AWS service calls here).
+      'aws:CurrentTime': new Date(call.time).toISOString(),
+      'aws:PrincipalArn': awsPrincipalArn(call.principal, this.accountId),
+      'kms:CallerAccount': callerAccount(call.principal, this.accountId),
       ...extra,
     }
     if (call.aliasName !== undefined) context['kms:RequestAlias'] = call.aliasName
@@ -259,23 +280,58 @@ export class Dispatcher {
       context['kms:KeyOrigin'] = record.origin
       context['kms:KeyState'] = record.keyState
       for (const [k, v] of Object.entries(record.tags)) context[`kms:tag/${k}`] = v
+      for (const [k, v] of Object.entries(record.tags)) context[`aws:ResourceTag/${k}`] = v
+      if (record.aliases.length > 0) context['kms:ResourceAliases'] = record.aliases
     }
     return context
   }
 
   /**
    * Least privilege: the owner (root) and the engine itself are never restricted; any other
-   * principal needs an Allow from its identity policies or the key's policy, and no Deny.
+   * principal needs an Allow — from its identity policies, the key's policy or a grant —
+   * and no Deny (AWS's order: an explicit deny in any policy wins, grants cannot override
+   * it). An IAM-style key policy (Version "2012-10-17") lets identity policies allow only
+   * when it allows the account itself (AWS's "Enable IAM User Permissions" statement),
+   * as on AWS; a key without a policy, or with a native one, always lets them.
    * The message names the action and the resource the caller referred to, nothing more.
    */
-  async authorize(call: Call, action: string, resource: string, reported: string, record?: KeyRecord, extra?: Readonly<Record<string, string>>): Promise<void> {
+  async authorize(call: Call, action: string, resource: string, reported: string, record?: KeyRecord, extra?: ConditionValues): Promise<void> {
     if (call.principal === ROOT_PRINCIPAL || call.principal === SYSTEM_PRINCIPAL) return
-    const policies: PolicyAttachment[] = await this.policies.forPrincipal(call.principal)
-    if (record?.keyPolicy !== undefined) policies.push({ name: `key-policy:${record.keyId}`, kind: 'key', document: record.keyPolicy })
-    const decision = evaluate({ principal: call.principal, action: `kms:${action}`, resource, context: this.#conditions(call, record, extra) }, policies)
-    if (!decision.allowed) {
-      throw new KmsError('Forbidden.NoPermission', `${call.principal} is not allowed to perform kms:${action} on ${reported}`)
+    const request: AuthorizationRequest = {
+      principal: call.principal, action: `kms:${action}`, resource, account: this.accountId, context: this.#conditions(call, record, extra),
     }
+    const decision = this.#decide(request, await this.policies.forPrincipal(call.principal), record)
+    if (decision.allowed) return
+    if (decision.reason === 'no-allow' && record !== undefined) {
+      const grant = await this.#grantAllowing(call, action, record)
+      if (grant !== undefined) {
+        call.grantId = grant.grantId
+        return
+      }
+    }
+    throw new KmsError('Forbidden.NoPermission', `${call.principal} is not allowed to perform kms:${action} on ${reported}`)
+  }
+
+  #decide(request: AuthorizationRequest, identity: PolicyAttachment[], record: KeyRecord | undefined): Decision {
+    const document = record?.keyPolicy
+    if (document === undefined) return evaluate(request, identity)
+    const keyPolicy: PolicyAttachment = { name: `key-policy:${record!.keyId}`, kind: 'key', document }
+    const decision = evaluate(request, [...identity, keyPolicy])
+    if (!decision.allowed || document.Version === '1' || decision.by.policy === keyPolicy.name) return decision
+    // Allowed by an identity policy alone: only if the key policy delegates to them.
+    if (evaluate({ ...request, principal: ROOT_PRINCIPAL }, [keyPolicy]).allowed) return decision
+    return evaluate(request, [keyPolicy])
+  }
+
+  /** A grant on the key that allows the call: the key's grants, and those the request's tokens name (read past any cache). */
+  async #grantAllowing(call: Call, action: string, record: KeyRecord): Promise<GrantRecord | undefined> {
+    const grants = [...await this.grants.forKey(record.keyId)]
+    for (const ref of call.grantRefs ?? []) {
+      if (ref.keyId !== record.keyId) continue
+      const grant = await this.grants.read(ref.keyId, ref.grantId)
+      if (grant !== undefined) grants.push(grant)
+    }
+    return grantAllowing(grants, action, call.principal, this.accountId, call.encryptionContext)
   }
 
   /**
@@ -293,6 +349,8 @@ export class Dispatcher {
     // A clean close loses no audit record.
     if (this.audit !== undefined && this.audit.pendingCount > 0) await this.flushAudit().catch((error: unknown) => { auditError = error })
     this.policies.close()
+    this.grants.close()
+    this.#grantTokenKey.fill(0)
     this.keys.close()
     this.material.keyring.wipe()
     if (closeStorage) await this.storage.close()

@@ -25,7 +25,7 @@ import { ROOT_PRINCIPAL } from '../policy-store.js'
 import * as transitions from '../transitions.js'
 import type { KeyOperation } from '../transitions.js'
 import type { EngineContext } from './context.js'
-import { Dispatcher } from './dispatcher.js'
+import { Dispatcher, type ConditionValues } from './dispatcher.js'
 
 function keyNotFound(keyId: string): KmsError {
   return new KmsError('Forbidden.KeyNotFound', `key ${keyId} does not exist`)
@@ -72,7 +72,7 @@ export class KeyAccess extends Dispatcher implements EngineContext {
    * authorized, rotated first if automatic rotation is due, then checked against the state
    * rules (authorization comes before state, so state is not revealed to the unauthorized).
    */
-  async use(call: Call, ref: unknown, operation: KeyOperation, action = call.eventName, extra?: Readonly<Record<string, string>>): Promise<KeyEntry> {
+  async use(call: Call, ref: unknown, operation: KeyOperation, action = call.eventName, extra?: ConditionValues): Promise<KeyEntry> {
     const aliasBefore = call.aliasName
     const keyId = typeof ref === 'string' && isUuid(ref) ? ref : await this.resolveKeyId(call, ref, action)
     const arn = keyArn(this.region, this.accountId, keyId)
@@ -152,12 +152,14 @@ export class KeyAccess extends Dispatcher implements EngineContext {
         const alias = await tx.alias(aliasName)
         if (alias !== undefined && alias.record.keyId === keyId) tx.deleteAlias(alias)
       }
+      // A key's grants go with it.
+      for (const grant of await this.grants.storedForKey(keyId)) tx.deleteRecord(grant.key, grant.revision)
       // Deleting the record erases the only copy of the wrapped material: the key's
       // ciphertexts can never be decrypted again.
       tx.deleteKey(entry)
       tx.emit({ name: 'keyPurged', payload: { keyId, time: now } })
       return true
-    })
+    }).finally(() => this.grants.forget(keyId))
   }
 
   /**

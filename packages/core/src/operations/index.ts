@@ -20,6 +20,7 @@ import * as versions from './versions.js'
 import * as aliases from './aliases.js'
 import * as tags from './tags.js'
 import * as policies from './policies.js'
+import * as grants from './grants.js'
 import * as asymmetric from './asymmetric.js'
 import * as dataKeyExport from './data-key-export.js'
 import * as randomness from './randomness.js'
@@ -71,6 +72,12 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
     attachPolicy: (c, r) => policies.attachPolicy(ctx, c, r),
     detachPolicy: (c, r) => policies.detachPolicy(ctx, c, r),
     listPoliciesForPrincipal: (c, r) => policies.listPoliciesForPrincipal(ctx, c, r),
+    // grants
+    createGrant: (c, r) => grants.createGrant(ctx, c, r),
+    listGrants: (c, r) => grants.listGrants(ctx, c, r),
+    listRetirableGrants: (c, r) => grants.listRetirableGrants(ctx, c, r),
+    retireGrant: (c, r) => grants.retireGrant(ctx, c, r),
+    revokeGrant: (c, r) => grants.revokeGrant(ctx, c, r),
     // asymmetric
     asymmetricSign: (c, r) => asymmetric.asymmetricSign(ctx, c, r),
     asymmetricVerify: (c, r) => asymmetric.asymmetricVerify(ctx, c, r),

@@ -16,10 +16,13 @@ import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import {
   assertPolicyName, assertPrincipalName, encodeRecord, MAX_POLICIES_PER_PRINCIPAL, POLICY_PREFIX, PolicyStore,
-  PRINCIPAL_PREFIX, type PolicyRecord,
+  PRINCIPAL_PREFIX, ROOT_PRINCIPAL, type PolicyRecord,
 } from '../policy-store.js'
 import * as transitions from '../transitions.js'
-import { optionalString, pageOf, pageParams, requestObject } from '../validate.js'
+import { booleanParam, optionalString, pageOf, pageParams, requestObject } from '../validate.js'
+import { utf8Encode } from '../bytes.js'
+import { keyArn } from '../names.js'
+import { MAX_POLICY_BYTES } from '../policy.js'
 
 /** What this module needs from the engine (engine/context.ts). */
 export type PoliciesContext = Pick<
@@ -31,11 +34,27 @@ function policyArn(ctx: PoliciesContext, policyName: string): string {
   return `acs:kms:${ctx.region}:${ctx.accountId}:policy/${policyName}`
 }
 
-/** Sets the key's policy (validated first; a malformed policy is refused and nothing is stored). */
+/**
+ * Sets the key's policy (validated first; a malformed policy is refused and nothing is
+ * stored). Unless `bypassPolicyLockoutSafetyCheck`, a principal other than the owner must
+ * still be allowed to set the key policy under the new one (AWS's lockout safety check).
+ */
 export async function setKeyPolicy(ctx: PoliciesContext, call: Call, request: api.SetKeyPolicyRequest): Promise<api.KmsResponse> {
   requestObject(request, 'setKeyPolicy')
   const policy = PolicyStore.parse(request.policy, 'key')
-  await ctx.changeKey(call, request.keyId, (r) => transitions.setKeyPolicy(r, policy),
+  const bypass = request.bypassPolicyLockoutSafetyCheck === undefined ? false : booleanParam(request.bypassPolicyLockoutSafetyCheck, 'bypassPolicyLockoutSafetyCheck')
+  const text = typeof request.policy === 'string' && utf8Encode(request.policy).length <= MAX_POLICY_BYTES ? request.policy : undefined
+  if (!bypass && call.principal !== ROOT_PRINCIPAL) {
+    const { record } = await ctx.use(call, request.keyId, 'describeKey')
+    const arn = keyArn(ctx.region, ctx.accountId, record.keyId)
+    try {
+      await ctx.authorize(call, call.eventName, arn, arn, { ...record, keyPolicy: policy })
+    } catch (error) {
+      if (!KmsError.is(error, 'Forbidden.NoPermission')) throw error
+      throw new KmsError('InvalidParameter', `the new key policy would not allow ${call.principal} to set the key policy again; set bypassPolicyLockoutSafetyCheck to set it anyway`)
+    }
+  }
+  await ctx.changeKey(call, request.keyId, (r) => transitions.setKeyPolicy(r, policy, text),
     (r, _a, time) => ({ name: 'keyUpdated', payload: { keyId: r.keyId, change: 'keyPolicy', time } }))
   return { requestId: call.requestId }
 }
@@ -43,7 +62,11 @@ export async function setKeyPolicy(ctx: PoliciesContext, call: Call, request: ap
 export async function getKeyPolicy(ctx: PoliciesContext, call: Call, request: api.KeyRequest): Promise<api.GetKeyPolicyResponse> {
   requestObject(request, 'getKeyPolicy')
   const { record } = await ctx.use(call, request.keyId, 'getKeyPolicy')
-  return { requestId: call.requestId, ...(record.keyPolicy === undefined ? {} : { policy: record.keyPolicy }) }
+  return {
+    requestId: call.requestId,
+    ...(record.keyPolicy === undefined ? {} : { policy: record.keyPolicy }),
+    ...(record.keyPolicyText === undefined ? {} : { policyText: record.keyPolicyText }),
+  }
 }
 
 function policyInfo(p: PolicyRecord, withDocument: boolean): api.PolicyInfo {

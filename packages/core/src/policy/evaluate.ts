@@ -8,7 +8,8 @@
  */
 import { KmsError } from '../errors.js'
 import { wildcardMatch, wellTyped, OPERATOR_LOOKUP, type ResolvedOperator } from './operators.js'
-import { type PolicyKind, type PolicyCondition, type PolicyStatement, type AuthorizationRequest, type StatementRef, type Decision, type PolicyAttachment } from './types.js'
+import { awsPrincipalMatches } from './principals.js'
+import { type PolicyKind, type PolicyPrincipal, type PolicyCondition, type PolicyStatement, type AuthorizationRequest, type StatementRef, type Decision, type PolicyAttachment } from './types.js'
 
 /** The context with lower-cased keys (condition keys are case-insensitive) and array values. */
 type Context = ReadonlyMap<string, readonly string[]>
@@ -54,7 +55,7 @@ export function evaluate(request: AuthorizationRequest, policies: readonly Polic
       const statement = statements[i]!
       // Once something allows, only a Deny can still change the answer.
       if (allow !== undefined && statement.Effect === 'Allow') continue
-      if (!applies(statement, policy.kind, request, context)) continue
+      if (!applies(statement, policy.kind, policy.document.Version !== '1', request, context)) continue
       const ref: StatementRef = statement.Sid === undefined
         ? { policy: policy.name, statement: i }
         : { policy: policy.name, statement: i, sid: statement.Sid }
@@ -77,14 +78,54 @@ function contextMap(context: AuthorizationRequest['context']): Context {
   return map
 }
 
-function applies(statement: PolicyStatement, kind: PolicyKind, request: AuthorizationRequest, context: Context): boolean {
-  if (!statement.Action.some((pattern) => wildcardMatch(pattern, request.action, true))) return false
-  if (!statement.Resource.some((pattern) => wildcardMatch(pattern, request.resource))) return false
+/**
+ * The AWS names of engine actions whose names differ (IAM-style documents speak AWS's
+ * action names: `kms:PutKeyPolicy` governs the engine's setKeyPolicy, `kms:Sign` its
+ * asymmetricSign, …). Native documents use the engine's names only.
+ */
+const AWS_ACTION_NAMES: Readonly<Record<string, readonly string[]>> = {
+  'kms:SetKeyPolicy': ['kms:PutKeyPolicy'],
+  'kms:GetKeyPolicy': ['kms:GetKeyPolicy', 'kms:ListKeyPolicies'],
+  'kms:AsymmetricSign': ['kms:Sign'],
+  'kms:AsymmetricVerify': ['kms:Verify'],
+  'kms:AsymmetricEncrypt': ['kms:Encrypt'],
+  'kms:AsymmetricDecrypt': ['kms:Decrypt'],
+  'kms:CreateKeyVersion': ['kms:RotateKeyOnDemand'],
+  'kms:ListKeyVersions': ['kms:ListKeyRotations'],
+  'kms:UpdateRotationPolicy': ['kms:EnableKeyRotation', 'kms:DisableKeyRotation'],
+  'kms:DeleteKeyMaterial': ['kms:DeleteImportedKeyMaterial'],
+  'kms:ListAliasesByKeyId': ['kms:ListAliases'],
+}
+
+function actionMatches(pattern: string, action: string, iamStyle: boolean): boolean {
+  if (wildcardMatch(pattern, action, true)) return true
+  return iamStyle && (AWS_ACTION_NAMES[action]?.some((name) => wildcardMatch(pattern, name, true)) ?? false)
+}
+
+function applies(statement: PolicyStatement, kind: PolicyKind, iamStyle: boolean, request: AuthorizationRequest, context: Context): boolean {
+  if (!statement.Action.some((pattern) => actionMatches(pattern, request.action, iamStyle))) return false
+  if (!statement.Resource.some((pattern) => resourceMatches(pattern, request.resource))) return false
   // Identity statements govern whoever the policy is attached to; a key statement only
   // the principals it names (and one without Principal, never parsed here, nobody).
   const principal = statement.Principal
-  if (principal === undefined ? kind === 'key' : !principal.RAM.some((p) => wildcardMatch(p, request.principal))) return false
+  if (principal === undefined ? kind === 'key' : !principalMatches(principal, request)) return false
   return statement.Condition === undefined || conditionMatches(statement.Condition, context)
+}
+
+function principalMatches(principal: PolicyPrincipal, request: AuthorizationRequest): boolean {
+  if (principal.RAM?.some((p) => wildcardMatch(p, request.principal)) === true) return true
+  return principal.AWS?.some((p) => awsPrincipalMatches(p, request.principal, request.account)) === true
+}
+
+/**
+ * The engine names resources `acs:kms:<region>:<account>:key/<id>`; an IAM-style document
+ * names the same resource `arn:<partition>:kms:<region>:<account>:key/<id>`, so an `arn:`
+ * pattern is matched without its partition against the name without `acs:`.
+ */
+function resourceMatches(pattern: string, resource: string): boolean {
+  if (!pattern.startsWith('arn:') || !resource.startsWith('acs:')) return wildcardMatch(pattern, resource)
+  const service = pattern.indexOf(':', 4)
+  return service > 0 && wildcardMatch(pattern.slice(service + 1), resource.slice(4))
 }
 
 function conditionMatches(condition: PolicyCondition, context: Context): boolean {

@@ -8,9 +8,9 @@
  */
 import { KmsError } from '../errors.js'
 import { parseNumber, parseDate, OPERATOR_LOOKUP, type ValueType } from './operators.js'
-import { MAX_POLICY_BYTES, MAX_POLICY_STATEMENTS, CONDITION_OPERATORS, MAX_POLICY_TEXT_LENGTH, type PolicyKind, type ConditionOperator, type ConditionBlock, type PolicyCondition, type PolicyPrincipal, type PolicyStatement, type PolicyDocument } from './types.js'
+import { MAX_POLICY_BYTES, MAX_POLICY_STATEMENTS, CONDITION_OPERATORS, MAX_POLICY_TEXT_LENGTH, IAM_POLICY_VERSIONS, type PolicyVersion, type PolicyKind, type ConditionOperator, type ConditionBlock, type PolicyCondition, type PolicyPrincipal, type PolicyStatement, type PolicyDocument } from './types.js'
 
-const DOCUMENT_FIELDS = new Set(['Version', 'Statement'])
+const DOCUMENT_FIELDS = new Set(['Version', 'Id', 'Statement'])
 const STATEMENT_FIELDS = new Set(['Sid', 'Effect', 'Action', 'Resource', 'Principal', 'Condition'])
 /** Negative forms are refused: they silently grant every future action/resource too. */
 const UNSUPPORTED_FIELDS: Readonly<Record<string, string>> = {
@@ -23,6 +23,12 @@ const SID_PATTERN = /^[A-Za-z0-9 _.:-]{1,128}$/
 /** `<service>:<name>`, e.g. `kms:KeySpec`, `acs:CurrentTime`, `kms:EncryptionContext:tenant`. */
 const CONDITION_KEY_PATTERN = /^[A-Za-z][A-Za-z0-9-]*:[^]+$/
 const MAX_NAME_LENGTH = 1024
+/** Key resources in either spelling: the reference model's `acs:kms:…` or AWS's `arn:<partition>:kms:…`. */
+const RESOURCE_PATTERN = /^(?:\*|acs:kms:.*|arn:[a-z*?-]+:kms:.*)$/
+/** `"AWS"` principal entries: `*`, an account id, an IAM/STS ARN, or an engine principal name (no wildcards). */
+const AWS_PRINCIPAL_PATTERN = /^(?:\*|\d{12}|arn:[a-z-]+:(?:iam|sts)::\d{12}:[\w+=,.@/-]+|[A-Za-z0-9+=,.@_/:-]{1,256})$/
+const PRINCIPAL_TYPES = new Set(['RAM', 'AWS', 'Service'])
+const ID_PATTERN = /^[A-Za-z0-9 _.:-]{1,128}$/
 
 function fail(path: string, problem: string): never {
   throw new KmsError('InvalidParameter', `${path}: ${problem}`)
@@ -58,16 +64,25 @@ export function parsePolicyDocument(input: unknown, kind: PolicyKind): PolicyDoc
   for (const field of Object.keys(document)) {
     if (!DOCUMENT_FIELDS.has(field)) fail(field, 'unknown field (a policy document has Version and Statement)')
   }
-  if (document['Version'] === undefined) fail('Version', 'is required and must be "1"')
-  if (document['Version'] !== '1') fail('Version', `must be "1", got ${show(document['Version'])}`)
+  const version = document['Version']
+  if (version === undefined) fail('Version', 'is required: "1" or, for an IAM-style document, "2012-10-17"')
+  if (version !== '1' && !(IAM_POLICY_VERSIONS as readonly unknown[]).includes(version)) {
+    fail('Version', `must be "1" or "2012-10-17" (or "2008-10-17"), got ${show(version)}`)
+  }
+  const iamStyle = version !== '1'
+  const id = document['Id']
+  if (id !== undefined && (!iamStyle || typeof id !== 'string' || !ID_PATTERN.test(id))) {
+    fail('Id', iamStyle ? 'must be 1-128 of letters, digits, space and _ . : -' : 'is allowed in IAM-style documents only (Version "2012-10-17")')
+  }
   const statements = document['Statement']
   if (!Array.isArray(statements) || statements.length === 0) fail('Statement', 'must be a non-empty array of statements')
   if (statements.length > MAX_POLICY_STATEMENTS) {
     fail('Statement', `has ${statements.length} statements; the limit is ${MAX_POLICY_STATEMENTS}`)
   }
   return deepFreeze({
-    Version: '1',
-    Statement: statements.map((statement, i) => parseStatement(statement, `Statement[${i}]`, kind)),
+    Version: version as PolicyVersion,
+    ...(id === undefined ? {} : { Id: id as string }),
+    Statement: statements.map((statement, i) => parseStatement(statement, `Statement[${i}]`, kind, iamStyle)),
   })
 }
 
@@ -96,7 +111,7 @@ function toJsonValue(input: unknown): unknown {
   }
 }
 
-function parseStatement(input: unknown, path: string, kind: PolicyKind): PolicyStatement {
+function parseStatement(input: unknown, path: string, kind: PolicyKind, iamStyle: boolean): PolicyStatement {
   if (!isRecord(input)) fail(path, 'must be an object')
   for (const field of Object.keys(input)) {
     const unsupported = UNSUPPORTED_FIELDS[field]
@@ -113,14 +128,14 @@ function parseStatement(input: unknown, path: string, kind: PolicyKind): PolicyS
     if (!ACTION_PATTERN.test(value)) fail(at, `${show(value)} is not an action: "*" or "kms:" and an operation name (letters, * and ?)`)
   })
   const resource = stringList(input['Resource'], `${path}.Resource`, (value, at) => {
-    if (value !== '*' && !value.startsWith('acs:kms:')) fail(at, `${show(value)} is not a resource: "*" or a name starting "acs:kms:"`)
+    if (!RESOURCE_PATTERN.test(value)) fail(at, `${show(value)} is not a resource: "*" or a name starting "acs:kms:" or "arn:<partition>:kms:"`)
   })
   const principal = input['Principal']
   if (kind === 'identity' && principal !== undefined) {
     fail(`${path}.Principal`, 'is not allowed in an identity policy (it applies to the principal it is attached to)')
   }
   if (kind === 'key' && principal === undefined) {
-    fail(`${path}.Principal`, 'is required in a key policy ("*" or { "RAM": [names] })')
+    fail(`${path}.Principal`, iamStyle ? 'is required in a key policy ("*" or { "AWS": [ARNs] })' : 'is required in a key policy ("*" or { "RAM": [names] })')
   }
   const condition = input['Condition']
   return {
@@ -128,8 +143,8 @@ function parseStatement(input: unknown, path: string, kind: PolicyKind): PolicyS
     Effect: effect,
     Action: action,
     Resource: resource,
-    ...(principal === undefined ? {} : { Principal: parsePrincipal(principal, `${path}.Principal`) }),
-    ...(condition === undefined ? {} : { Condition: parseCondition(condition, `${path}.Condition`) }),
+    ...(principal === undefined ? {} : { Principal: parsePrincipal(principal, `${path}.Principal`, iamStyle) }),
+    ...(condition === undefined ? {} : { Condition: parseCondition(condition, `${path}.Condition`, iamStyle) }),
   }
 }
 
@@ -147,16 +162,26 @@ function stringList(input: unknown, path: string, check: (value: string, path: s
   })
 }
 
-function parsePrincipal(input: unknown, path: string): PolicyPrincipal {
-  if (input === '*') return { RAM: ['*'] }
-  if (!isRecord(input)) fail(path, 'must be "*" or { "RAM": name or [names] }')
-  for (const field of Object.keys(input)) {
-    if (field !== 'RAM') fail(`${path}${keySegment(field)}`, 'unknown principal type (only RAM is supported)')
+function parsePrincipal(input: unknown, path: string, iamStyle: boolean): PolicyPrincipal {
+  if (input === '*') return iamStyle ? { AWS: ['*'] } : { RAM: ['*'] }
+  if (!isRecord(input)) fail(path, 'must be "*" or { "RAM" or "AWS": name or [names] }')
+  const fields = Object.keys(input)
+  if (fields.length === 0) fail(path, 'must name at least one principal')
+  for (const field of fields) {
+    if (!PRINCIPAL_TYPES.has(field)) fail(`${path}${keySegment(field)}`, 'unknown principal type (RAM, AWS and Service are supported)')
   }
-  return { RAM: stringList(input['RAM'], `${path}.RAM`, () => {}) }
+  const out: { RAM?: string[]; AWS?: string[]; Service?: string[] } = {}
+  if (input['RAM'] !== undefined) out.RAM = stringList(input['RAM'], `${path}.RAM`, () => {})
+  if (input['AWS'] !== undefined) {
+    out.AWS = stringList(input['AWS'], `${path}.AWS`, (value, at) => {
+      if (!AWS_PRINCIPAL_PATTERN.test(value)) fail(at, `${show(value)} is not a principal: "*", an account id, an IAM ARN or a principal name`)
+    })
+  }
+  if (input['Service'] !== undefined) out.Service = stringList(input['Service'], `${path}.Service`, () => {})
+  return out
 }
 
-function parseCondition(input: unknown, path: string): PolicyCondition {
+function parseCondition(input: unknown, path: string, iamStyle: boolean): PolicyCondition {
   if (!isRecord(input)) fail(path, 'must be an object of { operator: { condition key: value(s) } }')
   const entries = Object.entries(input)
   if (entries.length === 0) fail(path, 'must name at least one operator (omit Condition instead)')
@@ -170,12 +195,12 @@ function parseCondition(input: unknown, path: string): PolicyCondition {
     }
     if (seen.has(resolved.canonical)) fail(at, `${resolved.canonical} appears twice (operator names are case-insensitive)`)
     seen.add(resolved.canonical)
-    return [resolved.canonical, parseBlock(block, at, resolved.spec.type)]
+    return [resolved.canonical, parseBlock(block, at, resolved.spec.type, iamStyle)]
   })
   return Object.fromEntries(blocks) as PolicyCondition
 }
 
-function parseBlock(input: unknown, path: string, type: ValueType): ConditionBlock {
+function parseBlock(input: unknown, path: string, type: ValueType, iamStyle: boolean): ConditionBlock {
   if (!isRecord(input)) fail(path, 'must be an object of { condition key: value or [values] }')
   const entries = Object.entries(input)
   if (entries.length === 0) fail(path, 'must name at least one condition key')
@@ -188,14 +213,19 @@ function parseBlock(input: unknown, path: string, type: ValueType): ConditionBlo
     }
     if (seen.has(key.toLowerCase())) fail(at, 'condition key appears twice (condition keys are case-insensitive)')
     seen.add(key.toLowerCase())
-    return [key, parseValues(values, at, type)]
+    return [key, parseValues(values, at, type, iamStyle)]
   }))
 }
 
-function parseValues(input: unknown, path: string, type: ValueType): string[] {
+function parseValues(input: unknown, path: string, type: ValueType, iamStyle: boolean): string[] {
   const list = Array.isArray(input) ? input : [input]
   if (list.length === 0) fail(path, 'must be a value or a non-empty array of values')
-  return list.map((value: unknown, i) => parseValue(value, Array.isArray(input) ? `${path}[${i}]` : path, type))
+  return list.map((value: unknown, i) => {
+    // IAM's grammar lets a condition value be a JSON number or boolean whatever the operator
+    // (`"StringEquals": { "kms:CallerAccount": 111122223333 }`): it is compared as its text.
+    const text = iamStyle && type === 'string' && (typeof value === 'number' || typeof value === 'boolean') ? String(value) : value
+    return parseValue(text, Array.isArray(input) ? `${path}[${i}]` : path, type)
+  })
 }
 
 function parseValue(value: unknown, path: string, type: ValueType): string {

@@ -32,8 +32,15 @@ export type ConditionBlock = Readonly<Record<string, readonly string[]>>
 export type PolicyCondition = { readonly [Operator in ConditionOperator]?: ConditionBlock }
 
 export interface PolicyPrincipal {
-  /** RAM principal name patterns; a document's `"Principal": "*"` is stored as `["*"]`. */
-  readonly RAM: readonly string[]
+  /** RAM principal name patterns; a native document's `"Principal": "*"` is stored as `{ RAM: ["*"] }`. */
+  readonly RAM?: readonly string[]
+  /**
+   * IAM-style entries (policy/principals.ts): `"*"`, an account id, an IAM or STS ARN, or an
+   * engine principal name; an IAM-style document's `"Principal": "*"` is stored as `{ AWS: ["*"] }`.
+   */
+  readonly AWS?: readonly string[]
+  /** AWS service principals: kept as written, they never name an engine principal. */
+  readonly Service?: readonly string[]
 }
 
 /** A statement after normalisation: arrays everywhere, canonical operator names. */
@@ -49,9 +56,15 @@ export interface PolicyStatement {
 
 /** The normalised, deeply frozen document: what gets stored and evaluated. */
 export interface PolicyDocument {
-  readonly Version: '1'
+  /** `"1"`: the reference model's language; `"2012-10-17"` (or `"2008-10-17"`): an IAM-style document (AWS key policies). */
+  readonly Version: PolicyVersion
+  /** IAM-style documents may name themselves (AWS's default key policy is `key-default-1`). */
+  readonly Id?: string
   readonly Statement: readonly PolicyStatement[]
 }
+
+export const IAM_POLICY_VERSIONS = ['2012-10-17', '2008-10-17'] as const
+export type PolicyVersion = '1' | (typeof IAM_POLICY_VERSIONS)[number]
 
 export interface AuthorizationRequest {
   /** The caller, e.g. `'alice'`. */
@@ -60,6 +73,8 @@ export interface AuthorizationRequest {
   readonly action: string
   /** A key or alias resource name, or `'*'` for account-level actions (list, create). */
   readonly resource: string
+  /** The engine's account: what an account id or `arn:…:iam::<account>:root` in an `"AWS"` principal names. */
+  readonly account?: string
   /** Condition keys → value(s), keys as the engine spells them (compared case-insensitively). */
   readonly context: Readonly<Record<string, string | readonly string[]>>
 }
