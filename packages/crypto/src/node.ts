@@ -10,7 +10,8 @@
  * Standards: AES-GCM NIST SP 800-38D, SHA-256 FIPS 180-4, HMAC RFC 2104, HKDF RFC 5869,
  * scrypt RFC 7914. Results are plain `Uint8Array` views, never Buffers, so callers cannot
  * come to rely on Buffer methods that other providers lack (`toString('hex')` differs).
- * Asymmetric keys (every spec, RSA included) and HMAC-SHA-2: node-asymmetric.ts.
+ * Asymmetric keys (every spec, RSA included): node-asymmetric.ts, loaded at first use
+ * (`loadAsymmetric()`, lazy.ts), so a process that only encrypts never parses it.
  */
 import * as nodeCrypto from 'node:crypto'
 import {
@@ -33,12 +34,15 @@ import {
   assertScrypt,
   scryptMaxmem,
 } from './assert.js'
-import * as asymmetric from './node-asymmetric.js'
+import { assertHmacAlgorithm } from './asymmetric.js'
+import { lazyModule } from './lazy.js'
 import {
+  ASYMMETRIC_KEY_SPECS,
   GCM_TAG_LENGTH,
   type AsymmetricKeyPair,
   type AsymmetricKeySpec,
   type CryptoProvider,
+  type HmacAlgorithm,
   type RandomSource,
   type ScryptParams,
 } from './contract.js'
@@ -175,12 +179,33 @@ function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && nodeTimingSafeEqual(a, b)
 }
 
-// Draws EC and Ed25519 key seeds from this provider's CSPRNG unless a RandomSource is given.
-function generateKeyPair(spec: AsymmetricKeySpec, random?: RandomSource): Promise<AsymmetricKeyPair> {
-  return asymmetric.generateKeyPair(spec, random, randomFill)
+const HMAC_HASHES = { HMAC_SHA_256: 'sha256', HMAC_SHA_384: 'sha384', HMAC_SHA_512: 'sha512' } as const
+
+function hmac(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+  assertHmacAlgorithm(algorithm)
+  assertBytes(key, 'key')
+  assertBytes(data, 'data')
+  return view(createHmac(HMAC_HASHES[algorithm], key).update(data).digest())
 }
 
-const provider: CryptoProvider = Object.freeze({
+const asymmetric = lazyModule(
+  () => import('./node-asymmetric.js'),
+  "the node provider loads its asymmetric operations at first use: await provider.loadAsymmetric() before calling them",
+)
+
+async function loadAsymmetric(): Promise<void> {
+  await asymmetric.load()
+}
+
+// Draws EC and Ed25519 key seeds from this provider's CSPRNG unless a RandomSource is given;
+// loads the asymmetric code first if this is its first use.
+function generateKeyPair(spec: AsymmetricKeySpec, random?: RandomSource): Promise<AsymmetricKeyPair> {
+  const loaded = asymmetric.peek()
+  if (loaded !== undefined) return loaded.generateKeyPair(spec, random, randomFill)
+  return asymmetric.load().then((module) => module.generateKeyPair(spec, random, randomFill))
+}
+
+const provider: CryptoProvider = Object.freeze<CryptoProvider>({
   name: 'node',
   aesGcmEncrypt,
   aesGcmDecrypt,
@@ -191,14 +216,16 @@ const provider: CryptoProvider = Object.freeze({
   scrypt,
   randomFill,
   timingSafeEqual,
-  hmac: asymmetric.hmac,
-  asymmetricSpecs: asymmetric.NODE_ASYMMETRIC_SPECS,
+  hmac,
+  asymmetricSpecs: ASYMMETRIC_KEY_SPECS,
+  loadAsymmetric,
   generateKeyPair,
-  publicKeyFromPrivateKey: asymmetric.publicKeyFromPrivateKey,
-  sign: asymmetric.sign,
-  verify: asymmetric.verify,
-  rsaEncrypt: asymmetric.rsaEncrypt,
-  rsaDecrypt: asymmetric.rsaDecrypt,
+  publicKeyFromPrivateKey: (spec, privateKey) => asymmetric.loaded().publicKeyFromPrivateKey(spec, privateKey),
+  sign: (spec, algorithm, privateKey, input, inputIsDigest) => asymmetric.loaded().sign(spec, algorithm, privateKey, input, inputIsDigest),
+  verify: (spec, algorithm, publicKey, input, inputIsDigest, signature) =>
+    asymmetric.loaded().verify(spec, algorithm, publicKey, input, inputIsDigest, signature),
+  rsaEncrypt: (spec, algorithm, publicKey, plaintext) => asymmetric.loaded().rsaEncrypt(spec, algorithm, publicKey, plaintext),
+  rsaDecrypt: (spec, algorithm, privateKey, ciphertext) => asymmetric.loaded().rsaDecrypt(spec, algorithm, privateKey, ciphertext),
 })
 
 /**
