@@ -54,6 +54,20 @@ for (const spec of ['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048'] as const) {
     () => kms.asymmetricVerify({ keyId, algorithm, message, value: engineSignature }), batch)
 }
 
+// The audit trail on (the engine's default): each signature is also one audit record.
+{
+  const audited = await Kms.open({ storage: memoryStorage() })
+  for (const spec of ['EC_P256', 'ED25519'] as const) {
+    const { keyMetadata } = await audited.createKey({ keySpec: spec, keyUsage: 'SIGN/VERIFY' })
+    const plain = plainPair(spec)
+    const hash = spec === 'ED25519' ? null : 'sha256'
+    const algorithm = spec === 'ED25519' ? 'ED25519' : 'ECDSA_SHA_256'
+    await run(`sign ${spec} (message), audit on`, () => sign(hash, message, plain.privateKey),
+      () => audited.asymmetricSign({ keyId: keyMetadata.keyId, algorithm, message }), 300)
+  }
+  await audited.close()
+}
+
 // Digest mode, the reference model's input: node cannot verify a precomputed digest, so the
 // fastest plain primitive is @noble/curves.
 {

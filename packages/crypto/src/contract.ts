@@ -235,6 +235,16 @@ export interface CryptoProvider {
   readonly asymmetricSpecs: readonly AsymmetricKeySpec[]
 
   /**
+   * Loads the code behind the asymmetric operations, which providers may keep out of
+   * start-up (the node and noble providers do: DER, EMSA and @noble/curves are about 30
+   * modules). Resolves once it is loaded; later calls resolve at once. Until then `sign`,
+   * `verify`, `publicKeyFromPrivateKey`, `rsaEncrypt` and `rsaDecrypt` throw an Error;
+   * `generateKeyPair` loads by itself. The engine calls it before its first asymmetric
+   * operation. A provider whose asymmetric operations are always ready omits it.
+   */
+  loadAsymmetric?(): Promise<void>
+
+  /**
    * A new key pair: PKCS#8 private key and SubjectPublicKeyInfo public key, DER.
    *
    * EC_P256/EC_P256K/ED25519 keys are derived from bytes drawn from `random` (default: the

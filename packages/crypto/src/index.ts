@@ -43,4 +43,5 @@ export {
 } from './bytes.js'
 export { defaultCryptoProvider } from './default.js'
 export { pooledRandom, seededRandom } from './random.js'
+export { lazyModule, type LazyModule } from './lazy.js'
 export { Lru } from './lru.js'

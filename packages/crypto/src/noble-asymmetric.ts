@@ -1,6 +1,6 @@
 /**
- * Asymmetric keys and HMAC in pure JS on @noble/curves and @noble/hashes: EC_P256,
- * EC_P256K and ED25519; RSA is refused with `UnsupportedAlgorithmError` (pure-JS RSA private
+ * Asymmetric keys in pure JS on @noble/curves: EC_P256, EC_P256K and ED25519, loaded at the
+ * provider's first asymmetric use (lazy.ts); RSA is refused with `UnsupportedAlgorithmError` (pure-JS RSA private
  * operations cannot be made constant-time, and the contract is synchronous, which rules out
  * WebCrypto). Part of the noble provider; never imports `node:crypto`.
  *
@@ -17,11 +17,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { hmac as nobleHmac } from '@noble/hashes/hmac.js'
-import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js'
 import { assertBytes } from './assert.js'
 import {
-  assertHmacAlgorithm,
   assertKeySpec,
   assertOptionalRandomSource,
   assertRsaDecryptInput,
@@ -36,7 +33,6 @@ import {
   type AsymmetricEncryptionAlgorithm,
   type AsymmetricKeyPair,
   type AsymmetricKeySpec,
-  type HmacAlgorithm,
   type RandomSource,
   type SigningAlgorithm,
 } from './contract.js'
@@ -56,18 +52,6 @@ import {
 } from './der.js'
 
 const NAME = 'noble'
-
-/** What the noble provider implements: everything but RSA. */
-export const NOBLE_ASYMMETRIC_SPECS: readonly AsymmetricKeySpec[] = Object.freeze(['EC_P256', 'EC_P256K', 'ED25519'])
-
-const HASHES = { HMAC_SHA_256: sha256, HMAC_SHA_384: sha384, HMAC_SHA_512: sha512 } as const
-
-export function hmac(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
-  assertHmacAlgorithm(algorithm)
-  assertBytes(key, 'key')
-  assertBytes(data, 'data')
-  return nobleHmac(HASHES[algorithm], key, data)
-}
 
 function ecdsa(curve: EcCurve): typeof p256 {
   return curve === P256 ? p256 : secp256k1

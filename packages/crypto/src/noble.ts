@@ -11,13 +11,14 @@
  *
  * Standards: AES-GCM NIST SP 800-38D, SHA-256 FIPS 180-4, HMAC RFC 2104, HKDF RFC 5869,
  * scrypt RFC 7914. Same validation and same bytes as the node provider (test/crosstest).
- * Asymmetric keys (EC_P256, EC_P256K, ED25519 on @noble/curves; no RSA): noble-asymmetric.ts.
+ * Asymmetric keys (EC_P256, EC_P256K, ED25519 on @noble/curves; no RSA): noble-asymmetric.ts,
+ * loaded at first use (`loadAsymmetric()`, lazy.ts): a page that only encrypts never fetches it.
  */
 import { gcm } from '@noble/ciphers/aes.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { sha256 as nobleSha256, sha384, sha512 } from '@noble/hashes/sha2.js'
 import {
   assertAesKey,
   assertBytes,
@@ -29,12 +30,14 @@ import {
   scryptMaxmem,
 } from './assert.js'
 import { toHex, utf8Encode } from './bytes.js'
-import * as asymmetric from './noble-asymmetric.js'
+import { assertHmacAlgorithm } from './asymmetric.js'
+import { lazyModule } from './lazy.js'
 import {
   GCM_TAG_LENGTH,
   type AsymmetricKeyPair,
   type AsymmetricKeySpec,
   type CryptoProvider,
+  type HmacAlgorithm,
   type RandomSource,
   type ScryptParams,
 } from './contract.js'
@@ -137,12 +140,36 @@ function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0
 }
 
-// Draws EC and Ed25519 key seeds from this provider's CSPRNG unless a RandomSource is given.
-function generateKeyPair(spec: AsymmetricKeySpec, random?: RandomSource): Promise<AsymmetricKeyPair> {
-  return asymmetric.generateKeyPair(spec, random, randomFill)
+const HMAC_HASHES = { HMAC_SHA_256: nobleSha256, HMAC_SHA_384: sha384, HMAC_SHA_512: sha512 } as const
+
+function hmacSha2(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+  assertHmacAlgorithm(algorithm)
+  assertBytes(key, 'key')
+  assertBytes(data, 'data')
+  return hmac(HMAC_HASHES[algorithm], key, data)
 }
 
-const provider: CryptoProvider = Object.freeze({
+/** What this provider implements: everything but RSA. */
+const ASYMMETRIC_SPECS: readonly AsymmetricKeySpec[] = Object.freeze(['EC_P256', 'EC_P256K', 'ED25519'])
+
+const asymmetric = lazyModule(
+  () => import('./noble-asymmetric.js'),
+  "the noble provider loads its asymmetric operations at first use: await provider.loadAsymmetric() before calling them",
+)
+
+async function loadAsymmetric(): Promise<void> {
+  await asymmetric.load()
+}
+
+// Draws EC and Ed25519 key seeds from this provider's CSPRNG unless a RandomSource is given;
+// loads the asymmetric code first if this is its first use.
+function generateKeyPair(spec: AsymmetricKeySpec, random?: RandomSource): Promise<AsymmetricKeyPair> {
+  const loaded = asymmetric.peek()
+  if (loaded !== undefined) return loaded.generateKeyPair(spec, random, randomFill)
+  return asymmetric.load().then((module) => module.generateKeyPair(spec, random, randomFill))
+}
+
+const provider: CryptoProvider = Object.freeze<CryptoProvider>({
   name: 'noble',
   aesGcmEncrypt,
   aesGcmDecrypt,
@@ -153,14 +180,16 @@ const provider: CryptoProvider = Object.freeze({
   scrypt,
   randomFill,
   timingSafeEqual,
-  hmac: asymmetric.hmac,
-  asymmetricSpecs: asymmetric.NOBLE_ASYMMETRIC_SPECS,
+  hmac: hmacSha2,
+  asymmetricSpecs: ASYMMETRIC_SPECS,
+  loadAsymmetric,
   generateKeyPair,
-  publicKeyFromPrivateKey: asymmetric.publicKeyFromPrivateKey,
-  sign: asymmetric.sign,
-  verify: asymmetric.verify,
-  rsaEncrypt: asymmetric.rsaEncrypt,
-  rsaDecrypt: asymmetric.rsaDecrypt,
+  publicKeyFromPrivateKey: (spec, privateKey) => asymmetric.loaded().publicKeyFromPrivateKey(spec, privateKey),
+  sign: (spec, algorithm, privateKey, input, inputIsDigest) => asymmetric.loaded().sign(spec, algorithm, privateKey, input, inputIsDigest),
+  verify: (spec, algorithm, publicKey, input, inputIsDigest, signature) =>
+    asymmetric.loaded().verify(spec, algorithm, publicKey, input, inputIsDigest, signature),
+  rsaEncrypt: (spec, algorithm, publicKey, plaintext) => asymmetric.loaded().rsaEncrypt(spec, algorithm, publicKey, plaintext),
+  rsaDecrypt: (spec, algorithm, privateKey, ciphertext) => asymmetric.loaded().rsaDecrypt(spec, algorithm, privateKey, ciphertext),
 })
 
 /** The pure-JS provider. Stateless, so every call returns the same frozen instance. */

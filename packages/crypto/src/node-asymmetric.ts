@@ -1,6 +1,6 @@
 /**
- * Asymmetric keys and HMAC on `node:crypto` (OpenSSL): every spec, EC_P256, EC_P256K,
- * ED25519 and RSA_2048/3072/4096. Part of the node provider.
+ * Asymmetric keys on `node:crypto` (OpenSSL): every spec, EC_P256, EC_P256K, ED25519 and
+ * RSA_2048/3072/4096. Part of the node provider, loaded at its first asymmetric use (lazy.ts).
  *
  * ```ts
  * const crypto = nodeCryptoProvider()
@@ -27,7 +27,6 @@ import {
   createECDH,
   ECDH,
   createHash,
-  createHmac,
   createPrivateKey,
   createPublicKey,
   generateKeyPair as nodeGenerateKeyPair,
@@ -42,7 +41,6 @@ import {
 } from 'node:crypto'
 import { assertBytes } from './assert.js'
 import {
-  assertHmacAlgorithm,
   assertKeySpec,
   assertOptionalRandomSource,
   assertRsaDecryptInput,
@@ -53,11 +51,9 @@ import {
 } from './asymmetric.js'
 import { bytesEqual } from './bytes.js'
 import {
-  ASYMMETRIC_KEY_SPECS,
   type AsymmetricEncryptionAlgorithm,
   type AsymmetricKeyPair,
   type AsymmetricKeySpec,
-  type HmacAlgorithm,
   type RandomSource,
   type SigningAlgorithm,
 } from './contract.js'
@@ -77,7 +73,6 @@ import {
 import { emsaPkcs1Encode, emsaPssEncode, emsaPssVerify, PSS_SALT_LENGTH, sha256DigestInfo } from './emsa.js'
 import { ecdsaSign, ecdsaVerify, ecPublicKeyPoint } from './noble-asymmetric.js'
 
-const HASHES = { HMAC_SHA_256: 'sha256', HMAC_SHA_384: 'sha384', HMAC_SHA_512: 'sha512' } as const
 const OAEP_HASHES = { RSAES_OAEP_SHA_256: 'sha256', RSAES_OAEP_SHA_1: 'sha1' } as const
 
 /** A plain Uint8Array over the Buffer's bytes: no copy. */
@@ -93,15 +88,6 @@ function buffer(bytes: Uint8Array): Buffer {
 function sha256(data: Uint8Array): Uint8Array {
   return view(createHash('sha256').update(data).digest())
 }
-
-export function hmac(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
-  assertHmacAlgorithm(algorithm)
-  assertBytes(key, 'key')
-  assertBytes(data, 'data')
-  return view(createHmac(HASHES[algorithm], key).update(data).digest())
-}
-
-export const NODE_ASYMMETRIC_SPECS: readonly AsymmetricKeySpec[] = ASYMMETRIC_KEY_SPECS
 
 // --- parsed keys ---
 

@@ -42,6 +42,11 @@ function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
 }
 
 export function asymmetricSuite(crypto: CryptoProvider): void {
+  // The asymmetric half is loaded at first use; lazy.test.ts covers calls before it is.
+  beforeAll(async () => {
+    await crypto.loadAsymmetric?.()
+  })
+
   describe('HMAC-SHA-2 known answers (RFC 4231)', () => {
     for (const v of hmacSha2Vectors) {
       it(`${v.id}: HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512`, () => {

@@ -9,7 +9,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { HMAC_ALGORITHMS, seededRandom } from '@strongroom/crypto'
 import { nobleCryptoProvider } from '@strongroom/crypto/noble'
 import { nodeCryptoProvider } from '@strongroom/crypto/node'
@@ -93,6 +93,9 @@ describe('asymmetric cross-test node ↔ noble', () => {
   const specs = ['EC_P256', 'EC_P256K', 'ED25519'] as const
   const algorithmOf = (spec: (typeof specs)[number]) => (spec === 'ED25519' ? 'ED25519' : 'ECDSA_SHA_256')
   const sha256 = (data: Uint8Array) => node.sha256(data)
+  beforeAll(async () => {
+    await Promise.all([node.loadAsymmetric?.(), noble.loadAsymmetric?.()])
+  })
 
   it('both implement every elliptic-curve spec; only node implements RSA', () => {
     expect(node.asymmetricSpecs).toEqual(['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096'])

@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '@strongroom/crypto'
@@ -10,6 +11,25 @@ providerSuite(nodeCryptoProvider)
 
 describe('node provider', () => {
   const node = nodeCryptoProvider()
+
+  // HMAC-SHA-256 is computed from two one-shot digests up to 4 KiB and by a Hmac object past
+  // that, with keys hashed when longer than the 64-byte block; both sides of each edge here.
+  it('property: hmacSha256 and hkdfSha256 agree with node:crypto Hmac and hkdfSync', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.oneof(fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ minLength: 4090, maxLength: 4200 })),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ maxLength: 1024 }),
+        fc.integer({ min: 1, max: 300 }),
+        (key, data, salt, info, length) => {
+          expect(toHex(node.hmacSha256(key, data))).toBe(createHmac('sha256', key).update(data).digest('hex'))
+          expect(toHex(node.hkdfSha256(data, salt, info, length))).toBe(Buffer.from(hkdfSync('sha256', data, salt, info, length)).toString('hex'))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
 
   // Digest-mode ECDSA is computed here (OpenSSL for k·G, BigInt for s), so it gets its own
   // property test over many keys, checked by plain node:crypto on the message.

@@ -15,9 +15,16 @@
  * `rename`. Any failure (a bad frame, a truncated input, an abort, a full disk) removes
  * the temporary file. Opened plaintext is created with mode 0600.
  *
- * Memory: one 1 MiB read buffer, the frames one read completes (written before the next
- * read) and one staged frame — a few MiB at most for any file size. Both buffers are
- * reused when sealing; the sealer copies only the bytes of a frame that straddles two reads.
+ * A pipeline: while one read's frames are sealed or opened on the main thread, the next
+ * read and the previous write run on libuv's thread pool, so the file costs about the
+ * larger of its I/O and its AES-GCM pass rather than their sum. Reads are 1 MiB, a whole
+ * number of frames for every power-of-two frame size up to 1 MiB, so sealing never stages
+ * a frame across two reads with the default sizes (4 MiB reads measured slower here).
+ *
+ * Memory: two 1 MiB read buffers (one being read, one being processed), and the output of
+ * two reads (one being written, one being filled) plus one staged frame: a few MiB for any
+ * file size. Sealing allocates nothing per read (both output buffers are reused);
+ * opening allocates each frame's plaintext, released once written.
  */
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
@@ -58,11 +65,14 @@ export async function sealFile(envelope: Envelope, source: string, destination: 
     const sealer = await envelope.sealer({ ...options, plaintextLength: size })
     try {
       await write([sealer.header])
-      // Reused for every chunk: each result is written before the next push.
-      const into = new Uint8Array(sealer.maxPushOutput(READ_SIZE))
+      // Two output buffers, used in turn: one is being written while the next read's frames fill the other.
+      const outputs = [new Uint8Array(sealer.maxPushOutput(READ_SIZE)), new Uint8Array(sealer.maxPushOutput(READ_SIZE))] as const
+      let turn = 0
       for (let chunk = await read(); chunk !== undefined; chunk = await read()) {
-        const frames = sealer.push(chunk, into)
-        if (frames !== undefined) await write([frames])
+        const frames = sealer.push(chunk, outputs[turn]!)
+        if (frames === undefined) continue
+        await write([frames]) // resolves once the write before it has finished, so outputs[1 - turn] is free
+        turn = 1 - turn
       }
       await write([sealer.finish()])
     } finally {
@@ -91,6 +101,12 @@ export async function openFile(
   })
 }
 
+/**
+ * `read()` resolves with the next chunk of the source (valid until the next `read()` call
+ * after that one) or undefined at its end. `write(chunks)` starts writing them after the
+ * writes before it and resolves once those earlier writes are done, not this one: the
+ * caller must leave `chunks` untouched until the next `write` resolves.
+ */
 type Work<T> = (
   size: number,
   read: () => Promise<Uint8Array | undefined>,
@@ -112,25 +128,43 @@ async function transformFile<T extends object>(
   const temporary = join(dirname(destination), `.${basename(destination)}.${randomBytes(6).toString('hex')}.tmp`)
   let output: FileHandle | undefined
   let renamed = false
+  // The read and the write in flight, awaited before the handles close whatever happens.
+  let reading: Promise<number> | undefined
+  let writing: Promise<number> = Promise.resolve(0)
   try {
     const { size } = await input.stat()
     output = await open(temporary, 'wx', mode)
     const out = output
-    const buffer = new Uint8Array(READ_SIZE)
+    const buffers = [new Uint8Array(READ_SIZE), new Uint8Array(READ_SIZE)] as const
+    let turn = 0
     let bytesRead = 0
     let bytesWritten = 0
+    const fill = (buffer: Uint8Array): Promise<number> => {
+      const pending = input.read(buffer, 0, buffer.length, null).then((r) => r.bytesRead)
+      pending.catch(() => undefined) // awaited by the next read() or the finally below; never unhandled meanwhile
+      return pending
+    }
+    reading = fill(buffers[0])
     const read = async (): Promise<Uint8Array | undefined> => {
       signal?.throwIfAborted()
-      const { bytesRead: n } = await input.read(buffer, 0, buffer.length, null)
+      const n = await reading!
       if (n === 0) return undefined
+      const chunk = buffers[turn]!.subarray(0, n)
+      turn = 1 - turn
+      // The next read fills the other buffer while this chunk is processed.
+      reading = fill(buffers[turn]!)
       bytesRead += n
       onProgress?.({ bytesRead, totalBytes: size })
-      return buffer.subarray(0, n)
+      return chunk
     }
     const write = async (chunks: readonly Uint8Array[]): Promise<void> => {
-      bytesWritten += await writeAll(out, chunks)
+      const previous = writing
+      writing = previous.then(() => writeAll(out, chunks)).then((n) => (bytesWritten += n))
+      writing.catch(() => undefined) // awaited by the next write() or the end; never unhandled meanwhile
+      await previous
     }
     const result = await work(size, read, write)
+    await writing
     signal?.throwIfAborted()
     await out.sync()
     await out.close()
@@ -140,6 +174,8 @@ async function transformFile<T extends object>(
     await syncDirectory(dirname(destination))
     return { ...result, bytesRead, bytesWritten }
   } finally {
+    // A failure may leave a read or a write in flight: let it settle before closing its handle.
+    await Promise.allSettled([reading, writing])
     await input.close()
     if (output !== undefined) await output.close().catch(() => undefined)
     if (!renamed) await unlink(temporary).catch(() => undefined)

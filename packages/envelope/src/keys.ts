@@ -42,16 +42,16 @@ export function deriveMessageKeys(crypto: CryptoProvider, dataKey: Uint8Array, m
   // Precondition: suite 1 data keys are AES-256 keys; anything else means a foreign or broken wrap.
   if (dataKey.length !== DATA_KEY_BYTES) throw invalidEnvelope('the wrapped data key has the wrong length')
   const okm = crypto.hkdfSha256(dataKey, messageId, KDF_INFO, DATA_KEY_BYTES + COMMITMENT_BYTES)
-  // Copies, so the frame key can be wiped without touching the commitment, and vice versa.
-  const keys = { frameKey: okm.slice(0, DATA_KEY_BYTES), commitment: okm.slice(DATA_KEY_BYTES) }
-  okm.fill(0)
-  return keys
+  // Two views of the fresh output, no copies: wiping the frame key leaves the commitment alone.
+  return { frameKey: okm.subarray(0, DATA_KEY_BYTES), commitment: okm.subarray(DATA_KEY_BYTES) }
 }
 
+/** The header tag's nonce: frame number 0. Read-only (providers never write their nonce). */
+const HEADER_NONCE = new Uint8Array(12)
+writeNonce(HEADER_NONCE, 0)
+
 function headerTag(crypto: CryptoProvider, frameKey: Uint8Array, authenticated: Uint8Array): Uint8Array {
-  const nonce = new Uint8Array(12)
-  writeNonce(nonce, 0)
-  return crypto.aesGcmEncrypt(frameKey, nonce, EMPTY, authenticated)
+  return crypto.aesGcmEncrypt(frameKey, HEADER_NONCE, EMPTY, authenticated)
 }
 
 /** Fills in the last 16 bytes of an encoded header. */
@@ -65,9 +65,7 @@ export function verifyHeader(crypto: CryptoProvider, keys: MessageKeys, header: 
   if (!crypto.timingSafeEqual(keys.commitment, header.commitment)) {
     throw invalidEnvelope('the data key does not match the key commitment (modified header or forged recipient)')
   }
-  const nonce = new Uint8Array(12)
-  writeNonce(nonce, 0)
-  if (crypto.aesGcmDecrypt(keys.frameKey, nonce, header.tag, header.authenticated) === undefined) {
+  if (crypto.aesGcmDecrypt(keys.frameKey, HEADER_NONCE, header.tag, header.authenticated) === undefined) {
     throw invalidEnvelope('header authentication failed (the header was modified)')
   }
 }

@@ -102,6 +102,50 @@ describe('sealFile and openFile', () => {
     expect(readdirSync(dir).sort()).toEqual(['damaged.sre', 'good.sre', 'in', 'truncated.sre'])
   })
 
+  // Reads are 1 MiB and pipelined (the next read and the previous write run while a chunk is
+  // processed): sizes around a read and around a frame, with frame sizes that divide a read
+  // (64 KiB) and that do not (3000 B: frames straddle reads and are staged).
+  const READ = 1 << 20
+  it.each([
+    [65_536, READ - 1], [65_536, READ], [65_536, READ + 1], [65_536, 2 * READ + 65_536],
+    [3000, READ - 1], [3000, READ + 2999], [3000, 2 * READ + 1],
+  ])('frames of %i B, a file of %i B: round-trips across read boundaries', async (frameSize, length) => {
+    const dir = freshDirectory()
+    const framed = new Envelope({ kms: fixture.kms, frameSize })
+    const plaintext = pseudoRandomBytes(length)
+    writeFileSync(join(dir, 'in'), plaintext)
+    const progress: number[] = []
+    const sealed = await sealFile(framed, join(dir, 'in'), join(dir, 'in.sre'), { keyIds: ['alias/a'], onProgress: (p) => progress.push(p.bytesRead) })
+    expect(progress).toEqual(Array.from({ length: Math.ceil(length / READ) }, (_, i) => Math.min((i + 1) * READ, length)))
+    const bytes = readFileSync(join(dir, 'in.sre'))
+    expect(sealed.bytesWritten).toBe(bytes.length)
+    expect(bytes.length).toBe(readEnvelopeHeader(bytes).headerLength + length + Math.ceil((length + 1) / frameSize) * FRAME_OVERHEAD)
+    const opened = await openFile(framed, join(dir, 'in.sre'), join(dir, 'out'))
+    expect(opened.bytesWritten).toBe(length)
+    expectSameBytes(readFileSync(join(dir, 'out')), plaintext)
+    // The same bytes open in memory: the file path writes exactly the format.
+    expectSameBytes((await framed.open(bytes)).plaintext, plaintext)
+  })
+
+  it('a byte changed or cut past the first read fails the whole file: nothing is left behind', async () => {
+    const dir = freshDirectory()
+    const plaintext = pseudoRandomBytes(2 * READ + 10_000)
+    writeFileSync(join(dir, 'in'), plaintext)
+    await sealFile(envelope, join(dir, 'in'), join(dir, 'good.sre'), { keyIds: ['alias/a'] })
+    const good = readFileSync(join(dir, 'good.sre'))
+    const damaged = Uint8Array.from(good)
+    damaged[READ + 12_345]! ^= 0x80 // in the second read: the frames of the first were already written to the temp file
+    writeFileSync(join(dir, 'damaged.sre'), damaged)
+    writeFileSync(join(dir, 'truncated.sre'), good.subarray(0, READ + 5000))
+    writeFileSync(join(dir, 'extended.sre'), Buffer.concat([good, Buffer.from([0])]))
+    for (const name of ['damaged.sre', 'truncated.sre', 'extended.sre']) {
+      const error = await failure(openFile(envelope, join(dir, name), join(dir, 'out')))
+      expect(KmsError.is(error, 'InvalidCiphertext'), name).toBe(true)
+      expect(existsSync(join(dir, 'out'))).toBe(false)
+    }
+    expect(readdirSync(dir).sort()).toEqual(['damaged.sre', 'extended.sre', 'good.sre', 'in', 'truncated.sre'])
+  })
+
   it('a wrong context or an unusable key fails before any plaintext is written', async () => {
     const dir = freshDirectory()
     writeFileSync(join(dir, 'in'), 'x')

@@ -11,31 +11,19 @@
  */
 import { encryptionAlgorithms, publicKeyPem, type CryptoProvider } from '@strongroom/crypto'
 import type * as api from '../api.js'
-import { concatBytes, isUuid, toBase64, utf8Decode, utf8Encode, uuidV4FromRandom, wipe } from '../bytes.js'
+import { isUuid, utf8Decode, utf8Encode, uuidV4FromRandom, wipe } from '../bytes.js'
 import type { Call } from '../call.js'
 import { formatDate, SECOND_MS } from '../clock.js'
 import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import { keyStateChange } from '../events.js'
 import { KEY_SPEC_MATERIAL_BYTES, type KeyVersionRecord, type SymmetricKeySpec } from '../key-record.js'
-import type { RootKeyring } from '../root-key.js'
 import * as transitions from '../transitions.js'
 import { bytesParam, integerParam, oneOf, requestObject, stringParam } from '../validate.js'
-import { IMPORT_TOKEN_LIFETIME_MS, IMPORT_TOKEN_PREFIX, type ImportTokenRecord } from './import-tokens.js'
+import { IMPORT_TOKEN_LIFETIME_MS, IMPORT_TOKEN_PREFIX, importedMaterialFingerprint, type ImportTokenRecord } from './import-tokens.js'
 
 /** What this module needs from the engine (engine/context.ts). */
 export type ImportContext = Pick<EngineContext, 'changeKey' | 'material' | 'newId' | 'transact' | 'txKey' | 'use'>
-
-/**
- * The keyed fingerprint of imported material (under a key derived from the root key, so it
- * says nothing about the material to whoever reads the store); a root-key change recomputes it.
- */
-export function importedMaterialFingerprint(crypto: CryptoProvider, keyring: RootKeyring, keyId: string, material: Uint8Array): string {
-  const fingerprintKey = keyring.deriveKey('import/fingerprint/v1')
-  const fingerprint = toBase64(crypto.hmac('HMAC_SHA_256', fingerprintKey, concatBytes(utf8Encode(keyId), material)))
-  wipe(fingerprintKey)
-  return fingerprint
-}
 
 /**
  * The version id imported material always has: derived from the key id (the first 16 bytes

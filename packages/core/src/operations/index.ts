@@ -12,7 +12,13 @@
  * One module per family; a family reaches the engine only through the part of
  * `EngineContext` it names, and never imports another family (shared helpers live in
  * params.ts, views.ts, ciphertext.ts, provider-errors.ts and import-tokens.ts).
+ *
+ * The families that need the provider's asymmetric code (asymmetric keys and MACs,
+ * data-key export, BYOK import) are loaded at their first call, with that code
+ * (`loadAsymmetric()`): importing the engine stays cheap for a process that only encrypts.
+ * Once loaded they answer as the others do, synchronously on a cached key.
  */
+import { lazyModule, type CryptoProvider, type LazyModule } from '@strongroom/crypto'
 import type { EngineContext, OperationHandlers } from '../engine/context.js'
 import * as keys from './keys.js'
 import * as cryptography from './cryptography.js'
@@ -21,13 +27,32 @@ import * as aliases from './aliases.js'
 import * as tags from './tags.js'
 import * as policies from './policies.js'
 import * as grants from './grants.js'
-import * as asymmetric from './asymmetric.js'
-import * as dataKeyExport from './data-key-export.js'
 import * as randomness from './randomness.js'
-import * as byok from './import.js'
+
+const NOT_LOADED = 'an asymmetric family was called before it was loaded'
+const asymmetricFamily = lazyModule(() => import('./asymmetric.js'), NOT_LOADED)
+const dataKeyExportFamily = lazyModule(() => import('./data-key-export.js'), NOT_LOADED)
+const importFamily = lazyModule(() => import('./import.js'), NOT_LOADED)
+
+/** Providers whose `loadAsymmetric()` has resolved. */
+const asymmetricReady = new WeakSet<CryptoProvider>()
+
+/** Runs `work` with the family: at once when it and the provider's asymmetric code are loaded, else once they are. */
+function withFamily<F, R>(family: LazyModule<F>, crypto: CryptoProvider, work: (family: F) => R | Promise<R>): R | Promise<R> {
+  const loaded = family.peek()
+  if (loaded !== undefined && asymmetricReady.has(crypto)) return work(loaded)
+  return Promise.all([family.load(), crypto.loadAsymmetric?.()]).then(([module]) => {
+    asymmetricReady.add(crypto)
+    return work(module)
+  })
+}
 
 /** Every operation's handler, bound to the engine; built once per engine, so a call allocates nothing here. */
 export function operationHandlers(ctx: EngineContext): OperationHandlers {
+  const { crypto } = ctx.material
+  const asymmetric = <R>(work: (family: typeof import('./asymmetric.js')) => R | Promise<R>) => withFamily(asymmetricFamily, crypto, work)
+  const dataKeyExport = <R>(work: (family: typeof import('./data-key-export.js')) => R | Promise<R>) => withFamily(dataKeyExportFamily, crypto, work)
+  const byok = <R>(work: (family: typeof import('./import.js')) => R | Promise<R>) => withFamily(importFamily, crypto, work)
   return {
     // keys
     createKey: (c, r) => keys.createKey(ctx, c, r),
@@ -79,22 +104,22 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
     retireGrant: (c, r) => grants.retireGrant(ctx, c, r),
     revokeGrant: (c, r) => grants.revokeGrant(ctx, c, r),
     // asymmetric
-    asymmetricSign: (c, r) => asymmetric.asymmetricSign(ctx, c, r),
-    asymmetricVerify: (c, r) => asymmetric.asymmetricVerify(ctx, c, r),
-    asymmetricEncrypt: (c, r) => asymmetric.asymmetricEncrypt(ctx, c, r),
-    asymmetricDecrypt: (c, r) => asymmetric.asymmetricDecrypt(ctx, c, r),
-    getPublicKey: (c, r) => asymmetric.getPublicKey(ctx, c, r),
-    generateMac: (c, r) => asymmetric.generateMac(ctx, c, r),
-    verifyMac: (c, r) => asymmetric.verifyMac(ctx, c, r),
+    asymmetricSign: (c, r) => asymmetric((family) => family.asymmetricSign(ctx, c, r)),
+    asymmetricVerify: (c, r) => asymmetric((family) => family.asymmetricVerify(ctx, c, r)),
+    asymmetricEncrypt: (c, r) => asymmetric((family) => family.asymmetricEncrypt(ctx, c, r)),
+    asymmetricDecrypt: (c, r) => asymmetric((family) => family.asymmetricDecrypt(ctx, c, r)),
+    getPublicKey: (c, r) => asymmetric((family) => family.getPublicKey(ctx, c, r)),
+    generateMac: (c, r) => asymmetric((family) => family.generateMac(ctx, c, r)),
+    verifyMac: (c, r) => asymmetric((family) => family.verifyMac(ctx, c, r)),
     // data key export
-    exportDataKey: (c, r) => dataKeyExport.exportDataKey(ctx, c, r),
-    generateAndExportDataKey: (c, r) => dataKeyExport.generateAndExportDataKey(ctx, c, r),
+    exportDataKey: (c, r) => dataKeyExport((family) => family.exportDataKey(ctx, c, r)),
+    generateAndExportDataKey: (c, r) => dataKeyExport((family) => family.generateAndExportDataKey(ctx, c, r)),
     // randomness
     generateRandom: (c, r) => randomness.generateRandom(ctx, c, r),
     getRandomPassword: (c, r) => randomness.getRandomPassword(ctx, c, r),
     // import
-    getParametersForImport: (c, r) => byok.getParametersForImport(ctx, c, r),
-    importKeyMaterial: (c, r) => byok.importKeyMaterial(ctx, c, r),
-    deleteKeyMaterial: (c, r) => byok.deleteKeyMaterial(ctx, c, r),
+    getParametersForImport: (c, r) => byok((family) => family.getParametersForImport(ctx, c, r)),
+    importKeyMaterial: (c, r) => byok((family) => family.importKeyMaterial(ctx, c, r)),
+    deleteKeyMaterial: (c, r) => byok((family) => family.deleteKeyMaterial(ctx, c, r)),
   }
 }
