@@ -23,7 +23,7 @@
  * passes it — freshness is a separate matter (see the README's threat model).
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
-import { GCM_NONCE_LENGTH } from '@strongroom/crypto'
+import { GCM_NONCE_LENGTH, Lru } from '@strongroom/crypto'
 import { AUDIT_HEAD_KEY, AUDIT_SEGMENT_PREFIX } from './audit.js'
 import { utf8Encode, wipe } from './bytes.js'
 import { KmsError } from './errors.js'
@@ -103,7 +103,11 @@ interface Seen {
   readonly sealed: Uint8Array
 }
 
-/** Records whose sealed form is remembered for the next write (beyond it, a write re-reads the record). */
+/**
+ * Records whose sealed form is remembered for the next write (beyond it, a write re-reads the
+ * record). Least recently seen forgotten first: forgetting everything at once when full made a
+ * working set just over the bound re-read on every write.
+ */
 const MAX_SEEN = 10_000
 
 /**
@@ -118,7 +122,7 @@ export class SealedStorage implements StorageAdapter {
   readonly #inner: StorageAdapter
   readonly #sealer: RecordSealer
   readonly #digest: StoreDigest
-  readonly #seen = new Map<string, Seen>()
+  readonly #seen = new Lru<string, Seen>(MAX_SEEN)
   #head: { value: SealHead; revision: number | null } | undefined
   readonly #unwatch: (() => void) | undefined
   declare watch?: (listener: StorageChangeListener) => () => void
@@ -135,7 +139,7 @@ export class SealedStorage implements StorageAdapter {
         for (const { key, revision } of changes) {
           if (key === SEAL_HEAD_KEY) {
             if (this.#head?.revision !== revision) this.#head = undefined
-          } else if (this.#seen.get(key)?.revision !== revision) this.#seen.delete(key)
+          } else if (this.#seen.peek(key)?.revision !== revision) this.#seen.delete(key)
         }
       })
       this.watch = (listener) => watch.call(inner, listener)
@@ -143,7 +147,6 @@ export class SealedStorage implements StorageAdapter {
   }
 
   #remember(key: string, revision: number, sealed: Uint8Array): void {
-    if (this.#seen.size >= MAX_SEEN && !this.#seen.has(key)) this.#seen.clear()
     this.#seen.set(key, { revision, sealed })
   }
 
@@ -163,6 +166,16 @@ export class SealedStorage implements StorageAdapter {
     const page = await this.#inner.scan(options)
     const records = page.records.filter((r) => r.key !== SEAL_HEAD_KEY).map((r) => this.#open(r))
     return page.cursor === undefined ? { records } : { records, cursor: page.cursor }
+  }
+
+  /**
+   * The storage keys of a scan's records without opening them: for skipping what a listing
+   * does not return (nothing in the skipped values is believed, so nothing needs checking).
+   */
+  async scanNames(options: ScanOptions): Promise<{ keys: string[]; cursor?: string }> {
+    const page = await this.#inner.scan(options)
+    const keys = page.records.filter((r) => r.key !== SEAL_HEAD_KEY).map((r) => r.key)
+    return page.cursor === undefined ? { keys } : { keys, cursor: page.cursor }
   }
 
   async commit(mutations: readonly Mutation[]): Promise<CommitResult> {
