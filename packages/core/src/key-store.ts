@@ -21,7 +21,7 @@ import { utf8Decode, utf8Encode } from './bytes.js'
 import { KmsError } from './errors.js'
 import type { PendingEvent } from './events.js'
 import { KeyEntry } from './key-entry.js'
-import { indexMutations, type IndexedChange } from './key-index.js'
+import { COUNT_PREFIX, indexMutations, type IndexedChange } from './key-index.js'
 import { assertKeyTransition, assertKeyRecord, decodeKeyRecord, encodeKeyRecord, type KeyRecord } from './key-record.js'
 import {
   EVERYTHING_CHANGED, type Mutation, type ScanOptions, type ScanPage, type StorageAdapter, type StorageChange, type StoredRecord,
@@ -123,6 +123,8 @@ export class KeyStore {
    */
   #foreignChanges = 0
 
+  /** Index counters this engine wrote last (key-index.ts), dropped when another writer changes them. */
+  readonly #counters = new Map<string, StoredRecord>()
   /** The engine's region: the aliases it writes are indexed under it (their keys are all in it). */
   readonly #region: string
 
@@ -163,9 +165,11 @@ export class KeyStore {
         this.#foreignChanges++
         for (const id of [...this.#keys.keys()]) this.#evictKey(id)
         this.#aliases.clear()
+        this.#counters.clear()
         continue
       }
       if (this.#committing.has(key)) continue
+      this.#counters.delete(key)
       if (key.startsWith(KEY_RECORD_PREFIX) || key.startsWith(ALIAS_RECORD_PREFIX)) this.#foreignChanges++
       if (key.startsWith(KEY_RECORD_PREFIX)) {
         const id = key.slice(KEY_RECORD_PREFIX.length)
@@ -337,7 +341,7 @@ export class KeyStore {
     for (let attempt = 0; ; attempt++) {
       const tx = new Transaction(this, attempt > 0)
       const result = await work(tx)
-      const indexes = tx.staged.size === 0 ? [] : await indexMutations(this.#indexedChanges(tx), (key) => this.#get(key))
+      const indexes = tx.staged.size === 0 ? [] : await indexMutations(this.#indexedChanges(tx), (key) => this.#readIndexRecord(key))
       const extra = await this.#participant?.prepare(tx.audit, attempt > 0)
       if (tx.staged.size === 0 && extra === undefined) return { result, events: tx.events, audited: false }
       const mutations = [...[...tx.staged.values()].map((s) => s.mutation), ...indexes, ...(extra?.mutations ?? [])]
@@ -346,6 +350,7 @@ export class KeyStore {
         assertValidMutations(mutations)
         const { revisions } = await this.#storage.commit(mutations)
         this.#applyCommitted(tx, revisions)
+        this.#keepCounters(indexes, revisions)
         extra?.committed(revisions)
         return { result, events: tx.events, audited: tx.audit.length > 0 }
       } catch (error) {
@@ -380,7 +385,24 @@ export class KeyStore {
     }
   }
 
+  /** An index record to replace or delete; counters come from memory while the adapter announces changes. */
+  async #readIndexRecord(key: string): Promise<StoredRecord | undefined> {
+    const cached = this.watching ? this.#counters.get(key) : undefined
+    return cached ?? this.#get(key)
+  }
+
+  /** Counters this engine just wrote: the next create need not read them back. */
+  #keepCounters(mutations: readonly Mutation[], revisions: ReadonlyMap<string, number>): void {
+    for (const m of mutations) {
+      const revision = revisions.get(m.key)
+      if (m.type === 'put' && m.key.startsWith(COUNT_PREFIX) && revision !== undefined) {
+        this.#counters.set(m.key, { key: m.key, value: m.value, revision })
+      }
+    }
+  }
+
   #forget(storageKey: string): void {
+    this.#counters.delete(storageKey)
     if (storageKey.startsWith(KEY_RECORD_PREFIX)) this.#evictKey(storageKey.slice(KEY_RECORD_PREFIX.length))
     else if (storageKey.startsWith(ALIAS_RECORD_PREFIX)) this.#aliases.delete(storageKey)
   }

@@ -158,6 +158,29 @@ describe('regions on one store', () => {
   })
 })
 
+describe('the counters under concurrent writers', () => {
+  it('two engines on one store creating and purging keys at once keep one exact total', async () => {
+    const storage = memoryStorage()
+    const clock = new ManualClock(START)
+    const a = await open(storage, { clock })
+    const b = await open(storage, { clock })
+    const made = await Promise.all([...Array.from({ length: 20 }, () => a.createKey()), ...Array.from({ length: 20 }, () => b.createKey())])
+    expect((await a.listKeys()).totalCount).toBe(40)
+    expect((await b.listKeys()).totalCount).toBe(40)
+    const doomed = made.slice(0, 10).map((r) => r.keyMetadata.keyId)
+    await Promise.all(doomed.map((keyId, i) => (i % 2 === 0 ? a : b).scheduleKeyDeletion({ keyId, pendingWindowInDays: 7 })))
+    clock.advance(8 * DAY_MS)
+    await Promise.all([a.maintenance(), b.maintenance(), a.createKey(), b.createKey()])
+    for (const kms of [a, b]) {
+      expect((await kms.listKeys()).totalCount).toBe(32)
+      expect(await allByMarker(kms, 100)).toHaveLength(32)
+    }
+    expect((await a.verify()).records.ok).toBe(true)
+    await a.close()
+    await b.close()
+  })
+})
+
 describe('keys whose purge is due', () => {
   it('are hidden from listings without a write; maintenance purges them', async () => {
     const clock = new ManualClock(START)

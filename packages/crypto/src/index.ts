@@ -44,3 +44,4 @@ export {
 export { defaultCryptoProvider } from './default.js'
 export { pooledRandom, seededRandom } from './random.js'
 export { Lru } from './lru.js'
+export type { LruWeight } from './lru.js'
