@@ -78,6 +78,7 @@ async function measure(): Promise<void> {
   const blobs = (JSON.parse(readFileSync(blobsFile, 'utf8')) as { keyId: string; blob: string }[]).map((b) => ({ ...b, bytes: new Uint8Array(Buffer.from(b.blob, 'base64')) }))
   global.gc?.()
   const baseline = process.memoryUsage().rss
+  const baselineHeap = process.memoryUsage().heapUsed
   let started = performance.now()
   const kms = await Kms.open({ storage: levelStorage(new ClassicLevel(dir)), rootKey: rawRootKey(ROOT), audit: false })
   const openMs = performance.now() - started
@@ -120,7 +121,7 @@ async function measure(): Promise<void> {
   row(`listKeys pageNumber ${last} (the last page)`, await time(3, () => kms.listKeys({ pageSize: 100, pageNumber: last })))
   global.gc?.()
   const afterListing = process.memoryUsage().rss
-  rows.push(['RSS over baseline after open and listing every key', mib(afterListing - baseline)])
+  rows.push(['RSS over baseline after open and listing every key', `${mib(afterListing - baseline)} (JS heap in use: +${mib(process.memoryUsage().heapUsed - baselineHeap)})`])
 
   // Cold: the first use of each key after open (twice the cache's keys, so none is cached).
   const cold = await time(blobs.length, (i) => kms.decrypt({ ciphertextBlob: blobs[i]!.bytes }))
@@ -132,7 +133,7 @@ async function measure(): Promise<void> {
   const order = Array.from({ length: 20_000 }, () => Math.floor(Math.random() * blobs.length))
   row(`decrypt 1 KiB, working set of ${blobs.length} keys over a cache of 1000, random order`, await time(order.length, (i) => kms.decrypt({ ciphertextBlob: blobs[order[i]!]!.bytes })))
   global.gc?.()
-  rows.push(['RSS over baseline at the end', mib(process.memoryUsage().rss - baseline)])
+  rows.push(['RSS over baseline at the end', `${mib(process.memoryUsage().rss - baseline)} (JS heap in use: +${mib(process.memoryUsage().heapUsed - baselineHeap)})`])
   await kms.close()
 
   console.log(`\nscale suite (${process.version}, ${process.platform} ${process.arch}):`)

@@ -17,8 +17,9 @@
 import { KmsError } from './errors.js'
 import {
   ALIAS_INDEX_PREFIX, COUNT_PREFIX, INDEXES_MARKER_KEY, INDEXES_VERSION, KEY_INDEX_PREFIX, aliasIndexKey, countKey, decodeJson,
-  dueDates, dueIndexKey, encodeJson, keyIndexKey, type CountKind,
+  POLICY_COUNT_KEY, dueDates, dueIndexKey, encodeJson, keyIndexKey, type CountKind,
 } from './key-index.js'
+import { POLICY_PREFIX } from './policy-store.js'
 import { decodeKeyRecord } from './key-record.js'
 import { ALIAS_RECORD_PREFIX, KEY_RECORD_PREFIX } from './key-store.js'
 import type { SealedStorage } from './sealed-storage.js'
@@ -101,6 +102,9 @@ async function writeCountsAndMarker(storage: SealedStorage): Promise<void> {
     })
     await countUnder(KEY_INDEX_PREFIX, 'keys')
     await countUnder(ALIAS_INDEX_PREFIX, 'aliases')
+    await eachName(storage, POLICY_PREFIX, () => {
+      counts.set(POLICY_COUNT_KEY, (counts.get(POLICY_COUNT_KEY) ?? 0) + 1)
+    })
     const mutations: Mutation[] = []
     for (const [key, revision] of existing) if (!counts.has(key)) mutations.push({ type: 'delete', key, expectedRevision: revision })
     for (const [key, count] of counts) mutations.push({ type: 'put', key, value: encodeJson({ schema: 1, count }), expectedRevision: existing.get(key) ?? null })

@@ -8,6 +8,7 @@
  * idx/alias/<region>/<aliasName>                  { schema, keyId }        one per alias: listAliases
  * idx/due/<region>/<kind>/<at, 15 digits>/<keyId> { schema }               purge | rotate | expire, by date
  * meta/count/<region>/keys|aliases                { schema, count }        totals, kept by the same commits
+ * meta/count/policies                             { schema, count }        identity policies (store-wide)
  * meta/indexes                                    { schema, version }      the indexes are complete
  * ```
  *
@@ -73,6 +74,9 @@ export function countKey(region: string, kind: CountKind): string {
   return `${COUNT_PREFIX}${region}/${kind}`
 }
 
+/** Identity policies are store-wide (no region); a region name has no `/`, so this cannot collide. */
+export const POLICY_COUNT_KEY = `${COUNT_PREFIX}policies`
+
 /** When each of the key's time-driven changes falls due (none when it has none). */
 export function dueDates(r: KeyRecord): { kind: DueKind; at: number }[] {
   const out: { kind: DueKind; at: number }[] = []
@@ -125,6 +129,8 @@ export function decodeCount(stored: StoredRecord | undefined): number {
 export type IndexedChange =
   | { readonly kind: 'key'; readonly before: KeyRecord | undefined; readonly after: KeyRecord | null }
   | { readonly kind: 'alias'; readonly region: string; readonly aliasName: string; readonly before: string | undefined; readonly after: string | null }
+  /** A record only counted (an identity policy created or deleted). */
+  | { readonly kind: 'counted'; readonly counter: string; readonly by: 1 | -1 }
 
 /**
  * The index mutations that keep the indexes in step with `changes`, to commit with them.
@@ -144,7 +150,9 @@ export async function indexMutations(
     if (current !== undefined) out.push({ type: 'delete', key, expectedRevision: current.revision })
   }
   for (const change of changes) {
-    if (change.kind === 'key') {
+    if (change.kind === 'counted') {
+      bump(change.counter, change.by)
+    } else if (change.kind === 'key') {
       const { before, after } = change
       if (before === undefined && after !== null) {
         out.push({ type: 'put', key: keyIndexKey(after.region, after.keyId), value: encodeJson({ schema: 1, account: after.account }), expectedRevision: null })

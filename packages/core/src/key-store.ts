@@ -21,7 +21,8 @@ import { utf8Decode, utf8Encode } from './bytes.js'
 import { KmsError } from './errors.js'
 import type { PendingEvent } from './events.js'
 import { KeyEntry } from './key-entry.js'
-import { COUNT_PREFIX, indexMutations, type IndexedChange } from './key-index.js'
+import { COUNT_PREFIX, POLICY_COUNT_KEY, indexMutations, type IndexedChange } from './key-index.js'
+import { POLICY_PREFIX } from './policy-store.js'
 import { assertKeyTransition, assertKeyRecord, decodeKeyRecord, encodeKeyRecord, type KeyRecord } from './key-record.js'
 import {
   EVERYTHING_CHANGED, type Mutation, type ScanOptions, type ScanPage, type StorageAdapter, type StorageChange, type StoredRecord,
@@ -376,6 +377,12 @@ export class KeyStore {
   *#indexedChanges(tx: Transaction): Generator<IndexedChange> {
     for (const staged of tx.staged.values()) {
       if (staged.kind === 'key') yield { kind: 'key', before: staged.before?.record, after: staged.record }
+      else if (staged.kind === 'other') {
+        const { mutation } = staged
+        if (!mutation.key.startsWith(POLICY_PREFIX)) continue
+        if (mutation.type === 'put' && mutation.expectedRevision === null) yield { kind: 'counted', counter: POLICY_COUNT_KEY, by: 1 }
+        else if (mutation.type === 'delete') yield { kind: 'counted', counter: POLICY_COUNT_KEY, by: -1 }
+      }
       else if (staged.kind === 'alias') {
         yield {
           kind: 'alias', region: this.#region, aliasName: staged.mutation.key,

@@ -150,21 +150,22 @@ export class SealedStorage implements StorageAdapter {
     this.#seen.set(key, { revision, sealed })
   }
 
-  #open(record: StoredRecord): StoredRecord {
+  /** `remember`: keep the sealed bytes for a write that may follow (a `get`; not a listing's scan). */
+  #open(record: StoredRecord, remember: boolean): StoredRecord {
     if (isUnsealedRecord(record.key)) return record
     const value = this.#sealer.open(record.key, record.value)
-    this.#remember(record.key, record.revision, record.value)
+    if (remember) this.#remember(record.key, record.revision, record.value)
     return { key: record.key, revision: record.revision, value }
   }
 
   async get(key: string): Promise<StoredRecord | undefined> {
     const record = await this.#inner.get(key)
-    return record === undefined ? undefined : this.#open(record)
+    return record === undefined ? undefined : this.#open(record, true)
   }
 
   async scan(options: ScanOptions): Promise<ScanPage> {
     const page = await this.#inner.scan(options)
-    const records = page.records.filter((r) => r.key !== SEAL_HEAD_KEY).map((r) => this.#open(r))
+    const records = page.records.filter((r) => r.key !== SEAL_HEAD_KEY).map((r) => this.#open(r, false))
     return page.cursor === undefined ? { records } : { records, cursor: page.cursor }
   }
 
