@@ -66,7 +66,7 @@ export interface Paging {
   /** 1-100, default 10. */
   readonly pageSize?: number
   /** The previous page's `nextMarker` (AWS's paging): the page after it, whatever changed meanwhile. */
-  readonly marker?: string
+  readonly marker?: string | undefined
 }
 
 export interface PagedResponse extends KmsResponse {

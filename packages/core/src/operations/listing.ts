@@ -35,7 +35,7 @@ export interface ListingParams {
 const MAX_MARKER_LENGTH = 1024
 
 /** `pageNumber` from 1, `pageSize` 1-100 (default 10), or `marker` from a previous page's `nextMarker`. */
-export function listingParams(request: { pageNumber?: number; pageSize?: number; marker?: string }): ListingParams {
+export function listingParams(request: { pageNumber?: number; pageSize?: number; marker?: string | undefined }): ListingParams {
   const pageSize = request.pageSize === undefined ? 10 : integerParam(request.pageSize, 'pageSize', 1, 100)
   if (request.marker === undefined) {
     const pageNumber = request.pageNumber === undefined ? 1 : integerParam(request.pageNumber, 'pageNumber', 1, 1_000_000)
