@@ -181,6 +181,23 @@ describe('the counters under concurrent writers', () => {
   })
 })
 
+describe('an adapter that cannot watch', () => {
+  it('keeps the counters exact for two engines creating at once (each reads the counter it replaces)', async () => {
+    const inner = memoryStorage()
+    const blind: StorageAdapter = {
+      manifest: inner.manifest, get: (k) => inner.get(k), scan: (o) => inner.scan(o), commit: (m) => inner.commit(m), close: async () => undefined,
+    }
+    const a = await open(blind)
+    const b = await open(blind)
+    await Promise.all([...Array.from({ length: 15 }, () => a.createKey()), ...Array.from({ length: 15 }, () => b.createKey())])
+    expect((await a.listKeys()).totalCount).toBe(30)
+    expect((await b.listKeys()).totalCount).toBe(30)
+    expect(await allByMarker(b, 7)).toHaveLength(30)
+    await a.close()
+    await b.close()
+  })
+})
+
 describe('keys whose purge is due', () => {
   it('are hidden from listings without a write; maintenance purges them', async () => {
     const clock = new ManualClock(START)
