@@ -111,11 +111,8 @@ export async function listKeys(ctx: KeysContext, call: Call, request: api.Paging
   requestObject(request, 'listKeys')
   const paging = listingParams(request)
   await ctx.authorize(call, 'ListKeys', '*', '*')
-  const due = await duePurges(ctx.keys, ctx.region, ctx.clock.now())
-  const [page, count] = await Promise.all([
-    listIndex(ctx.keys, { prefix: keyIndexKey(ctx.region, ''), paging, hidden: (keyId) => due.has(keyId) }),
-    ctx.keys.readRecord(countKey(ctx.region, 'keys')),
-  ])
+  const [due, count] = await Promise.all([duePurges(ctx.keys, ctx.region, ctx.clock.now()), ctx.keys.readRecord(countKey(ctx.region, 'keys'))])
+  const page = await listIndex(ctx.keys, { prefix: keyIndexKey(ctx.region, ''), paging, hidden: (keyId) => due.has(keyId) })
   return {
     requestId: call.requestId, totalCount: Math.max(0, decodeCount(count) - due.size), pageNumber: page.pageNumber, pageSize: paging.pageSize,
     ...(page.nextMarker === undefined ? {} : { nextMarker: page.nextMarker }),
