@@ -1,20 +1,22 @@
 /**
- * AWS `Marker`/`Limit` pagination over the engine's `pageNumber`/`pageSize` listings.
+ * AWS `Marker`/`Limit` pagination: over the engine's own cursors for keys and aliases, and
+ * over a complete in-memory list for what one record holds (tags, rotations).
  *
  * ```ts
- * const page = await pageAfter((p) => kms.listKeys(p).then((r) => ({ items: r.keys, totalCount: r.totalCount })),
- *   (k) => k.keyId, marker, 100)
+ * const page = await pageByMarker((p) => kms.listKeys(p).then((r) => ({ items: r.keys, nextMarker: r.nextMarker })), marker, 100)
  * // { items, nextMarker?: string }   — nextMarker present exactly when Truncated
  * ```
  *
- * A marker is opaque to callers: base64url JSON `{ a, o }` holding the sort key of the last
- * item returned (`a`) and its position + 1 (`o`). The engine lists keys and aliases in
- * sorted order, so the next page is "every item whose key sorts after `a`"; the offset only
- * says where to start looking. Starting one item early, and stepping back a page when that
- * item already sorts after `a` (items were deleted before the cursor), returns every item
- * that existed throughout exactly once, whatever is created or deleted between pages —
- * which plain offsets cannot promise. Each page costs ⌈limit/100⌉ + 1 engine calls.
+ * Engine listings: the AWS marker is the engine's `nextMarker`, passed through. The engine
+ * resumes after the last entry returned, reading only the index entries of the page (O(page)
+ * at any store size); an entry that exists throughout a listing is returned exactly once
+ * whatever is created or deleted between pages. A page of `Limit` entries takes
+ * ⌈Limit/100⌉ engine calls (the engine's largest page is 100).
+ *
+ * In-memory lists: the marker is base64url JSON `{ a, o }` holding the sort key of the last
+ * item returned (`a`) and its position + 1 (`o`).
  */
+import { KmsError } from '@strongroom/core'
 import { AwsError } from './errors.js'
 
 /** The engine's largest page. */
@@ -30,10 +32,14 @@ export interface Page<T> {
   readonly nextMarker?: string
 }
 
-export type EngineListing<T> = (page: { pageNumber: number; pageSize: number }) => Promise<{ items: readonly T[]; totalCount: number }>
+export type EngineListing<T> = (page: { pageSize: number; marker?: string }) => Promise<{ items: readonly T[]; nextMarker?: string | undefined }>
 
 export function encodeMarker(marker: Marker): string {
   return Buffer.from(JSON.stringify({ a: marker.after, o: marker.offset })).toString('base64url')
+}
+
+function invalidMarker(): AwsError {
+  return new AwsError('InvalidMarkerException', 'Marker is not a NextMarker this endpoint returned')
 }
 
 export function decodeMarker(value: string | undefined): Marker | undefined {
@@ -46,31 +52,27 @@ export function decodeMarker(value: string | undefined): Marker | undefined {
   } catch {
     // fall through: not one of our markers
   }
-  throw new AwsError('InvalidMarkerException', 'Marker is not a NextMarker this endpoint returned')
+  throw invalidMarker()
 }
 
-/** One page of a sorted engine listing, after `marker`. */
-export async function pageAfter<T>(list: EngineListing<T>, key: (item: T) => string, markerValue: string | undefined, limit: number): Promise<Page<T>> {
-  const marker = decodeMarker(markerValue)
-  let pageNumber = marker === undefined ? 1 : Math.floor(Math.max(0, marker.offset - 1) / ENGINE_PAGE_SIZE) + 1
-  let page = await list({ pageNumber, pageSize: ENGINE_PAGE_SIZE })
-  // Items deleted before the cursor shift the rest left: step back until the page starts at or before it.
-  while (marker !== undefined && pageNumber > 1 && page.items.length > 0 && key(page.items[0]!) > marker.after) {
-    pageNumber--
-    page = await list({ pageNumber, pageSize: ENGINE_PAGE_SIZE })
-  }
-  const collected: { item: T; position: number }[] = []
+/** Up to `limit` entries of an engine listing after `markerValue` (an engine `nextMarker`). */
+export async function pageByMarker<T>(list: EngineListing<T>, markerValue: string | undefined, limit: number): Promise<Page<T>> {
+  const items: T[] = []
+  let marker = markerValue
   for (;;) {
-    page.items.forEach((item, i) => {
-      if (collected.length <= limit && (marker === undefined || key(item) > marker.after)) {
-        collected.push({ item, position: (pageNumber - 1) * ENGINE_PAGE_SIZE + i })
-      }
-    })
-    if (collected.length > limit || pageNumber * ENGINE_PAGE_SIZE >= page.totalCount || page.items.length === 0) break
-    pageNumber++
-    page = await list({ pageNumber, pageSize: ENGINE_PAGE_SIZE })
+    let page: Awaited<ReturnType<EngineListing<T>>>
+    try {
+      page = await list({ pageSize: Math.min(ENGINE_PAGE_SIZE, limit - items.length), ...(marker === undefined ? {} : { marker }) })
+    } catch (error) {
+      // The caller's marker is the only parameter the engine can find malformed here.
+      if (marker !== undefined && marker === markerValue && KmsError.is(error, 'InvalidParameter')) throw invalidMarker()
+      throw error
+    }
+    items.push(...page.items)
+    if (page.nextMarker === undefined) return { items }
+    marker = page.nextMarker
+    if (items.length >= limit) return { items, nextMarker: marker }
   }
-  return paged(collected, limit, key)
 }
 
 /** One page of a complete, sorted in-memory list (tags, versions), after `marker`. */

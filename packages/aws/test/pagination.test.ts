@@ -1,66 +1,80 @@
 /**
- * Marker/Limit over the engine's page numbers: every item that exists throughout a
- * listing is returned exactly once, whatever is created or deleted between pages.
+ * Marker/Limit over the engine's cursors (a real engine on memory storage): every key that
+ * exists throughout a listing is returned exactly once, whatever is created or deleted
+ * between pages.
  */
 import { describe, expect, it } from 'vitest'
+import { DAY_MS, Kms, ManualClock } from '@strongroom/core'
+import { memoryStorage } from '@strongroom/storage-memory'
 import { AwsError } from '@strongroom/aws'
-import { decodeMarker, pageAfter, pageOfList } from '../src/pagination.js'
+import { decodeMarker, pageByMarker, pageOfList } from '../src/pagination.js'
 
-/** A sorted collection listed the engine's way: pages of `pageSize`, numbered from 1. */
-function engineListing(items: string[]) {
-  return async ({ pageNumber, pageSize }: { pageNumber: number; pageSize: number }) => {
-    const sorted = [...items].sort()
-    return { items: sorted.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), totalCount: sorted.length }
-  }
+async function engineWith(n: number, clock = new ManualClock('2026-01-01T00:00:00Z')): Promise<{ kms: Kms; ids: string[] }> {
+  const kms = await Kms.open({ storage: memoryStorage(), audit: false, clock })
+  const ids: string[] = []
+  for (let i = 0; i < n; i++) ids.push((await kms.createKey()).keyMetadata.keyId)
+  return { kms, ids: ids.sort() }
 }
 
-const names = (n: number, prefix = 'k'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`)
+const keysOf = (kms: Kms) => async (p: { pageSize: number; marker?: string }) => {
+  const r = await kms.listKeys(p)
+  return { items: r.keys.map((k) => k.keyId), nextMarker: r.nextMarker }
+}
 
-describe('pageAfter', () => {
+describe('pageByMarker', () => {
   it('walks a listing larger than an engine page in small and large steps', async () => {
-    const items = names(250)
+    const { kms, ids } = await engineWith(250)
     for (const limit of [1, 7, 100, 1000]) {
       const seen: string[] = []
       let marker: string | undefined
       do {
-        const page = await pageAfter(engineListing(items), (x) => x, marker, limit)
+        const page = await pageByMarker(keysOf(kms), marker, limit)
         expect(page.items.length).toBeLessThanOrEqual(limit)
         seen.push(...page.items)
         marker = page.nextMarker
       } while (marker !== undefined)
-      expect(seen).toEqual(items)
+      expect(seen).toEqual(ids)
     }
+    await kms.close()
   })
 
-  it('returns every item that existed throughout exactly once, while others come and go', async () => {
-    const items = names(300)
-    const survivors = items.filter((_, i) => i % 3 !== 0)
+  it('returns every key that existed throughout exactly once, while others come and go', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z')
+    const { kms, ids } = await engineWith(120, clock)
+    const doomed = new Set(ids.filter((_, i) => i % 3 === 0))
+    const survivors = ids.filter((id) => !doomed.has(id))
     const seen: string[] = []
     let marker: string | undefined
-    let round = 0
     do {
-      const page = await pageAfter(engineListing(items), (x) => x, marker, 40)
+      const page = await pageByMarker(keysOf(kms), marker, 20)
       seen.push(...page.items)
       marker = page.nextMarker
-      // Between pages: delete a doomed item already behind the cursor (shifting the rest left)
-      // and one ahead of it; create new items both before and after the cursor.
-      const doomedBehind = items.findIndex((x, i) => x <= (seen.at(-1) ?? '') && items.indexOf(x) === i && Number(x.slice(1)) % 3 === 0)
-      if (doomedBehind >= 0) items.splice(doomedBehind, 1)
-      const doomedAhead = items.findIndex((x) => x > (seen.at(-1) ?? '') && Number(x.slice(1)) % 3 === 0)
-      if (doomedAhead >= 0) items.splice(doomedAhead, 1)
-      items.push(`a-new-${round}`, `z-new-${round}`)
-      round++
+      // Between pages: delete a doomed key behind the cursor and one ahead of it (their
+      // window ends and maintenance purges them), and create a new key.
+      const last = seen.at(-1) ?? ''
+      for (const id of [[...doomed].find((x) => x <= last), [...doomed].find((x) => x > last)]) {
+        if (id === undefined) continue
+        doomed.delete(id)
+        await kms.scheduleKeyDeletion({ keyId: id, pendingWindowInDays: 7 })
+      }
+      clock.advance(8 * DAY_MS)
+      await kms.maintenance()
+      await kms.createKey()
     } while (marker !== undefined)
-    const seenSurvivors = seen.filter((x) => survivors.includes(x))
-    expect(seenSurvivors).toEqual(survivors)
+    expect(seen.filter((x) => survivors.includes(x))).toEqual(survivors)
     expect(new Set(seen).size).toBe(seen.length)
+    await kms.close()
   })
 
   it('refuses markers it did not issue', async () => {
     for (const bad of ['x', 'bm90IGpzb24', Buffer.from('{"a":1,"o":2}').toString('base64url'), Buffer.from('{"a":"k","o":-1}').toString('base64url')]) {
       expect(() => decodeMarker(bad)).toThrow(AwsError)
     }
-    await expect(pageAfter(engineListing([]), (x) => x, 'garbage', 10)).rejects.toMatchObject({ type: 'InvalidMarkerException' })
+    const { kms } = await engineWith(0)
+    for (const bad of ['garbage', Buffer.from('{"a":1,"o":2}').toString('base64')]) {
+      await expect(pageByMarker(keysOf(kms), bad, 10)).rejects.toMatchObject({ type: 'InvalidMarkerException' })
+    }
+    await kms.close()
   })
 })
 

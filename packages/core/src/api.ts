@@ -71,16 +71,22 @@ export interface KeyRequest extends GrantTokensParam {
 }
 
 export interface Paging {
-  /** From 1. */
+  /** From 1 (Alibaba's paging). Not together with `marker`. */
   readonly pageNumber?: number
   /** 1-100, default 10. */
   readonly pageSize?: number
+  /** The previous page's `nextMarker` (AWS's paging): the page after it, whatever changed meanwhile. */
+  readonly marker?: string | undefined
 }
 
 export interface PagedResponse extends KmsResponse {
+  /** Every entry the listing would show over all its pages. */
   readonly totalCount: number
+  /** The page asked for; with `marker`, the page this one would be by position. */
   readonly pageNumber: number
   readonly pageSize: number
+  /** Present when more entries follow: pass it as `marker` for the next page. */
+  readonly nextMarker?: string
 }
 
 export interface CreateKeyRequest {

@@ -21,8 +21,12 @@ import { utf8Decode, utf8Encode } from './bytes.js'
 import { KmsError } from './errors.js'
 import type { PendingEvent } from './events.js'
 import { KeyEntry } from './key-entry.js'
+import { COUNT_PREFIX, POLICY_COUNT_KEY, indexMutations, type IndexedChange } from './key-index.js'
+import { POLICY_PREFIX } from './policy-store.js'
 import { assertKeyTransition, assertKeyRecord, decodeKeyRecord, encodeKeyRecord, type KeyRecord } from './key-record.js'
-import { EVERYTHING_CHANGED, type Mutation, type StorageAdapter, type StorageChange, type StoredRecord } from './storage.js'
+import {
+  EVERYTHING_CHANGED, type Mutation, type ScanOptions, type ScanPage, type StorageAdapter, type StorageChange, type StoredRecord,
+} from './storage.js'
 import { assertValidMutations } from './storage-validate.js'
 
 export const KEY_RECORD_PREFIX = 'key/'
@@ -86,6 +90,22 @@ function decodeAlias(stored: StoredRecord): AliasEntry {
   return { record, revision: stored.revision }
 }
 
+/**
+ * What a loaded key costs in memory, roughly, for the cache's byte bound: the record's
+ * wrapped material and public keys (base64 text) count twice (the text and the unwrapped
+ * bytes, subkeys and key objects made from it), plus a fixed overhead per entry and version.
+ * An AES key with one version weighs about 1 KiB; an RSA-4096 key about 8 KiB per version.
+ */
+export function estimatedEntryBytes(entry: KeyEntry): number {
+  let bytes = 512
+  for (const v of entry.record.versions) bytes += 256 + 2 * (v.wrappedMaterial.length + (v.publicKey?.length ?? 0))
+  return bytes
+}
+
+/** The key cache's default bounds: keys kept loaded, and their estimated bytes. */
+export const DEFAULT_KEY_CACHE_SIZE = 1000
+export const DEFAULT_KEY_CACHE_BYTES = 64 * 1024 * 1024
+
 export class KeyStore {
   readonly #storage: StorageAdapter
   /** Loaded keys, least recently used evicted first; an evicted entry is wiped once the current turn is over. */
@@ -104,11 +124,30 @@ export class KeyStore {
    */
   #foreignChanges = 0
 
-  constructor(storage: StorageAdapter, options: { readonly cacheSize: number }) {
+  /** Index counters this engine wrote last (key-index.ts), dropped when another writer changes them. */
+  readonly #counters = new Map<string, StoredRecord>()
+  /** The engine's region: the aliases it writes are indexed under it (their keys are all in it). */
+  readonly #region: string
+
+  /** Evicted entries waiting for the end of the current turn to be wiped (one timer for all of them). */
+  #toWipe: KeyEntry[] = []
+
+  constructor(storage: StorageAdapter, options: { readonly cacheSize: number; readonly cacheBytes: number; readonly region: string }) {
     this.#storage = storage
+    this.#region = options.region
     // A call may still hold an evicted entry between awaits; wipe it once the current turn is over.
-    this.#keys = new Lru(options.cacheSize, (entry) => setTimeout(() => entry.wipe(), 0))
+    this.#keys = new Lru(options.cacheSize, (entry) => this.#wipeLater(entry), { maxWeight: options.cacheBytes, weigh: estimatedEntryBytes })
     this.#unwatch = storage.watch?.((changes) => this.#onChanges(changes))
+  }
+
+  #wipeLater(entry: KeyEntry): void {
+    // A working set larger than the cache evicts on every miss: one timer per turn, not per entry.
+    if (this.#toWipe.push(entry) > 1) return
+    setTimeout(() => {
+      const entries = this.#toWipe
+      this.#toWipe = []
+      for (const e of entries) e.wipe()
+    }, 0)
   }
 
   /** The audit trail joins every commit from now on, so state changes and their records land together. */
@@ -127,9 +166,11 @@ export class KeyStore {
         this.#foreignChanges++
         for (const id of [...this.#keys.keys()]) this.#evictKey(id)
         this.#aliases.clear()
+        this.#counters.clear()
         continue
       }
       if (this.#committing.has(key)) continue
+      this.#counters.delete(key)
       if (key.startsWith(KEY_RECORD_PREFIX) || key.startsWith(ALIAS_RECORD_PREFIX)) this.#foreignChanges++
       if (key.startsWith(KEY_RECORD_PREFIX)) {
         const id = key.slice(KEY_RECORD_PREFIX.length)
@@ -226,20 +267,43 @@ export class KeyStore {
     return this.#get(key)
   }
 
-  /** Every record under a prefix, in key order. */
+  /** Every record under a prefix, in key order (for prefixes that stay small: import tokens, policies). */
   scanRecords(prefix: string): Promise<StoredRecord[]> {
     return this.#scanAll(prefix)
   }
 
-  /** Every key record in id order (decoded, not cached: listing must not flush hot keys). */
-  async scanKeys(): Promise<KeyRecord[]> {
-    const records = await this.#scanAll(KEY_RECORD_PREFIX)
-    return records.map((r) => decodeKeyRecord(r.value, r.key.slice(KEY_RECORD_PREFIX.length)))
+  /** Up to `limit` records under `prefix` after `after`, opened (the adapter may return fewer; `cursor` says more may follow). */
+  async scanPage(prefix: string, after: string | undefined, limit: number): Promise<ScanPage> {
+    try {
+      return await this.#storage.scan({ prefix, limit, ...(after === undefined ? {} : { after }) })
+    } catch (error) {
+      throw storageFailure(error)
+    }
   }
 
-  /** Every alias in name order. */
-  async scanAliases(): Promise<AliasRecord[]> {
-    return (await this.#scanAll(ALIAS_RECORD_PREFIX)).map((r) => decodeAlias(r).record)
+  /**
+   * Up to `limit` storage keys under `prefix` after `after`, without opening the records
+   * (skipping a listing's earlier pages costs reads but no decryption) when the storage
+   * can (the sealing barrier can); otherwise through `scan`.
+   */
+  async scanNames(prefix: string, after: string | undefined, limit: number): Promise<{ keys: string[]; cursor?: string }> {
+    const storage = this.#storage as StorageAdapter & { scanNames?: (options: ScanOptions) => Promise<{ keys: string[]; cursor?: string }> }
+    const options = { prefix, limit, ...(after === undefined ? {} : { after }) }
+    try {
+      if (storage.scanNames !== undefined) return await storage.scanNames(options)
+      const page = await storage.scan(options)
+      return { keys: page.records.map((r) => r.key), ...(page.cursor === undefined ? {} : { cursor: page.cursor }) }
+    } catch (error) {
+      throw storageFailure(error)
+    }
+  }
+
+  /** A key record read for a maintenance pass, not cached (a pass over many keys must not flush hot ones). */
+  async peekKey(keyId: string): Promise<KeyRecord | undefined> {
+    const cached = this.#keys.peek(keyId)
+    if (cached !== undefined && this.watching) return cached.record
+    const stored = await this.#get(KEY_RECORD_PREFIX + keyId)
+    return stored === undefined ? undefined : decodeKeyRecord(stored.value, keyId)
   }
 
   /**
@@ -283,14 +347,16 @@ export class KeyStore {
     for (let attempt = 0; ; attempt++) {
       const tx = new Transaction(this, attempt > 0)
       const result = await work(tx)
+      const indexes = tx.staged.size === 0 ? [] : await indexMutations(this.#indexedChanges(tx), (key) => this.#readIndexRecord(key))
       const extra = await this.#participant?.prepare(tx.audit, attempt > 0)
       if (tx.staged.size === 0 && extra === undefined) return { result, events: tx.events, audited: false }
-      const mutations = [...[...tx.staged.values()].map((s) => s.mutation), ...(extra?.mutations ?? [])]
+      const mutations = [...[...tx.staged.values()].map((s) => s.mutation), ...indexes, ...(extra?.mutations ?? [])]
       for (const m of mutations) this.#committing.add(m.key)
       try {
         assertValidMutations(mutations)
         const { revisions } = await this.#storage.commit(mutations)
         this.#applyCommitted(tx, revisions)
+        this.#keepCounters(indexes, revisions)
         extra?.committed(revisions)
         return { result, events: tx.events, audited: tx.audit.length > 0 }
       } catch (error) {
@@ -312,7 +378,43 @@ export class KeyStore {
     }
   }
 
+  /** What the transaction changes in key and alias records, for the indexes (key-index.ts). */
+  *#indexedChanges(tx: Transaction): Generator<IndexedChange> {
+    for (const staged of tx.staged.values()) {
+      if (staged.kind === 'key') yield { kind: 'key', before: staged.before?.record, after: staged.record }
+      else if (staged.kind === 'other') {
+        const { mutation } = staged
+        if (!mutation.key.startsWith(POLICY_PREFIX)) continue
+        if (mutation.type === 'put' && mutation.expectedRevision === null) yield { kind: 'counted', counter: POLICY_COUNT_KEY, by: 1 }
+        else if (mutation.type === 'delete') yield { kind: 'counted', counter: POLICY_COUNT_KEY, by: -1 }
+      }
+      else if (staged.kind === 'alias') {
+        yield {
+          kind: 'alias', region: this.#region, aliasName: staged.mutation.key,
+          before: staged.before?.record.keyId, after: staged.record?.keyId ?? null,
+        }
+      }
+    }
+  }
+
+  /** An index record to replace or delete; counters come from memory while the adapter announces changes. */
+  async #readIndexRecord(key: string): Promise<StoredRecord | undefined> {
+    const cached = this.watching ? this.#counters.get(key) : undefined
+    return cached ?? this.#get(key)
+  }
+
+  /** Counters this engine just wrote: the next create need not read them back. */
+  #keepCounters(mutations: readonly Mutation[], revisions: ReadonlyMap<string, number>): void {
+    for (const m of mutations) {
+      const revision = revisions.get(m.key)
+      if (m.type === 'put' && m.key.startsWith(COUNT_PREFIX) && revision !== undefined) {
+        this.#counters.set(m.key, { key: m.key, value: m.value, revision })
+      }
+    }
+  }
+
   #forget(storageKey: string): void {
+    this.#counters.delete(storageKey)
     if (storageKey.startsWith(KEY_RECORD_PREFIX)) this.#evictKey(storageKey.slice(KEY_RECORD_PREFIX.length))
     else if (storageKey.startsWith(ALIAS_RECORD_PREFIX)) this.#aliases.delete(storageKey)
   }
@@ -338,6 +440,8 @@ export class KeyStore {
   /** Stops watching and wipes every cached secret. */
   close(): void {
     this.#unwatch?.()
+    for (const entry of this.#toWipe) entry.wipe()
+    this.#toWipe = []
     for (const entry of this.#keys.values()) entry.wipe()
     this.#keys.clear()
     this.#aliases.clear()
@@ -346,7 +450,7 @@ export class KeyStore {
 
 type Staged =
   | { readonly kind: 'key'; readonly mutation: Mutation; readonly record: KeyRecord | null; readonly before: KeyEntry | undefined }
-  | { readonly kind: 'alias'; readonly mutation: Mutation; readonly record: AliasRecord | null }
+  | { readonly kind: 'alias'; readonly mutation: Mutation; readonly record: AliasRecord | null; readonly before: AliasEntry | undefined }
   | { readonly kind: 'other'; readonly mutation: Mutation }
 
 /** What one attempt of a transaction reads and stages. */
@@ -393,15 +497,17 @@ export class Transaction {
   }
 
   putAlias(before: AliasEntry | undefined, record: AliasRecord): void {
+    const prior = this.staged.get(record.aliasName)
     this.staged.set(record.aliasName, {
-      kind: 'alias', record,
+      kind: 'alias', record, before: prior?.kind === 'alias' ? prior.before : before,
       mutation: { type: 'put', key: record.aliasName, value: utf8Encode(JSON.stringify(record)), expectedRevision: before?.revision ?? null },
     })
   }
 
   deleteAlias(before: AliasEntry): void {
+    const prior = this.staged.get(before.record.aliasName)
     this.staged.set(before.record.aliasName, {
-      kind: 'alias', record: null,
+      kind: 'alias', record: null, before: prior?.kind === 'alias' ? prior.before : before,
       mutation: { type: 'delete', key: before.record.aliasName, expectedRevision: before.revision },
     })
   }

@@ -123,7 +123,7 @@ export class Kms {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'describeKey', request)
   }
 
-  /** Keys in id order; keys whose pending window has ended are purged, not listed. */
+  /** Keys in id order, a page at a time (by `pageNumber` or `marker`); keys whose pending window has ended are hidden until maintenance purges them. */
   listKeys(request: api.Paging = {}): Promise<api.ListKeysResponse> {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'listKeys', request)
   }

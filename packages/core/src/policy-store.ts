@@ -150,9 +150,14 @@ export class PolicyStore {
     return stored === undefined ? undefined : { record: decode<AttachmentRecord>(stored, 'attachment record'), revision: stored.revision }
   }
 
-  /** Every policy, in name order. */
-  async list(): Promise<PolicyRecord[]> {
-    return (await this.#keys.scanRecords(POLICY_PREFIX)).map((r) => decode<PolicyRecord>(r, 'policy record'))
+  /** The policy of this name, or undefined. */
+  get(name: string): Promise<PolicyRecord | undefined> {
+    return this.#policy(name)
+  }
+
+  /** A policy record read by a listing. */
+  static decodePolicy(stored: StoredRecord): PolicyRecord {
+    return decode<PolicyRecord>(stored, 'policy record')
   }
 
   /** Every principal that has the policy attached. */

@@ -24,7 +24,7 @@
  * passes it — freshness is a separate matter (see the README's threat model).
  */
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
-import { GCM_NONCE_LENGTH } from '@strongroom/crypto'
+import { GCM_NONCE_LENGTH, Lru } from '@strongroom/crypto'
 import { AUDIT_CHAIN_PREFIX, AUDIT_HEADS_PREFIX, AUDIT_HEAD_KEY, AUDIT_LAST_USED_PREFIX, AUDIT_SEGMENT_PREFIX } from './audit.js'
 import { utf8Encode, wipe } from './bytes.js'
 import { KmsError } from './errors.js'
@@ -139,7 +139,11 @@ interface Seen {
   readonly sealed: Uint8Array
 }
 
-/** Records whose sealed form is remembered for the next write (beyond it, a write re-reads the record). */
+/**
+ * Records whose sealed form is remembered for the next write (beyond it, a write re-reads the
+ * record). Least recently seen forgotten first: forgetting everything at once when full made a
+ * working set just over the bound re-read on every write.
+ */
 const MAX_SEEN = 10_000
 
 /**
@@ -154,7 +158,7 @@ export class SealedStorage implements StorageAdapter {
   readonly #inner: StorageAdapter
   readonly #sealer: RecordSealer
   #digest: StoreDigest
-  readonly #seen = new Map<string, Seen>()
+  readonly #seen = new Lru<string, Seen>(MAX_SEEN)
   #head: { value: SealHead; revision: number | null } | undefined
   readonly #unwatch: (() => void) | undefined
   declare watch?: (listener: StorageChangeListener) => () => void
@@ -171,7 +175,7 @@ export class SealedStorage implements StorageAdapter {
         for (const { key, revision } of changes) {
           if (key === SEAL_HEAD_KEY) {
             if (this.#head?.revision !== revision) this.#head = undefined
-          } else if (this.#seen.get(key)?.revision !== revision) this.#seen.delete(key)
+          } else if (this.#seen.peek(key)?.revision !== revision) this.#seen.delete(key)
         }
       })
       this.watch = (listener) => watch.call(inner, listener)
@@ -179,26 +183,36 @@ export class SealedStorage implements StorageAdapter {
   }
 
   #remember(key: string, revision: number, sealed: Uint8Array): void {
-    if (this.#seen.size >= MAX_SEEN && !this.#seen.has(key)) this.#seen.clear()
     this.#seen.set(key, { revision, sealed })
   }
 
-  #open(record: StoredRecord): StoredRecord {
+  /** `remember`: keep the sealed bytes for a write that may follow (a `get`; not a listing's scan). */
+  #open(record: StoredRecord, remember: boolean): StoredRecord {
     if (isUnsealedRecord(record.key)) return record
     const value = this.#sealer.open(record.key, record.value)
-    this.#remember(record.key, record.revision, record.value)
+    if (remember) this.#remember(record.key, record.revision, record.value)
     return { key: record.key, revision: record.revision, value }
   }
 
   async get(key: string): Promise<StoredRecord | undefined> {
     const record = await this.#inner.get(key)
-    return record === undefined ? undefined : this.#open(record)
+    return record === undefined ? undefined : this.#open(record, true)
   }
 
   async scan(options: ScanOptions): Promise<ScanPage> {
     const page = await this.#inner.scan(options)
-    const records = page.records.filter((r) => r.key !== SEAL_HEAD_KEY).map((r) => this.#open(r))
+    const records = page.records.filter((r) => r.key !== SEAL_HEAD_KEY).map((r) => this.#open(r, false))
     return page.cursor === undefined ? { records } : { records, cursor: page.cursor }
+  }
+
+  /**
+   * The storage keys of a scan's records without opening them: for skipping what a listing
+   * does not return (nothing in the skipped values is believed, so nothing needs checking).
+   */
+  async scanNames(options: ScanOptions): Promise<{ keys: string[]; cursor?: string }> {
+    const page = await this.#inner.scan(options)
+    const keys = page.records.filter((r) => r.key !== SEAL_HEAD_KEY).map((r) => r.key)
+    return page.cursor === undefined ? { keys } : { keys, cursor: page.cursor }
   }
 
   async commit(mutations: readonly Mutation[]): Promise<CommitResult> {

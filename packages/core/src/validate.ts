@@ -61,20 +61,3 @@ export function oneOf<T extends string>(value: unknown, name: string, allowed: r
   return value as T
 }
 
-export interface Page {
-  readonly pageNumber: number
-  readonly pageSize: number
-}
-
-/** The reference model's paging: pageNumber from 1, pageSize 1-100 (default 10). */
-export function pageParams(request: { pageNumber?: number; pageSize?: number }): Page {
-  return {
-    pageNumber: request.pageNumber === undefined ? 1 : integerParam(request.pageNumber, 'pageNumber', 1, 1_000_000),
-    pageSize: request.pageSize === undefined ? 10 : integerParam(request.pageSize, 'pageSize', 1, 100),
-  }
-}
-
-export function pageOf<T>(items: readonly T[], page: Page): T[] {
-  const start = (page.pageNumber - 1) * page.pageSize
-  return items.slice(start, start + page.pageSize)
-}

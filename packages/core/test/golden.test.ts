@@ -17,13 +17,15 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { Kms, KmsError, encodeEncryptionContext, parseBlob, rawRootKey, type StorageAdapter } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
-import { GOLDEN_FILE, GOLDEN_V1_FILE, buildGoldenKeystore, goldenRootKeyBytes, type GoldenKeystore } from './golden/generate.js'
+import { GOLDEN_FILE, GOLDEN_V1_FILE, GOLDEN_V2_FILE, buildGoldenKeystore, goldenRootKeyBytes, type GoldenKeystore } from './golden/generate.js'
 import { openSealedRecordBySpec } from './helpers.js'
 
 /** The first release's store: plain records, upgraded in place when opened. */
 const golden = JSON.parse(readFileSync(GOLDEN_V1_FILE, 'utf8')) as GoldenKeystore
-/** The current format: every record sealed. */
-const goldenV2 = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as GoldenKeystore
+/** The second release's format: every record sealed, no listing indexes (built when opened). */
+const goldenV2 = JSON.parse(readFileSync(GOLDEN_V2_FILE, 'utf8')) as GoldenKeystore
+/** The current format: every record sealed, with the listing indexes. */
+const goldenV3 = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as GoldenKeystore
 
 const fromB64 = (s: string): Buffer => Buffer.from(s, 'base64')
 const fromHex = (s: string): Buffer => Buffer.from(s, 'hex')
@@ -280,13 +282,69 @@ describe('golden keystore v2 (sealed records)', () => {
   })
 })
 
+describe('golden keystore v2 gets its listing indexes when opened', () => {
+  it('builds them, lists what the store holds, and the store still verifies', async () => {
+    const storage = await goldenStore(goldenV2)
+    expect(await storage.get('meta/indexes')).toBeUndefined()
+    const kms = await Kms.open({ storage, rootKey: rawRootKey(goldenRootKeyBytes()), closeStorage: false })
+    const keys = await kms.listKeys({ pageSize: 100 })
+    expect(keys.keys.map((k) => k.keyId)).toEqual(goldenV2.metadata.keys.map((k) => k.keyId).sort())
+    expect(keys.totalCount).toBe(goldenV2.metadata.keys.length)
+    const aliases = await kms.listAliases({ pageSize: 100 })
+    expect(aliases.aliases).toEqual(goldenV2.metadata.aliases)
+    expect(aliases.totalCount).toBe(goldenV2.metadata.aliases.length)
+    expect((await kms.verify()).records.ok).toBe(true)
+    await kms.close()
+    expect(await storage.get('meta/indexes')).toBeDefined()
+    // Opened again, nothing is rebuilt: the same records, the same revisions.
+    const before = await dumpRevisions(storage)
+    const again = await Kms.open({ storage, rootKey: rawRootKey(goldenRootKeyBytes()), closeStorage: false })
+    await again.close()
+    expect(await dumpRevisions(storage)).toEqual(before)
+  })
+
+  it('the indexes built are the entries the current release writes: one per key and alias, and the counters', async () => {
+    const storage = await goldenStore(goldenV2)
+    const kms = await Kms.open({ storage, rootKey: rawRootKey(goldenRootKeyBytes()), closeStorage: false })
+    await kms.close()
+    const v2 = goldenV2.records.map((r) => r.key)
+    const expected = [
+      ...v2.filter((k) => k.startsWith('alias/')).map((k) => `idx/alias/local/${k}`),
+      ...v2.filter((k) => k.startsWith('key/')).map((k) => `idx/key/local/${k.slice(4)}`),
+      'meta/count/local/aliases', 'meta/count/local/keys',
+    ]
+    const built = (await dumpRevisions(storage)).map(([k]) => k).filter((k) => k.startsWith('idx/') || k.startsWith('meta/count/'))
+    expect(built).toEqual(expected)
+    // The same shape as the current release's own store.
+    expect(goldenV3.records.map((r) => r.key).filter((k) => k.startsWith('idx/') || k.startsWith('meta/count/')).map((k) => k.replace(/[0-9a-f-]{36}$/, 'ID')))
+      .toEqual(expected.map((k) => k.replace(/[0-9a-f-]{36}$/, 'ID')))
+  })
+})
+
+async function dumpRevisions(storage: StorageAdapter): Promise<[string, number][]> {
+  return (await storage.scan({ prefix: '', limit: 1000 })).records.map((r) => [r.key, r.revision])
+}
+
+describe('golden keystore v3 (sealed records and listing indexes)', () => {
+  it('opens with the same raw root key, decrypts every vector and lists the recorded metadata', async () => {
+    expect(goldenV3.formatVersion).toBe(3)
+    const kms = await openGolden(goldenV3)
+    for (const v of goldenV3.vectors) {
+      const back = await kms.decrypt({ ciphertextBlob: fromB64(v.blobBase64), ...(v.encryptionContext ? { encryptionContext: v.encryptionContext } : {}) })
+      expect(Buffer.from(back.plaintext).toString('base64'), v.description).toBe(v.plaintextBase64)
+    }
+    expect((await kms.listAliases({ pageSize: 100 })).aliases).toEqual(goldenV3.metadata.aliases)
+    await kms.close()
+  })
+})
+
 describe('determinism', () => {
   it('the seeded recipe run again gives byte-identical records, ids, blobs and metadata', async () => {
     const again = await buildGoldenKeystore()
-    expect(again.records).toEqual(goldenV2.records)
-    expect(again.vectors).toEqual(goldenV2.vectors)
-    expect(again.metadata).toEqual(goldenV2.metadata)
-    expect(again.formatVectors).toEqual(goldenV2.formatVectors)
-    expect(again).toEqual(goldenV2)
+    expect(again.records).toEqual(goldenV3.records)
+    expect(again.vectors).toEqual(goldenV3.vectors)
+    expect(again.metadata).toEqual(goldenV3.metadata)
+    expect(again.formatVectors).toEqual(goldenV3.formatVectors)
+    expect(again).toEqual(goldenV3)
   })
 })

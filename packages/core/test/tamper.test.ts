@@ -80,7 +80,9 @@ describe('tampering with a closed keystore', () => {
     const kms = await openEngine()
     await rejectsWith(kms.encrypt({ keyId: a, plaintext: utf8('x') }), 'CorruptRecord')
     await rejectsWith(kms.decrypt({ ciphertextBlob: blob }), 'CorruptRecord')
-    await rejectsWith(kms.listKeys(), 'CorruptRecord')
+    // Listing reads the key index, not key records (O(page)): the edit shows at use and in verify().
+    expect((await kms.listKeys()).keys.map((k) => k.keyId)).toContain(a)
+    expect((await kms.verify()).records.ok).toBe(false)
     await kms.close()
   })
 
@@ -116,7 +118,25 @@ describe('tampering with a closed keystore', () => {
     const kms = await openEngine()
     await rejectsWith(kms.encrypt({ keyId: 'alias/app', plaintext: utf8('x') }), 'CorruptRecord')
     await rejectsWith(kms.encrypt({ keyId: 'alias/other', plaintext: utf8('x') }), 'CorruptRecord')
+    // Listing reads the alias index: the copied record is not listed, and verify() reports it.
+    expect((await kms.listAliases()).aliases.map((x) => x.aliasName)).toEqual(['alias/app'])
+    expect((await kms.verify()).records.ok).toBe(false)
+    await kms.close()
+  })
+
+  it('an index entry cannot be edited or copied in: listing it is CorruptRecord', async () => {
+    const { a, b } = await populate()
+    await withStore(async (s) => {
+      const value = (await s.get(`idx/key/local/${a}`))!.value.slice()
+      value[value.length - 3]! ^= 1
+      await put(s, `idx/key/local/${a}`, value)
+      await put(s, 'idx/alias/local/alias/forged', (await s.get('idx/alias/local/alias/app'))!.value)
+    })
+    const kms = await openEngine()
+    await rejectsWith(kms.listKeys(), 'CorruptRecord')
     await rejectsWith(kms.listAliases(), 'CorruptRecord')
+    // The keys themselves are untouched.
+    expect((await kms.describeKey({ keyId: b })).keyMetadata.keyState).toBe('Disabled')
     await kms.close()
   })
 

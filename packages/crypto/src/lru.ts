@@ -1,7 +1,8 @@
 /**
  * A small least-recently-used map: the one cache shape the workspace needs (parsed keys,
- * loaded keys, derived subkeys, context MACs, data keys). Bounded by entry count; the
- * entry used longest ago goes first. `onEvict` sees every value that leaves — pushed out,
+ * loaded keys, derived subkeys, context MACs, data keys). Bounded by entry count and,
+ * optionally, by total weight (e.g. bytes: `{ maxWeight, weigh }`); the entry used longest
+ * ago goes first until both bounds hold. `onEvict` sees every value that leaves — pushed out,
  * replaced by a different value, deleted or cleared — so a cache of secrets wipes them
  * in one place.
  *
@@ -11,6 +12,7 @@
  * keys.get('a')     // the value, now the most recently used
  * keys.peek('a')    // the value, order unchanged
  * keys.delete('a')  // true; onEvict wiped it
+ * const sized = new Lru<string, Uint8Array>(10_000, undefined, { maxWeight: 1 << 20, weigh: (v) => v.length })
  * ```
  *
  * A `Map` finds the entry; the recency order is a doubly linked list through the entries.
@@ -26,10 +28,18 @@
 interface Entry<K, V> {
   readonly key: K
   value: V
+  weight: number
   /** The entry used just before this one (towards the oldest). */
   older: Entry<K, V> | undefined
   /** The entry used just after this one (towards the newest). */
   newer: Entry<K, V> | undefined
+}
+
+export interface LruWeight<V> {
+  /** The most total weight kept; a single value heavier than this is not kept at all. */
+  readonly maxWeight: number
+  /** A value's weight (a non-negative number, e.g. its bytes), taken when it is set. */
+  readonly weigh: (value: V) => number
 }
 
 export class Lru<K, V> {
@@ -38,16 +48,28 @@ export class Lru<K, V> {
   #newest: Entry<K, V> | undefined
   #oldest: Entry<K, V> | undefined
   readonly maxSize: number
+  readonly #weight: LruWeight<V> | undefined
+  #totalWeight = 0
 
-  /** `maxSize`: entries kept, an integer ≥ 1; `onEvict`: called with every value that leaves. */
-  constructor(maxSize: number, onEvict?: (value: V, key: K) => void) {
+  /**
+   * `maxSize`: entries kept, an integer ≥ 1; `onEvict`: called with every value that leaves;
+   * `weight`: an optional second bound on the sum of the values' weights.
+   */
+  constructor(maxSize: number, onEvict?: (value: V, key: K) => void, weight?: LruWeight<V>) {
     if (!Number.isSafeInteger(maxSize) || maxSize < 1) throw new RangeError('maxSize must be an integer of at least 1')
+    if (weight !== undefined && !(weight.maxWeight > 0)) throw new RangeError('maxWeight must be positive')
     this.maxSize = maxSize
     this.#onEvict = onEvict
+    this.#weight = weight
   }
 
   get size(): number {
     return this.#map.size
+  }
+
+  /** The sum of the weights of the values kept (0 without a weight bound). */
+  get weight(): number {
+    return this.#totalWeight
   }
 
   /** The value, made the most recently used; `undefined` when absent. */
@@ -75,22 +97,35 @@ export class Lru<K, V> {
    * `onEvict`, then the oldest entry if the cache is over its size.
    */
   set(key: K, value: V): this {
+    const weight = this.#weigh(value)
     const existing = this.#map.get(key)
     if (existing !== undefined) {
       const previous = existing.value
       existing.value = value
+      this.#totalWeight += weight - existing.weight
+      existing.weight = weight
       if (existing !== this.#newest) {
         this.#unlink(existing)
         this.#linkNewest(existing)
       }
       if (previous !== value) this.#onEvict?.(previous, key)
-      return this
+    } else {
+      const entry: Entry<K, V> = { key, value, weight, older: undefined, newer: undefined }
+      this.#map.set(key, entry)
+      this.#totalWeight += weight
+      this.#linkNewest(entry)
     }
-    const entry: Entry<K, V> = { key, value, older: undefined, newer: undefined }
-    this.#map.set(key, entry)
-    this.#linkNewest(entry)
-    if (this.#map.size > this.maxSize) this.#remove(this.#oldest!)
+    while (this.#map.size > this.maxSize || (this.#weight !== undefined && this.#totalWeight > this.#weight.maxWeight && this.#oldest !== undefined)) {
+      this.#remove(this.#oldest!)
+    }
     return this
+  }
+
+  #weigh(value: V): number {
+    if (this.#weight === undefined) return 0
+    const weight = this.#weight.weigh(value)
+    if (!(weight >= 0) || !Number.isFinite(weight)) throw new RangeError('a weight must be a finite non-negative number')
+    return weight
   }
 
   /** Removes the entry (its value goes to `onEvict`); false when there was none. */
@@ -105,6 +140,7 @@ export class Lru<K, V> {
   clear(): void {
     let entry = this.#oldest
     this.#map.clear()
+    this.#totalWeight = 0
     this.#oldest = undefined
     this.#newest = undefined
     const onEvict = this.#onEvict
@@ -123,6 +159,7 @@ export class Lru<K, V> {
 
   #remove(entry: Entry<K, V>): void {
     this.#map.delete(entry.key)
+    this.#totalWeight -= entry.weight
     this.#unlink(entry)
     this.#onEvict?.(entry.value, entry.key)
   }

@@ -121,4 +121,28 @@ describe('Lru', () => {
       }
     }))
   })
+
+  it('with a weight bound, evicts the least recently used until the total weight fits, and never keeps a value heavier than it', () => {
+    const evicted: string[] = []
+    const lru = new Lru<string, string>(100, (v) => evicted.push(v), { maxWeight: 10, weigh: (v) => v.length })
+    lru.set('a', 'aaaa').set('b', 'bbbb')
+    expect(lru.weight).toBe(8)
+    lru.get('a')
+    lru.set('c', 'ccc')
+    expect([...lru.keys()]).toEqual(['a', 'c'])
+    expect(evicted).toEqual(['bbbb'])
+    expect(lru.weight).toBe(7)
+    lru.set('a', 'a')
+    expect(lru.weight).toBe(4)
+    lru.set('huge', 'x'.repeat(11))
+    expect(lru.has('huge')).toBe(false)
+    expect(evicted.at(-1)).toBe('x'.repeat(11))
+    lru.delete('c')
+    expect(lru.weight).toBe(0)
+    lru.set('d', 'dd')
+    lru.clear()
+    expect(lru.weight).toBe(0)
+    expect(() => new Lru(1, undefined, { maxWeight: 0, weigh: () => 1 })).toThrow(RangeError)
+    expect(() => new Lru<string, number>(5, undefined, { maxWeight: 5, weigh: () => Number.NaN }).set('a', 1)).toThrow(RangeError)
+  })
 })

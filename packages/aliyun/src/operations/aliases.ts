@@ -13,8 +13,7 @@
 import type { Alias } from '@strongroom/core'
 import { requiredString, type JsonObject } from '../params.js'
 import type { Operation } from './context.js'
-import { keyIdsInRegion } from './keys.js'
-import { keyIdParam, pageOf, pagingParams } from './members.js'
+import { keyIdParam, pagingParams } from './members.js'
 
 const ALIAS_NAME_MAX = 255
 
@@ -39,23 +38,12 @@ export const DeleteAlias: Operation = async (params, { client }) => {
   return {}
 }
 
-/** Every alias the engine lists (all pages). */
-async function allAliases(client: Parameters<Operation>[1]['client']): Promise<Alias[]> {
-  const aliases: Alias[] = []
-  for (let pageNumber = 1; ; pageNumber++) {
-    const page = await client.listAliases({ pageNumber, pageSize: 100 })
-    aliases.push(...page.aliases)
-    if (page.aliases.length < 100 || aliases.length >= page.totalCount) return aliases
-  }
-}
-
+/** The engine lists its own region's aliases from its alias index, a page at a time. */
 export const ListAliases: Operation = async (params, context) => {
-  const paging = pagingParams(params)
-  const [aliases, inRegion] = await Promise.all([allAliases(context.client), keyIdsInRegion(context)])
-  const visible = aliases.filter((a) => inRegion.has(a.keyId))
+  const page = await context.client.listAliases(pagingParams(params))
   return {
-    Aliases: { Alias: pageOf(visible, paging).map(aliasOf) },
-    TotalCount: visible.length, PageNumber: paging.pageNumber, PageSize: paging.pageSize,
+    Aliases: { Alias: page.aliases.map(aliasOf) },
+    TotalCount: page.totalCount, PageNumber: page.pageNumber, PageSize: page.pageSize,
   }
 }
 

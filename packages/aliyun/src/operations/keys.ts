@@ -95,19 +95,16 @@ export const DescribeKey: Operation = async (params, context) => {
   return { KeyMetadata: keyMetadataOf(await describeInRegion(context, keyIdParam(params))) }
 }
 
-/** Every key the engine lists (all pages), oldest id order, as `{ keyId, keyArn }`. */
-export async function allKeys(context: OperationContext): Promise<{ keyId: string; keyArn: string }[]> {
+/** Every key the engine lists (its region's), in id order, walked by the engine's cursor. */
+async function allKeys(context: OperationContext): Promise<{ keyId: string; keyArn: string }[]> {
   const keys: { keyId: string; keyArn: string }[] = []
-  for (let pageNumber = 1; ; pageNumber++) {
-    const page = await context.client.listKeys({ pageNumber, pageSize: 100 })
+  let marker: string | undefined
+  do {
+    const page = await context.client.listKeys({ pageSize: 100, ...(marker === undefined ? {} : { marker }) })
     keys.push(...page.keys)
-    if (page.keys.length < 100 || keys.length >= page.totalCount) return keys
-  }
-}
-
-/** The ids of this region's keys (for listings that must not show another region's). */
-export async function keyIdsInRegion(context: OperationContext): Promise<Set<string>> {
-  return new Set((await allKeys(context)).filter((k) => regionOfArn(k.keyArn) === context.region).map((k) => k.keyId))
+    marker = page.nextMarker
+  } while (marker !== undefined)
+  return keys
 }
 
 /** ListKeys' `Filters`: `[{"Key":"KeyState","Values":["Enabled"]}, …]`; keys AND, values OR. */
@@ -145,11 +142,18 @@ function matches(m: KeyMetadata, filters: readonly { key: FilterKey; values: str
 export const ListKeys: Operation = async (params, context) => {
   const paging = pagingParams(params)
   const filters = filtersParam(params)
-  let keys = (await allKeys(context)).filter((k) => regionOfArn(k.keyArn) === context.region)
-  if (filters.length > 0) {
-    const described = await Promise.all(keys.map(async (k) => ({ key: k, metadata: (await context.client.describeKey({ keyId: k.keyId })).keyMetadata })))
-    keys = described.filter((d) => matches(d.metadata, filters)).map((d) => d.key)
+  if (filters.length === 0) {
+    // The engine pages its key index itself: O(page) at any number of keys.
+    const page = await context.client.listKeys(paging)
+    return {
+      Keys: { Key: page.keys.map((k) => ({ KeyId: k.keyId, KeyArn: k.keyArn })) },
+      TotalCount: page.totalCount, PageNumber: page.pageNumber, PageSize: page.pageSize,
+    }
   }
+  // Filters need each key's metadata: a filtered listing reads every key of the region.
+  let keys = (await allKeys(context)).filter((k) => regionOfArn(k.keyArn) === context.region)
+  const described = await Promise.all(keys.map(async (k) => ({ key: k, metadata: (await context.client.describeKey({ keyId: k.keyId })).keyMetadata })))
+  keys = described.filter((d) => matches(d.metadata, filters)).map((d) => d.key)
   return {
     Keys: { Key: pageOf(keys, paging).map((k) => ({ KeyId: k.keyId, KeyArn: k.keyArn })) },
     TotalCount: keys.length, PageNumber: paging.pageNumber, PageSize: paging.pageSize,

@@ -18,7 +18,7 @@
 import { KmsError, type KeyMetadata } from '@strongroom/core'
 import { AwsError, validation } from '../errors.js'
 import type { AwsNames } from '../names.js'
-import { pageAfter, truncation } from '../pagination.js'
+import { pageByMarker, truncation } from '../pagination.js'
 import { awsKeySpec, awsKeyUsage } from '../specs.js'
 import { optionalInteger, optionalMarker, optionalString, requiredString, type JsonObject } from '../wire.js'
 import type { Operation } from './context.js'
@@ -96,12 +96,10 @@ export const ListAliases: Operation = async (input, { client, names }) => {
   const limit = optionalInteger(input, 'Limit', 1, 100) ?? 50
   const marker = optionalMarker(input)
   const keyId = keyRef === undefined ? undefined : names.keyId(keyRef)
-  const page = await pageAfter(
-    async (p) => {
-      const r = keyId === undefined ? await client.listAliases(p) : await client.listAliasesByKeyId({ keyId, ...p })
-      return { items: r.aliases, totalCount: r.totalCount }
-    },
-    (a) => a.aliasName, marker, limit)
+  const page = await pageByMarker(async (p) => {
+    const r = keyId === undefined ? await client.listAliases(p) : await client.listAliasesByKeyId({ keyId, ...p })
+    return { items: r.aliases, nextMarker: r.nextMarker }
+  }, marker, limit)
   return {
     Aliases: page.items.map((a) => ({ AliasName: a.aliasName, AliasArn: names.aliasArn(a.aliasName), TargetKeyId: a.keyId })),
     ...truncation(page),

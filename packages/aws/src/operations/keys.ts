@@ -18,7 +18,7 @@
 import { KmsError, type KeyMetadata } from '@strongroom/core'
 import { AwsError, unsupported, validation } from '../errors.js'
 import type { AwsNames } from '../names.js'
-import { pageAfter, truncation } from '../pagination.js'
+import { pageByMarker, truncation } from '../pagination.js'
 import {
   AWS_KEY_SPEC_VALUES, AWS_KEY_USAGE_VALUES, AWS_ORIGINS, AWS_ORIGIN_VALUES, awsAllowsUsage, awsKeySpec, awsKeyUsage, awsOrigin,
   engineKeySpec, engineKeyUsage, isLegacySpec, keyAlgorithms,
@@ -148,12 +148,10 @@ export const DescribeKey: Operation = async (input, { client, names }) => {
 export const ListKeys: Operation = async (input, { client, names }) => {
   const limit = optionalInteger(input, 'Limit', 1, 1000) ?? 100
   const marker = optionalMarker(input)
-  const page = await pageAfter(
-    async (p) => {
-      const r = await client.listKeys(p)
-      return { items: r.keys, totalCount: r.totalCount }
-    },
-    (k) => k.keyId, marker, limit)
+  const page = await pageByMarker(async (p) => {
+    const r = await client.listKeys(p)
+    return { items: r.keys, nextMarker: r.nextMarker }
+  }, marker, limit)
   return {
     Keys: page.items.map((k) => ({ KeyId: k.keyId, KeyArn: names.keyArn(k.keyId) })),
     ...truncation(page),

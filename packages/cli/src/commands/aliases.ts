@@ -49,9 +49,9 @@ export const aliasList: Command = {
   options: { key: { type: 'string', value: 'KEY', description: 'only the aliases of this key' } },
   async run({ kms, values, out }) {
     const key = stringValue(values, 'key')
-    const aliases = await allPages((pageNumber) => (key === undefined
-      ? kms.listAliases({ pageNumber, pageSize: 100 })
-      : kms.listAliasesByKeyId({ keyId: key, pageNumber, pageSize: 100 })).then((r) => ({ totalCount: r.totalCount, items: r.aliases })))
+    const aliases = await allPages((marker) => (key === undefined
+      ? kms.listAliases({ pageSize: 100, marker })
+      : kms.listAliasesByKeyId({ keyId: key, pageSize: 100, marker })).then((r) => ({ nextMarker: r.nextMarker, items: r.aliases })))
     out.result({ aliases }, () => aliases.length === 0 ? ['No aliases'] : table(['ALIAS', 'KEY ID'], aliases.map((a) => [a.aliasName, a.keyId])))
   },
 }

@@ -15,27 +15,29 @@ import { fields, formatPeriod, table } from '../output.js'
 
 const KEY = 'KEY (a key id, resource name or alias/NAME)'
 
-/** Every page of a paged engine listing. */
-export async function allPages<T>(fetch: (pageNumber: number) => Promise<{ readonly totalCount: number; readonly items: readonly T[] }>): Promise<T[]> {
+/** Every page of a paged engine listing, walked by its cursor (each page costs its own entries). */
+export async function allPages<T>(fetch: (marker: string | undefined) => Promise<{ readonly nextMarker?: string | undefined; readonly items: readonly T[] }>): Promise<T[]> {
   const out: T[] = []
-  for (let page = 1; ; page++) {
-    const { totalCount, items } = await fetch(page)
-    out.push(...items)
-    if (items.length === 0 || out.length >= totalCount) return out
-  }
+  let marker: string | undefined
+  do {
+    const page = await fetch(marker)
+    out.push(...page.items)
+    marker = page.nextMarker
+  } while (marker !== undefined)
+  return out
 }
 
 async function aliasesByKey(kms: Kms): Promise<Map<string, string[]>> {
-  const aliases = await allPages((pageNumber) =>
-    kms.listAliases({ pageNumber, pageSize: 100 }).then((r) => ({ totalCount: r.totalCount, items: r.aliases })))
+  const aliases = await allPages((marker) =>
+    kms.listAliases({ pageSize: 100, marker }).then((r) => ({ nextMarker: r.nextMarker, items: r.aliases })))
   const map = new Map<string, string[]>()
   for (const a of aliases) map.set(a.keyId, [...(map.get(a.keyId) ?? []), a.aliasName])
   return map
 }
 
 async function keyAliases(kms: Kms, keyId: string): Promise<string[]> {
-  const aliases = await allPages((pageNumber) =>
-    kms.listAliasesByKeyId({ keyId, pageNumber, pageSize: 100 }).then((r) => ({ totalCount: r.totalCount, items: r.aliases })))
+  const aliases = await allPages((marker) =>
+    kms.listAliasesByKeyId({ keyId, pageSize: 100, marker }).then((r) => ({ nextMarker: r.nextMarker, items: r.aliases })))
   return aliases.map((a) => a.aliasName)
 }
 
@@ -96,8 +98,8 @@ export const createKey: Command = {
 export const listKeys: Command = {
   name: 'list-keys', args: '', summary: 'List every key with its state, aliases and description', positionals: 0, needs: 'kms',
   async run({ kms, out }) {
-    const ids = await allPages((pageNumber) =>
-      kms.listKeys({ pageNumber, pageSize: 100 }).then((r) => ({ totalCount: r.totalCount, items: r.keys })))
+    const ids = await allPages((marker) =>
+      kms.listKeys({ pageSize: 100, marker }).then((r) => ({ nextMarker: r.nextMarker, items: r.keys })))
     const aliases = await aliasesByKey(kms)
     const keys: { keyId: string; keyArn: string; keyState: string; keySpec: string; description: string; creationDate: string; aliases: string[]; deleteDate?: string }[] = []
     for (const { keyId } of ids) {
@@ -122,8 +124,8 @@ export const describeKey: Command = {
     const { keyMetadata } = await kms.describeKey({ keyId })
     const id = keyMetadata.keyId
     const aliases = await keyAliases(kms, id)
-    const keyVersions = await allPages((pageNumber) =>
-      kms.listKeyVersions({ keyId: id, pageNumber, pageSize: 100 }).then((r) => ({ totalCount: r.totalCount, items: r.keyVersions })))
+    const keyVersions = await allPages((marker) =>
+      kms.listKeyVersions({ keyId: id, pageSize: 100, marker }).then((r) => ({ nextMarker: r.nextMarker, items: r.keyVersions })))
     const tags = (await kms.listResourceTags({ keyId: id })).tags.map(({ tagKey, tagValue }) => ({ tagKey, tagValue }))
     out.result({ keyMetadata, aliases, keyVersions, tags }, () => describeLines(keyMetadata, aliases, keyVersions.length, tags))
   },

@@ -71,7 +71,7 @@ export const policyList: Command = {
   async run({ kms, values, out }) {
     const principal = stringValue(values, 'principal')
     const policies: PolicyInfo[] = principal === undefined
-      ? await allPages((pageNumber) => kms.listPolicies({ pageNumber, pageSize: 100 }).then((r) => ({ totalCount: r.totalCount, items: r.policies })))
+      ? await allPages((marker) => kms.listPolicies({ pageSize: 100, marker }).then((r) => ({ nextMarker: r.nextMarker, items: r.policies })))
       : [...(await kms.listPoliciesForPrincipal({ principal })).policies]
     out.result({ policies }, () => policies.length === 0
       ? [principal === undefined ? 'No policies yet (create one with: strongroom policy create NAME --document FILE)' : `No policies attached to ${principal}`]

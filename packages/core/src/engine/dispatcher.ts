@@ -22,7 +22,7 @@ import { KmsError } from '../errors.js'
 import { createEventEmitter, emitCommitted, emitSafely, type KmsEventEmitter } from '../events.js'
 import { SealScratch, type MaterialContext } from '../key-entry.js'
 import type { KeyRecord } from '../key-record.js'
-import { KeyStore, type Transaction } from '../key-store.js'
+import { DEFAULT_KEY_CACHE_BYTES, DEFAULT_KEY_CACHE_SIZE, KeyStore, type Transaction } from '../key-store.js'
 import { encryptionContextConditions, evaluate, type AuthorizationRequest, type Decision, type PolicyAttachment } from '../policy.js'
 import { PolicyStore, ROOT_PRINCIPAL, SYSTEM_PRINCIPAL } from '../policy-store.js'
 import { awsPrincipalArn, callerAccount } from '../policy/principals.js'
@@ -72,7 +72,9 @@ export class Dispatcher {
     this.region = region
     this.accountId = accountId
     this.storage = storage
-    this.keys = new KeyStore(storage, { cacheSize: options.keyCacheSize ?? 1000 })
+    this.keys = new KeyStore(storage, {
+      cacheSize: options.keyCacheSize ?? DEFAULT_KEY_CACHE_SIZE, cacheBytes: options.keyCacheBytes ?? DEFAULT_KEY_CACHE_BYTES, region,
+    })
     this.material = { crypto, random, keyring, scratch: new SealScratch() }
     this.#requestIdPrefix = uuidV4FromRandom(random.fill(new Uint8Array(16))).slice(0, 24)
     this.random = random

@@ -20,6 +20,7 @@ import { defaultCryptoProvider, pooledRandom } from '@strongroom/crypto'
 import type { AuditOptions } from '../audit.js'
 import { systemClock, type Clock } from '../clock.js'
 import { KmsError } from '../errors.js'
+import { ensureIndexes } from '../index-build.js'
 import { storageFailure } from '../key-store.js'
 import { isValidAccount, isValidRegion } from '../names.js'
 import {
@@ -47,8 +48,13 @@ export interface KmsOptions {
   readonly region?: string
   /** Account id used in resource names. Default `000000000000`. */
   readonly accountId?: string
-  /** Keys kept loaded and unwrapped (LRU). Default 1000. */
+  /**
+   * Keys kept loaded and unwrapped (least recently used dropped first). Default 1000. A key
+   * not in the cache costs one read and one unwrap when next used.
+   */
   readonly keyCacheSize?: number
+  /** A second bound on the key cache: the estimated bytes of the keys kept. Default 64 MiB. */
+  readonly keyCacheBytes?: number
   /** When set, runs `maintenance()` on this interval with a timer that never keeps the process alive. */
   readonly maintenanceIntervalMs?: number
   /** Called when a background maintenance run fails (there is no caller to throw to). */
@@ -87,6 +93,7 @@ export async function openKeystore(storage: StorageAdapter, options: KmsOptions)
   if (!isValidRegion(region)) throw new KmsError('InvalidParameter', 'region must be lower-case letters, digits and dashes')
   if (!isValidAccount(accountId)) throw new KmsError('InvalidParameter', 'accountId must be 1-64 letters, digits, _ or -')
   if (options.keyCacheSize !== undefined) integerParam(options.keyCacheSize, 'keyCacheSize', 1, 10_000_000)
+  if (options.keyCacheBytes !== undefined) integerParam(options.keyCacheBytes, 'keyCacheBytes', 1024, Number.MAX_SAFE_INTEGER)
   if (options.maintenanceIntervalMs !== undefined) integerParam(options.maintenanceIntervalMs, 'maintenanceIntervalMs', 1, 2 ** 31 - 1)
   if (options.audit !== undefined && options.audit !== false) {
     const a = requestObject(options.audit, 'audit options')
@@ -124,6 +131,12 @@ export async function openKeystore(storage: StorageAdapter, options: KmsOptions)
       sealer.wipe()
       throw error
     }
+  }
+  try {
+    await ensureIndexes(sealed)
+  } catch (error) {
+    keyring.wipe()
+    throw storageFailure(error)
   }
   return {
     storage: sealed, raw: { storage, rootKey }, keyring, crypto, random, clock, region, accountId,

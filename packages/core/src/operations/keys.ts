@@ -21,17 +21,20 @@ import {
   isSymmetricSpec, KEY_ORIGINS, KEY_RECORD_SCHEMA, KEY_SPEC_USAGES, KEY_SPECS, KEY_USAGES, MAX_PENDING_WINDOW_DAYS,
   MIN_PENDING_WINDOW_DAYS, stampVersion, type KeyRecord,
 } from '../key-record.js'
+import { countKey, decodeCount, decodeJson, keyIndexKey, type KeyIndexEntry } from '../key-index.js'
 import type { Transaction } from '../key-store.js'
 import { isValidRegion, keyArn } from '../names.js'
 import * as transitions from '../transitions.js'
-import { booleanParam, integerParam, oneOf, optionalString, pageOf, pageParams, requestObject, stringParam } from '../validate.js'
+import { booleanParam, integerParam, oneOf, optionalString, requestObject, stringParam } from '../validate.js'
+import { duePurges } from './due.js'
+import { listIndex, listingParams } from './listing.js'
 import { rotationIntervalParam, tagsParam } from './params.js'
 import { keyMetadataView } from './views.js'
 
 /** What this module needs from the engine (engine/context.ts). */
 export type KeysContext = Pick<
   EngineContext,
-  'accountId' | 'audit' | 'authorize' | 'changeKey' | 'clock' | 'generateMaterial' | 'keys' | 'newId' | 'purge' |
+  'accountId' | 'audit' | 'authorize' | 'changeKey' | 'clock' | 'generateMaterial' | 'keys' | 'newId' |
   'region' | 'transact' | 'use'
 >
 
@@ -99,21 +102,23 @@ export async function describeKey(ctx: KeysContext, call: Call, request: api.Key
   return { requestId: call.requestId, keyMetadata: lastUsed === undefined ? keyMetadata : { ...keyMetadata, lastUsedDate: formatDate(lastUsed) } }
 }
 
-/** Keys in id order; keys whose pending window has ended are purged, not listed. */
+/**
+ * Keys in id order, from the key index (key-index.ts): a page reads its own index entries
+ * and nothing else. Keys whose pending window has ended are hidden, not purged (purging is
+ * maintenance's, or happens when the key is named); totalCount is the region's counter.
+ */
 export async function listKeys(ctx: KeysContext, call: Call, request: api.Paging = {}): Promise<api.ListKeysResponse> {
   requestObject(request, 'listKeys')
-  const page = pageParams(request)
+  const paging = listingParams(request)
   await ctx.authorize(call, 'ListKeys', '*', '*')
-  const now = ctx.clock.now()
-  const live: KeyRecord[] = []
-  for (const record of await ctx.keys.scanKeys()) {
-    if (record.region !== ctx.region) continue
-    if (transitions.isPurgeDue(record, now)) await ctx.purge(record.keyId)
-    else live.push(record)
-  }
+  const [due, count] = await Promise.all([duePurges(ctx.keys, ctx.region, ctx.clock.now()), ctx.keys.readRecord(countKey(ctx.region, 'keys'))])
+  const page = await listIndex(ctx.keys, { prefix: keyIndexKey(ctx.region, ''), paging, hidden: (keyId) => due.has(keyId) })
   return {
-    requestId: call.requestId, totalCount: live.length, ...page,
-    keys: pageOf(live, page).map((r) => ({ keyId: r.keyId, keyArn: keyArn(r.region, r.account, r.keyId) })),
+    requestId: call.requestId, totalCount: Math.max(0, decodeCount(count) - due.size), pageNumber: page.pageNumber, pageSize: paging.pageSize,
+    ...(page.nextMarker === undefined ? {} : { nextMarker: page.nextMarker }),
+    keys: page.items.map(({ name, record }) => ({
+      keyId: name, keyArn: keyArn(ctx.region, decodeJson<KeyIndexEntry>(record, 'key index entry').account, name),
+    })),
   }
 }
 

@@ -17,34 +17,36 @@ import { utf8Decode } from '../bytes.js'
 import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import * as transitions from '../transitions.js'
+import { dueEntries } from './due.js'
 import { IMPORT_TOKEN_PREFIX, type ImportTokenRecord } from './import-tokens.js'
 
 /** What this module needs from the engine (engine/context.ts). */
 export type MaintenanceContext = Pick<EngineContext, 'clock' | 'expireMaterial' | 'keys' | 'purge' | 'region' | 'rotate' | 'systemCall'>
 
 /**
- * Purges every key whose pending window has ended and rotates every key whose
- * automatic rotation is due. Both also happen lazily when a key is used; call this
- * (or set `maintenanceIntervalMs`) so they happen for keys nobody touches.
+ * Purges every key whose pending window has ended, erases imported material past its
+ * expiry and rotates every key whose automatic rotation is due. All also happen lazily
+ * when a key is used; call this (or set `maintenanceIntervalMs`) so they happen for keys
+ * nobody touches. Each is read from its schedule (key-index.ts) up to now, so a pass costs
+ * what is due, not what is stored.
  */
 export async function maintenance(ctx: MaintenanceContext): Promise<api.MaintenanceResult> {
   const purged: string[] = []
   const rotated: string[] = []
-  for (const record of await ctx.keys.scanKeys()) {
-    // Each region's engines look after their own keys.
-    if (record.region !== ctx.region) continue
-    const now = ctx.clock.now()
-    if (transitions.isPurgeDue(record, now)) {
-      if (await ctx.purge(record.keyId)) purged.push(record.keyId)
-    } else if (transitions.isMaterialExpiryDue(record, now)) {
-      await ctx.expireMaterial(record.keyId)
-    } else if (transitions.isRotationDue(record, now)) {
-      const call = ctx.systemCall('CreateKeyVersion', record.keyId)
-      await ctx.rotate(call, record.keyId, 'automatic', record.keySpec)
-      // Reported by the engine whose transaction added the version: another engine of the
-      // fleet may have rotated first (this one's transaction then re-checked and did nothing).
-      if (call.keyVersionId !== undefined) rotated.push(record.keyId)
-    }
+  const now = ctx.clock.now()
+  // Each region's engines look after their own keys: the schedules are per region.
+  for await (const { keyId } of dueEntries(ctx.keys, ctx.region, 'purge', now)) {
+    if (await ctx.purge(keyId)) purged.push(keyId)
+  }
+  for await (const { keyId } of dueEntries(ctx.keys, ctx.region, 'expire', now)) await ctx.expireMaterial(keyId)
+  for await (const { keyId } of dueEntries(ctx.keys, ctx.region, 'rotate', now)) {
+    const record = await ctx.keys.peekKey(keyId)
+    if (record === undefined || !transitions.isRotationDue(record, ctx.clock.now())) continue
+    const call = ctx.systemCall('CreateKeyVersion', keyId)
+    await ctx.rotate(call, keyId, 'automatic', record.keySpec)
+    // Reported by the engine whose transaction added the version: another engine of the
+    // fleet may have rotated first (this one's transaction then re-checked and did nothing).
+    if (call.keyVersionId !== undefined) rotated.push(keyId)
   }
   await dropStaleImportTokens(ctx)
   return { purged, rotated }

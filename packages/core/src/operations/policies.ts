@@ -19,15 +19,17 @@ import {
   PRINCIPAL_PREFIX, ROOT_PRINCIPAL, type PolicyRecord,
 } from '../policy-store.js'
 import * as transitions from '../transitions.js'
-import { booleanParam, optionalString, pageOf, pageParams, requestObject } from '../validate.js'
+import { booleanParam, optionalString, requestObject } from '../validate.js'
 import { utf8Encode } from '../bytes.js'
 import { keyArn } from '../names.js'
 import { MAX_POLICY_BYTES } from '../policy.js'
+import { decodeCount, POLICY_COUNT_KEY } from '../key-index.js'
+import { listIndex, listingParams } from './listing.js'
 
 /** What this module needs from the engine (engine/context.ts). */
 export type PoliciesContext = Pick<
   EngineContext,
-  'accountId' | 'authorize' | 'changeKey' | 'policies' | 'region' | 'transact' | 'use'
+  'accountId' | 'authorize' | 'changeKey' | 'keys' | 'policies' | 'region' | 'transact' | 'use'
 >
 
 function policyArn(ctx: PoliciesContext, policyName: string): string {
@@ -121,7 +123,7 @@ export async function getPolicy(ctx: PoliciesContext, call: Call, request: api.P
   requestObject(request, 'getPolicy')
   assertPolicyName(request.policyName)
   await authorizePolicy(ctx, call, request.policyName)
-  const stored = (await ctx.policies.list()).find((p) => p.policyName === request.policyName)
+  const stored = await ctx.policies.get(request.policyName)
   if (stored === undefined) throw new KmsError('Forbidden.PolicyNotFound', `policy ${request.policyName} does not exist`)
   return { requestId: call.requestId, policy: policyInfo(stored, true) }
 }
@@ -143,12 +145,20 @@ export async function deletePolicy(ctx: PoliciesContext, call: Call, request: ap
   return { requestId: call.requestId }
 }
 
+/** Policies in name order, a page at a time (only the page's records are read); totalCount is a counter kept with every create and delete. */
 export async function listPolicies(ctx: PoliciesContext, call: Call, request: api.Paging = {}): Promise<api.ListPoliciesResponse> {
   requestObject(request, 'listPolicies')
-  const page = pageParams(request)
+  const paging = listingParams(request)
   await ctx.authorize(call, 'ListPolicies', '*', '*')
-  const policies = await ctx.policies.list()
-  return { requestId: call.requestId, totalCount: policies.length, ...page, policies: pageOf(policies, page).map((p) => policyInfo(p, false)) }
+  const [page, count] = await Promise.all([
+    listIndex(ctx.keys, { prefix: POLICY_PREFIX, paging, hidden: () => false }),
+    ctx.keys.readRecord(POLICY_COUNT_KEY),
+  ])
+  return {
+    requestId: call.requestId, totalCount: decodeCount(count), pageNumber: page.pageNumber, pageSize: paging.pageSize,
+    ...(page.nextMarker === undefined ? {} : { nextMarker: page.nextMarker }),
+    policies: page.items.map(({ record }) => policyInfo(PolicyStore.decodePolicy(record), false)),
+  }
 }
 
 export async function attachPolicy(ctx: PoliciesContext, call: Call, request: api.PolicyAttachmentRequest): Promise<api.KmsResponse> {
@@ -193,7 +203,8 @@ export async function listPoliciesForPrincipal(ctx: PoliciesContext, call: Call,
   requestObject(request, 'listPoliciesForPrincipal')
   assertPrincipalName(request.principal)
   await ctx.authorize(call, 'ListPoliciesForPrincipal', '*', '*')
-  const attached = new Set((await ctx.policies.forPrincipal(request.principal)).map((p) => p.name))
-  const policies = (await ctx.policies.list()).filter((p) => attached.has(p.policyName))
+  // A principal has at most MAX_POLICIES_PER_PRINCIPAL policies: read those, not every policy.
+  const attached = (await ctx.policies.forPrincipal(request.principal)).map((p) => p.name).sort()
+  const policies = (await Promise.all(attached.map((name) => ctx.policies.get(name)))).filter((p) => p !== undefined)
   return { requestId: call.requestId, totalCount: policies.length, pageNumber: 1, pageSize: policies.length, policies: policies.map((p) => policyInfo(p, false)) }
 }

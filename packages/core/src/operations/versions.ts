@@ -16,7 +16,8 @@ import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import { primaryVersion } from '../key-record.js'
 import * as transitions from '../transitions.js'
-import { booleanParam, pageOf, pageParams, requestObject, stringParam } from '../validate.js'
+import { booleanParam, requestObject, stringParam } from '../validate.js'
+import { listPage, listingParams } from './listing.js'
 import { rotationIntervalParam } from './params.js'
 import { keyVersionView } from './views.js'
 
@@ -36,11 +37,13 @@ export async function createKeyVersion(ctx: VersionsContext, call: Call, request
 /** Versions oldest first; the last is the primary version. */
 export async function listKeyVersions(ctx: VersionsContext, call: Call, request: api.ListKeyVersionsRequest): Promise<api.ListKeyVersionsResponse> {
   requestObject(request, 'listKeyVersions')
-  const page = pageParams(request)
+  const paging = listingParams(request)
   const { record } = await ctx.use(call, request.keyId, 'listKeyVersions')
+  const page = listPage(record.versions, (v) => v.keyVersionId, paging)
   return {
-    requestId: call.requestId, totalCount: record.versions.length, ...page,
-    keyVersions: pageOf(record.versions, page).map((v) => keyVersionView(record.keyId, v)),
+    requestId: call.requestId, totalCount: record.versions.length, pageNumber: page.pageNumber, pageSize: paging.pageSize,
+    ...(page.nextMarker === undefined ? {} : { nextMarker: page.nextMarker }),
+    keyVersions: page.items.map((v) => keyVersionView(record.keyId, v)),
   }
 }
 

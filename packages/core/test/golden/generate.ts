@@ -30,8 +30,10 @@ import {
 } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
 
-/** The current format (schema-2 header, every record sealed): what this recipe writes. */
-export const GOLDEN_FILE = fileURLToPath(new URL('./keystore-v2.json', import.meta.url))
+/** The current format (schema-2 header, every record sealed, listing indexes): what this recipe writes. */
+export const GOLDEN_FILE = fileURLToPath(new URL('./keystore-v3.json', import.meta.url))
+/** The second release's store (sealed records, no listing indexes), kept forever: opening it builds the indexes. */
+export const GOLDEN_V2_FILE = fileURLToPath(new URL('./keystore-v2.json', import.meta.url))
 /** The first release's store (plain records), kept forever: every release must open and upgrade it. */
 export const GOLDEN_V1_FILE = fileURLToPath(new URL('./keystore-v1.json', import.meta.url))
 export const GOLDEN_SEED = 'strongroom golden v1'
@@ -76,8 +78,8 @@ export interface FormatVector {
 
 export interface GoldenKeystore {
   readonly about: string
-  /** 1: the first release (plain records); 2: sealed records. */
-  readonly formatVersion: 1 | 2
+  /** 1: the first release (plain records); 2: sealed records; 3: sealed records and listing indexes. */
+  readonly formatVersion: 1 | 2 | 3
   readonly seed: string
   readonly start: string
   readonly rootKeyHex: string
@@ -255,7 +257,7 @@ export async function buildGoldenKeystore(): Promise<GoldenKeystore> {
   await storage.close()
   return {
     about: 'Strongroom golden keystore v1: made by packages/core/test/golden/generate.ts, read by golden.test.ts. Never edit by hand.',
-    formatVersion: 2,
+    formatVersion: 3,
     seed: GOLDEN_SEED,
     start: GOLDEN_START,
     rootKeyHex: hex(goldenRootKeyBytes()),
