@@ -117,6 +117,8 @@ export const ENGINE_ERROR_MAP: Readonly<Record<string, AwsErrorType>> = {
   AuditFailure: 'DependencyTimeoutException',
   CorruptRecord: 'KMSInternalException',
   InternalFailure: 'KMSInternalException',
+  // A secret's rotation function failed: the service could not complete the call.
+  RotationFailed: 'KMSInternalException',
 }
 
 /** Per-operation refinements: e.g. a bad tag is a `TagException` in TagResource, not a generic ValidationException. */

@@ -224,6 +224,13 @@ export interface MaintenanceResult {
   readonly purged: readonly string[]
   /** Keys that received a new version because automatic rotation was due. */
   readonly rotated: readonly string[]
+  /** Present when any secret was purged, rotated or failed its rotation. */
+  readonly secrets?: {
+    readonly purged: readonly string[]
+    readonly rotated: readonly string[]
+    /** Automatic rotations whose function failed (audited as RotationFailed); tried again next time. */
+    readonly rotationFailed: readonly string[]
+  }
 }
 
 export interface SetKeyPolicyRequest extends KeyRequest {
@@ -453,3 +460,5 @@ export interface ImportKeyMaterialRequest extends KeyRequest {
   /** When the material expires, in Unix seconds; absent or 0: never. */
   readonly keyMaterialExpireUnix?: number
 }
+
+export type * from './api-secrets.js'

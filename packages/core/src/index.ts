@@ -36,7 +36,7 @@ export { KEY_STATES, KEY_SPECS } from './key-record.js'
 export type { KeyState, KeySpec, KeyUsage, KeyOrigin } from './key-record.js'
 export type {
   KmsEvents, KmsEventEmitter, KeyCreatedEvent, KeyStateChangedEvent, KeyVersionCreatedEvent, KeyUpdatedEvent,
-  KeyPurgedEvent, AliasChangedEvent,
+  KeyPurgedEvent, AliasChangedEvent, SecretChangedEvent,
 } from './events.js'
 export { seededRandom, pooledRandom } from '@strongroom/crypto'
 export type { RandomSource, CryptoProvider } from '@strongroom/crypto'

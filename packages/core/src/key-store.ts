@@ -22,7 +22,7 @@ import { KmsError } from './errors.js'
 import type { PendingEvent } from './events.js'
 import { KeyEntry } from './key-entry.js'
 import { assertKeyTransition, assertKeyRecord, decodeKeyRecord, encodeKeyRecord, type KeyRecord } from './key-record.js'
-import { EVERYTHING_CHANGED, type Mutation, type StorageAdapter, type StorageChange, type StoredRecord } from './storage.js'
+import { EVERYTHING_CHANGED, type Mutation, type ScanPage, type StorageAdapter, type StorageChange, type StoredRecord } from './storage.js'
 import { assertValidMutations } from './storage-validate.js'
 
 export const KEY_RECORD_PREFIX = 'key/'
@@ -224,6 +224,15 @@ export class KeyStore {
   /** Every record under a prefix, in key order. */
   scanRecords(prefix: string): Promise<StoredRecord[]> {
     return this.#scanAll(prefix)
+  }
+
+  /** One page of records under a prefix, after `after` (exclusive): what O(page) listings read. */
+  async scanPage(prefix: string, limit: number, after?: string): Promise<ScanPage> {
+    try {
+      return await this.#storage.scan({ prefix, limit, ...(after === undefined ? {} : { after }) })
+    } catch (error) {
+      throw storageFailure(error)
+    }
   }
 
   /** Every key record in id order (decoded, not cached: listing must not flush hot keys). */

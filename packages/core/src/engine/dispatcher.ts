@@ -14,6 +14,7 @@
  * promise in all (each extra await costs about a tenth of a 1 KiB encryption).
  */
 import type { RandomSource } from '@strongroom/crypto'
+import type { SecretRotationFunction } from '../api-secrets.js'
 import { AuditTrail } from '../audit.js'
 import { uuidV4FromRandom } from '../bytes.js'
 import { Call, OPERATIONS, type OperationName } from '../call.js'
@@ -43,6 +44,7 @@ export class Dispatcher {
   readonly clock: Clock
   readonly policies: PolicyStore
   readonly audit: AuditTrail | undefined
+  readonly secretRotation: SecretRotationFunction | undefined
   readonly #requestIdPrefix: string
   #requestCounter = 0
   #closed = false
@@ -70,6 +72,8 @@ export class Dispatcher {
     this.random = random
     this.clock = clock
     this.policies = new PolicyStore(storage, this.keys)
+    if (options.secretRotation !== undefined && typeof options.secretRotation !== 'function') throw new TypeError('secretRotation must be a function')
+    this.secretRotation = options.secretRotation
     const auditOptions = options.audit === false ? undefined : options.audit ?? {}
     this.#auditSync = auditOptions?.durability === 'sync'
     this.#auditMaxPending = auditOptions?.maxPendingRecords ?? 1024

@@ -11,7 +11,8 @@
  *
  * One module per family; a family reaches the engine only through the part of
  * `EngineContext` it names, and never imports another family (shared helpers live in
- * params.ts, views.ts, ciphertext.ts, provider-errors.ts and import-tokens.ts).
+ * params.ts, views.ts, ciphertext.ts, provider-errors.ts, import-tokens.ts, and for the secrets families
+ * secret-access.ts and secret-rotation.ts).
  */
 import type { EngineContext, OperationHandlers } from '../engine/context.js'
 import * as keys from './keys.js'
@@ -24,6 +25,13 @@ import * as asymmetric from './asymmetric.js'
 import * as dataKeyExport from './data-key-export.js'
 import * as randomness from './randomness.js'
 import * as byok from './import.js'
+import * as secrets from './secrets.js'
+import * as secretValues from './secret-values.js'
+import type * as api from '../api.js'
+
+/** tagResource, untagResource and listResourceTags take a key or, as in the reference model, a secret. */
+const namesSecret = (request: unknown): request is { secretName: unknown } =>
+  request !== null && typeof request === 'object' && (request as { secretName?: unknown }).secretName !== undefined
 
 /** Every operation's handler, bound to the engine; built once per engine, so a call allocates nothing here. */
 export function operationHandlers(ctx: EngineContext): OperationHandlers {
@@ -57,9 +65,9 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
     listAliases: (c, r) => aliases.listAliases(ctx, c, r),
     listAliasesByKeyId: (c, r) => aliases.listAliasesByKeyId(ctx, c, r),
     // tags
-    tagResource: (c, r) => tags.tagResource(ctx, c, r),
-    untagResource: (c, r) => tags.untagResource(ctx, c, r),
-    listResourceTags: (c, r) => tags.listResourceTags(ctx, c, r),
+    tagResource: (c, r: api.TagResourceRequest | api.TagSecretRequest) => namesSecret(r) ? secrets.tagSecret(ctx, c, r) : tags.tagResource(ctx, c, r),
+    untagResource: (c, r: api.UntagResourceRequest | api.UntagSecretRequest) => namesSecret(r) ? secrets.untagSecret(ctx, c, r) : tags.untagResource(ctx, c, r),
+    listResourceTags: (c, r: api.KeyRequest | api.SecretRequest) => namesSecret(r) ? secrets.listSecretTags(ctx, c, r) : tags.listResourceTags(ctx, c, r),
     // policies
     setKeyPolicy: (c, r) => policies.setKeyPolicy(ctx, c, r),
     getKeyPolicy: (c, r) => policies.getKeyPolicy(ctx, c, r),
@@ -89,5 +97,18 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
     getParametersForImport: (c, r) => byok.getParametersForImport(ctx, c, r),
     importKeyMaterial: (c, r) => byok.importKeyMaterial(ctx, c, r),
     deleteKeyMaterial: (c, r) => byok.deleteKeyMaterial(ctx, c, r),
+    // secrets
+    createSecret: (c, r) => secrets.createSecret(ctx, c, r),
+    describeSecret: (c, r) => secrets.describeSecret(ctx, c, r),
+    updateSecret: (c, r) => secrets.updateSecret(ctx, c, r),
+    listSecrets: (c, r) => secrets.listSecrets(ctx, c, r),
+    deleteSecret: (c, r) => secrets.deleteSecret(ctx, c, r),
+    restoreSecret: (c, r) => secrets.restoreSecret(ctx, c, r),
+    updateSecretRotationPolicy: (c, r) => secrets.updateSecretRotationPolicy(ctx, c, r),
+    getSecretValue: (c, r) => secretValues.getSecretValue(ctx, c, r),
+    putSecretValue: (c, r) => secretValues.putSecretValue(ctx, c, r),
+    updateSecretVersionStage: (c, r) => secretValues.updateSecretVersionStage(ctx, c, r),
+    listSecretVersionIds: (c, r) => secretValues.listSecretVersionIds(ctx, c, r),
+    rotateSecret: (c, r) => secretValues.rotateSecret(ctx, c, r),
   }
 }
