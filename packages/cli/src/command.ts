@@ -10,7 +10,7 @@
  * }
  * ```
  */
-import type { Kms } from '@strongroom/core'
+import type { Kms, KmsOptions } from '@strongroom/core'
 import type { Io, Output } from './output.js'
 
 export interface OptionSpec {
@@ -47,6 +47,8 @@ export interface Command {
   readonly options?: Readonly<Record<string, OptionSpec>>
   /** `kms`: open the keystore first; `keystore`: only resolve its directory; `nothing`. */
   readonly needs: 'kms' | 'keystore' | 'nothing'
+  /** Engine options the command needs (a secret rotation function); `engine` is the opened engine, once it is. */
+  engineOptions?(values: OptionValues, engine: () => Kms): Pick<KmsOptions, 'secretRotation'>
   run(context: CommandContext): Promise<void>
 }
 

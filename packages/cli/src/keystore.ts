@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ClassicLevel } from 'classic-level'
-import { Kms, passphraseRootKey, type PassphraseOptions } from '@strongroom/core'
+import { Kms, passphraseRootKey, type KmsOptions, type PassphraseOptions } from '@strongroom/core'
 import { levelStorage, type AnyAbstractLevel } from '@strongroom/storage-level'
 import { EnvironmentError, UsageError } from './errors.js'
 import type { Io } from './output.js'
@@ -69,8 +69,8 @@ export async function initKeystore(dir: string, io: Io): Promise<void> {
   await kms.close()
 }
 
-/** Unlocks the keystore in `dir`. */
-export async function openKeystore(dir: string, io: Io): Promise<Kms> {
+/** Unlocks the keystore in `dir`; `options` are engine options a command adds (a secret rotation function). */
+export async function openKeystore(dir: string, io: Io, options: Pick<KmsOptions, 'secretRotation'> = {}): Promise<Kms> {
   if (!looksInitialised(dir)) throw new EnvironmentError(`no keystore at ${dir} (create one with: strongroom init)`)
   const rootKey = passphraseRootKey(await passphrase(io, false))
   const storage = levelStorage(openLevel(dir, false))
@@ -86,7 +86,7 @@ export async function openKeystore(dir: string, io: Io): Promise<Kms> {
     await storage.close()
     throw new EnvironmentError(`${dir} is a LevelDB database but not a Strongroom keystore`)
   }
-  return Kms.open({ storage, rootKey })
+  return Kms.open({ storage, rootKey, ...options })
 }
 
 /**

@@ -24,6 +24,9 @@ import { policyAttach, policyCreate, policyDetach, policyList } from './commands
 import { serveAws } from './commands/serve.js'
 import { serveAliyun } from './commands/serve-aliyun.js'
 import { getPublicKey, mac, sign, verify, verifyMac } from './commands/signing.js'
+import {
+  secretDelete, secretDescribe, secretGet, secretList, secretPut, secretRestore, secretRotate,
+} from './commands/secrets.js'
 import { decrypt, encrypt } from './commands/values.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, describeFailure } from './errors.js'
 import { keystoreDirectory, openKeystore } from './keystore.js'
@@ -34,7 +37,7 @@ export const COMMANDS: readonly Command[] = [
   aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect, serveAws, serveAliyun,
   sign, verify, getPublicKey, mac, verifyMac, importParameters, importMaterial,
   policyCreate, policyAttach, policyDetach, policyList, auditVerify, auditQuery, auditExport, auditAnchor,
-  backup, restore,
+  backup, restore, secretPut, secretGet, secretList, secretDescribe, secretDelete, secretRestore, secretRotate,
 ]
 
 const GLOBAL_OPTIONS = {
@@ -159,7 +162,13 @@ export async function run(argv: readonly string[], io: Io, signal: AbortSignal):
     }
     const out = new Output(io, json)
     const keystore = command.needs === 'nothing' ? '' : keystoreDirectory(values['keystore'] as string | undefined, io)
-    if (command.needs === 'kms') kms = await openKeystore(keystore, io)
+    if (command.needs === 'kms') {
+      const engine = (): Kms => {
+        if (kms === undefined) throw new Error('the keystore is not open')
+        return kms
+      }
+      kms = await openKeystore(keystore, io, command.engineOptions?.(values, engine))
+    }
     const context: CommandContext = {
       positionals, values, out, io, keystore, signal,
       get kms(): Kms {
