@@ -206,6 +206,19 @@ describe('secrets', () => {
     expect((await reopened.getSecretValue({ secretName: 'a' })).secretData).toBe('alpha')
   })
 
+  it('two engines on one store: a read served from memory sees the other engine\'s change at once', async () => {
+    const storage = memoryStorage()
+    const { kms: a } = await open({ storage })
+    const { kms: b } = await open({ storage })
+    await a.createSecret({ secretName: 'shared', versionId: 'v1', secretData: 'one' })
+    expect((await b.getSecretValue({ secretName: 'shared' })).secretData).toBe('one')
+    expect((await b.getSecretValue({ secretName: 'shared' })).secretData).toBe('one')
+    await a.putSecretValue({ secretName: 'shared', versionId: 'v2', secretData: 'two' })
+    expect((await b.getSecretValue({ secretName: 'shared' })).secretData).toBe('two')
+    await a.deleteSecret({ secretName: 'shared', forceDeleteWithoutRecovery: true })
+    await rejectsWith(b.getSecretValue({ secretName: 'shared' }), 'Forbidden.ResourceNotFound')
+  })
+
   it('persists secrets, versions and stages across reopening the store', async () => {
     const storage = memoryStorage()
     const { kms } = await open({ storage })

@@ -20,6 +20,7 @@
  * secret's resource name (in `keyId`) and the version id (in `keyVersionId`) only.
  */
 import type * as api from '../api.js'
+import { Lru } from '@strongroom/crypto'
 import { utf8Decode, utf8Encode, wipe } from '../bytes.js'
 import type { Call } from '../call.js'
 import { formatDate, SECOND_MS } from '../clock.js'
@@ -28,6 +29,7 @@ import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import type { KeyEntry } from '../key-entry.js'
 import type { Transaction } from '../key-store.js'
+import type { StoredRecord } from '../storage.js'
 import { SYSTEM_PRINCIPAL } from '../policy-store.js'
 import {
   decodeSecretRecord, isSecretPurgeDue, MAX_SECRET_DATA_BYTES, MAX_SECRET_ROTATION_MS, MIN_SECRET_ROTATION_MS, nextSecretRotationDate,
@@ -73,10 +75,19 @@ export function secretConditions(record: SecretRecord | undefined, extra: Readon
   return conditions
 }
 
+/** Decoded secret records by the stored record they came from (the store's record cache keeps those objects while they are current). */
+const decoded = new WeakMap<object, SecretEntry>()
+
 async function readSecret(ctx: SecretAccessContext, secretName: string): Promise<SecretEntry | undefined> {
   const key = secretStorageKey(ctx.region, secretName)
-  const stored = await ctx.keys.readRecord(key)
-  return stored === undefined ? undefined : { record: decodeSecretRecord(stored.value, key), revision: stored.revision }
+  const stored = await ctx.keys.readCachedRecord(key)
+  if (stored === undefined) return undefined
+  let entry = decoded.get(stored)
+  if (entry === undefined) {
+    entry = { record: decodeSecretRecord(stored.value, key), revision: stored.revision }
+    decoded.set(stored, entry)
+  }
+  return entry
 }
 
 /** Loads a secret inside a transaction; one whose recovery window has ended counts as gone. */
@@ -227,9 +238,19 @@ export async function secretKey(
   }
 }
 
+/** Encoded value contexts, remembered: a hot secret is read on every request and encoding costs more than the AES-GCM call. */
+const valueContexts = new Lru<string, Uint8Array>(4096)
+
 /** The encryption context that binds a value to its secret, version and type. */
 function valueContext(record: Pick<SecretRecord, 'region' | 'account' | 'secretName'>, versionId: string, dataType: SecretDataType): Uint8Array {
-  return encodeEncryptionContext({ SecretArn: secretArn(record.region, record.account, record.secretName), SecretVersionId: versionId, SecretDataType: dataType })
+  const arn = secretArn(record.region, record.account, record.secretName)
+  const memo = `${arn}\u0000${versionId}\u0000${dataType}`
+  let context = valueContexts.get(memo)
+  if (context === undefined) {
+    context = encodeEncryptionContext({ SecretArn: arn, SecretVersionId: versionId, SecretDataType: dataType })
+    valueContexts.set(memo, context)
+  }
+  return context
 }
 
 /** Encrypts a value for storage: a fresh data key wrapped by `key`, the value under the data key. */
@@ -259,27 +280,35 @@ export function sealSecretValue(
 /** Decrypts a stored value; anything that does not authenticate is CorruptRecord (the store's bytes were changed or moved). */
 export function openSecretValue(
   ctx: SecretAccessContext, key: KeyEntry, record: Pick<SecretRecord, 'region' | 'account' | 'secretName'>, versionId: string,
-  dataType: SecretDataType, stored: Uint8Array,
+  dataType: SecretDataType, stored: StoredRecord,
 ): Uint8Array {
   const corrupt = (): KmsError => new KmsError('CorruptRecord', `the value of secret ${record.secretName} version ${versionId} does not authenticate`)
-  if (stored.length < 4 || stored[0] !== VALUE_FORMAT || stored[1] !== (dataType === 'binary' ? 1 : 0)) throw corrupt()
-  const wrappedLength = (stored[2]! << 8) | stored[3]!
-  if (stored.length < 4 + wrappedLength + NONCE_BYTES + 16) throw corrupt()
+  const bytes = stored.value
+  if (bytes.length < 4 || bytes[0] !== VALUE_FORMAT || bytes[1] !== (dataType === 'binary' ? 1 : 0)) throw corrupt()
+  const wrappedLength = (bytes[2]! << 8) | bytes[3]!
+  if (bytes.length < 4 + wrappedLength + NONCE_BYTES + 16) throw corrupt()
   const context = valueContext(record, versionId, dataType)
-  let dataKey: Uint8Array
-  try {
-    dataKey = openWithKey(ctx, key, stored.subarray(4, 4 + wrappedLength), context).plaintext
-  } catch {
+  const cache = ctx.keys.secretDataKeys
+  // The master key's id is part of the name: a data key is only reused under the key that unwrapped it.
+  const cacheKey = `${key.record.keyId}\u0000${stored.key}\u0000${stored.revision}`
+  let dataKey = cache.get(cacheKey)
+  const cached = dataKey !== undefined
+  if (dataKey === undefined) {
+    try {
+      dataKey = openWithKey(ctx, key, bytes.subarray(4, 4 + wrappedLength), context).plaintext
+    } catch {
+      throw corrupt()
+    }
+  }
+  const start = 4 + wrappedLength
+  const plaintext = ctx.material.crypto.aesGcmDecrypt(dataKey, bytes.subarray(start, start + NONCE_BYTES), bytes.subarray(start + NONCE_BYTES), context)
+  if (plaintext === undefined) {
+    if (cached) cache.delete(cacheKey)
+    else wipe(dataKey)
     throw corrupt()
   }
-  try {
-    const start = 4 + wrappedLength
-    const plaintext = ctx.material.crypto.aesGcmDecrypt(dataKey, stored.subarray(start, start + NONCE_BYTES), stored.subarray(start + NONCE_BYTES), context)
-    if (plaintext === undefined) throw corrupt()
-    return plaintext
-  } finally {
-    wipe(dataKey)
-  }
+  if (!cached) cache.set(cacheKey, dataKey)
+  return plaintext
 }
 
 /** The value of a request, as its type and bytes (text as UTF-8); at most 30720 bytes. */
@@ -322,7 +351,16 @@ export function secretRotationIntervalParam(value: unknown): number {
   return durationParam(value, 'rotationInterval', MIN_SECRET_ROTATION_MS, MAX_SECRET_ROTATION_MS, '6 hours to 365 days')
 }
 
+/** Views of a record, remembered per decoded record (records are never mutated: a change makes a new one). */
+const rotationInfos = new WeakMap<SecretRecord, api.SecretRotationInfo>()
+
 export function rotationInfo(record: SecretRecord): api.SecretRotationInfo {
+  let info = rotationInfos.get(record)
+  if (info === undefined) rotationInfos.set(record, (info = rotationInfoOf(record)))
+  return info
+}
+
+function rotationInfoOf(record: SecretRecord): api.SecretRotationInfo {
   const next = nextSecretRotationDate(record)
   return {
     automaticRotation: record.rotationIntervalMs === undefined ? 'Disabled' : 'Enabled',

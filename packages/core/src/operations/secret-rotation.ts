@@ -40,10 +40,10 @@ export async function rotateWithFunction(
   if (findVersion(record, versionId) !== undefined) throw new KmsError('AlreadyExists', `secret ${record.secretName} already has version ${versionId}`)
   const current = versionWithStage(record, CURRENT_STAGE)!
   call.keyVersionId = versionId
-  const stored = await ctx.keys.readRecord(secretValueStorageKey(ctx.region, record.secretName, current.versionId))
+  const stored = await ctx.keys.readCachedRecord(secretValueStorageKey(ctx.region, record.secretName, current.versionId))
   if (stored === undefined) throw new KmsError('Conflict', `secret ${record.secretName} changed while it was read; repeat the call`)
   const readKey = await secretKey(ctx, call, record, 'decrypt')
-  const currentValue = secretValueView(current.dataType, openSecretValue(ctx, readKey, record, current.versionId, current.dataType, stored.value))
+  const currentValue = secretValueView(current.dataType, openSecretValue(ctx, readKey, record, current.versionId, current.dataType, stored))
   const arn = secretArn(ctx.region, ctx.accountId, record.secretName)
   let produced: string | Uint8Array
   try {

@@ -29,6 +29,15 @@ import { rotateWithFunction, type SecretRotationContext } from './secret-rotatio
 /** What this module needs from the engine (engine/context.ts). */
 export type SecretValuesContext = SecretRotationContext & Pick<EngineContext, 'newId'>
 
+const createTimes = new WeakMap<SecretVersionRecord, string>()
+
+/** A version's creation time as the API shows it, formatted once per decoded record. */
+function createTime(version: SecretVersionRecord): string {
+  let time = createTimes.get(version)
+  if (time === undefined) createTimes.set(version, (time = formatDate(version.creationDate)))
+  return time
+}
+
 function versionNotFound(secretName: string, what: string): KmsError {
   return new KmsError('Forbidden.ResourceNotFound', `secret ${secretName} has no ${what}`)
 }
@@ -55,14 +64,14 @@ export async function getSecretValue(ctx: SecretValuesContext, call: Call, reque
   requireActive(record, 'getSecretValue')
   const version = chosenVersion(record, versionId, stage)
   call.keyVersionId = version.versionId
-  const stored = await ctx.keys.readRecord(secretValueStorageKey(ctx.region, record.secretName, version.versionId))
+  const stored = await ctx.keys.readCachedRecord(secretValueStorageKey(ctx.region, record.secretName, version.versionId))
   // Dropped by a concurrent putSecretValue (beyond 10 versions) between the two reads.
   if (stored === undefined) throw versionNotFound(record.secretName, `version ${version.versionId} any more`)
   const key = await secretKey(ctx, call, record, 'decrypt')
-  const value = secretValueView(version.dataType, openSecretValue(ctx, key, record, version.versionId, version.dataType, stored.value))
+  const value = secretValueView(version.dataType, openSecretValue(ctx, key, record, version.versionId, version.dataType, stored))
   return {
     requestId: call.requestId, arn: secretArn(record.region, record.account, record.secretName), secretName: record.secretName,
-    secretType: record.secretType, versionId: version.versionId, versionStages: version.stages, createTime: formatDate(version.creationDate),
+    secretType: record.secretType, versionId: version.versionId, versionStages: version.stages, createTime: createTime(version),
     ...value, ...rotationInfo(record),
   }
 }
@@ -112,10 +121,10 @@ export async function putSecretValue(ctx: SecretValuesContext, call: Call, reque
 }
 
 async function sameValue(ctx: SecretValuesContext, call: Call, record: SecretRecord, version: SecretVersionRecord, bytes: Uint8Array): Promise<boolean> {
-  const stored = await ctx.keys.readRecord(secretValueStorageKey(ctx.region, record.secretName, version.versionId))
+  const stored = await ctx.keys.readCachedRecord(secretValueStorageKey(ctx.region, record.secretName, version.versionId))
   if (stored === undefined) return false
   const key = await secretKey(ctx, call, record, 'decrypt')
-  const old = openSecretValue(ctx, key, record, version.versionId, version.dataType, stored.value)
+  const old = openSecretValue(ctx, key, record, version.versionId, version.dataType, stored)
   try {
     return old.length === bytes.length && ctx.material.crypto.timingSafeEqual(old, bytes)
   } finally {
