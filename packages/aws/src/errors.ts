@@ -77,6 +77,11 @@ export class AwsError extends FacadeError {
   get status(): number {
     return AWS_ERRORS[this.type]
   }
+
+  /** The exception name on the wire (`__type`): the type, unless another service's model names it (secrets-manager.ts). */
+  get wireType(): string {
+    return this.type
+  }
 }
 
 /**
