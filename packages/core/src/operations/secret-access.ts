@@ -228,7 +228,11 @@ export async function secretKey(
   ctx: SecretAccessContext, call: Call, record: Pick<SecretRecord, 'defaultKey' | 'encryptionKeyId'>, operation: 'generateDataKey' | 'decrypt',
 ): Promise<KeyEntry> {
   const keyId = record.encryptionKeyId
-  if (record.defaultKey) return ctx.use(ctx.systemCall(call.eventName, keyId), keyId, operation)
+  if (record.defaultKey) {
+    // The engine's own key, used as the engine (unrestricted): the cached hot path when it can.
+    const system = ctx.systemCall(call.eventName, keyId)
+    return ctx.useCached(system, keyId, operation, true) ?? ctx.use(system, keyId, operation)
+  }
   const secret = call.keyId
   try {
     return ctx.useCached(call, keyId, operation, true) ?? await ctx.use(call, keyId, operation, operation === 'decrypt' ? 'Decrypt' : 'GenerateDataKey')
