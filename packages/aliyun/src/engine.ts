@@ -20,7 +20,9 @@ export type EngineClient = Pick<Kms,
   | 'createAlias' | 'updateAlias' | 'deleteAlias' | 'listAliases' | 'listAliasesByKeyId'
   | 'tagResource' | 'untagResource' | 'listResourceTags'
   | 'asymmetricSign' | 'asymmetricVerify' | 'asymmetricEncrypt' | 'asymmetricDecrypt' | 'getPublicKey'
-  | 'setKeyPolicy' | 'getKeyPolicy' | 'getRandomPassword' | 'getParametersForImport' | 'importKeyMaterial' | 'deleteKeyMaterial'>
+  | 'setKeyPolicy' | 'getKeyPolicy' | 'getRandomPassword' | 'getParametersForImport' | 'importKeyMaterial' | 'deleteKeyMaterial'
+  | 'createSecret' | 'getSecretValue' | 'putSecretValue' | 'updateSecretVersionStage' | 'listSecretVersionIds' | 'describeSecret'
+  | 'updateSecret' | 'listSecrets' | 'deleteSecret' | 'restoreSecret' | 'rotateSecret' | 'updateSecretRotationPolicy'>
 
 /** The engine handed to the facade: a `Kms` (or anything shaped like one). */
 export interface Engine extends EngineClient {

@@ -73,6 +73,8 @@ export const ENGINE_ERROR_MAP: Readonly<Record<string, ProtocolErrorCode>> = {
   RootKeyMismatch: 'InternalFailure',
   CorruptRecord: 'InternalFailure',
   InternalFailure: 'InternalFailure',
+  // A secret's rotation function failed: the service could not complete the call.
+  RotationFailed: 'InternalFailure',
 }
 
 const GENERIC_FAULT = 'Strongroom could not complete the request; retry or see the server log'

@@ -84,7 +84,7 @@ describe('the RPC protocol', () => {
     expect([version.status, version.body['Code']]).toEqual([400, 'InvalidVersion'])
     const unknown = await query('Frobnicate', {})
     expect([unknown.status, unknown.body['Code']]).toEqual([404, 'InvalidAction.NotFound'])
-    const secrets = await query('GetSecretValue', { SecretName: 'db' })
+    const secrets = await query('GetCertificate', { CertificateId: 'c' })
     expect([secrets.status, secrets.body['Code']]).toEqual([400, 'Rejected.UnsupportedOperation'])
     const json = await send({ headers: { 'content-type': 'application/json' }, body: Buffer.from('{}'), query: { Action: 'ListKeys', Version: API_VERSION } })
     expect(json.body['Code']).toBe('InvalidParameter')

@@ -23,7 +23,9 @@ export type EngineClient = Pick<Kms,
   | 'untagResource' | 'listResourceTags' | 'setKeyPolicy' | 'getKeyPolicy'
   | 'createGrant' | 'listGrants' | 'listRetirableGrants' | 'retireGrant' | 'revokeGrant'
   | 'asymmetricSign' | 'asymmetricVerify' | 'asymmetricEncrypt' | 'asymmetricDecrypt' | 'getPublicKey'
-  | 'generateMac' | 'verifyMac' | 'getParametersForImport' | 'importKeyMaterial' | 'deleteKeyMaterial'>
+  | 'generateMac' | 'verifyMac' | 'getParametersForImport' | 'importKeyMaterial' | 'deleteKeyMaterial' | 'getRandomPassword'
+  | 'createSecret' | 'getSecretValue' | 'putSecretValue' | 'updateSecretVersionStage' | 'listSecretVersionIds' | 'describeSecret'
+  | 'updateSecret' | 'listSecrets' | 'deleteSecret' | 'restoreSecret' | 'rotateSecret' | 'updateSecretRotationPolicy'>
 
 /** The engine handed to the facade: a `Kms` (or anything shaped like one). */
 export interface Engine extends EngineClient {

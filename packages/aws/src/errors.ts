@@ -79,6 +79,11 @@ export class AwsError extends FacadeError {
   get status(): number {
     return AWS_ERRORS[this.type]
   }
+
+  /** The exception name on the wire (`__type`): the type, unless another service's model names it (secrets-manager.ts). */
+  get wireType(): string {
+    return this.type
+  }
 }
 
 /**
@@ -122,6 +127,8 @@ export const ENGINE_ERROR_MAP: Readonly<Record<string, AwsErrorType>> = {
   AuditFailure: 'DependencyTimeoutException',
   CorruptRecord: 'KMSInternalException',
   InternalFailure: 'KMSInternalException',
+  // A secret's rotation function failed: the service could not complete the call.
+  RotationFailed: 'KMSInternalException',
 }
 
 /** Per-operation refinements: e.g. a bad tag is a `TagException` in TagResource, not a generic ValidationException. */

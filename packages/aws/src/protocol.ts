@@ -21,6 +21,7 @@ import { AwsError, toAwsError } from './errors.js'
 import { principalClients, withGrantTokens, type Engine } from './engine.js'
 import { AwsNames } from './names.js'
 import { AWS_OPERATIONS } from './operations/index.js'
+import { findSecretsManagerOperation, runSecretsManager, SECRETS_MANAGER_TARGET_PREFIX } from './secrets-manager.js'
 import { claimedAccessKeyId, verifySigV4, type AccessKeys, type SignedRequest } from './sigv4.js'
 import { encodeJson, parseBody, type JsonObject } from './wire.js'
 
@@ -88,7 +89,7 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
   }
 
   function fail(error: AwsError, requestId: string): AwsResponse {
-    return respond(error.status, requestId, { __type: error.type, message: error.message }, { 'x-amzn-errortype': error.type })
+    return respond(error.status, requestId, { __type: error.wireType, message: error.message }, { 'x-amzn-errortype': error.wireType })
   }
 
   async function run(request: AwsRequest): Promise<JsonObject> {
@@ -102,6 +103,11 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
     const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : ''
     // Authenticate before saying anything about operations: an unauthenticated caller learns nothing.
     const principal = principalOf(request)
+    if (target.startsWith(SECRETS_MANAGER_TARGET_PREFIX)) {
+      const secretsOperation = findSecretsManagerOperation(target.slice(SECRETS_MANAGER_TARGET_PREFIX.length))
+      if (secretsOperation === undefined) throw new AwsError('UnknownOperationException', 'X-Amz-Target must be secretsmanager.<an operation this endpoint serves>')
+      return runSecretsManager(secretsOperation, parseBody(request.body), { client: clients.for(principal), names })
+    }
     const entry = findOperation(AWS_OPERATIONS, operation)
     if (entry === undefined) throw new AwsError('UnknownOperationException', 'X-Amz-Target must be TrentService.<an AWS KMS operation>')
     if ('unsupported' in entry) throw new AwsError('UnsupportedOperationException', `${operation}: ${entry.unsupported}`)
@@ -128,8 +134,9 @@ export function awsKmsProtocol(kms: Engine, options: AwsKmsOptions = {}): (reque
   })
 }
 
-/** The operation a request names, for fault reports: the target without its `TrentService.` prefix. */
+/** The operation a request names, for fault reports: the target without its `TrentService.` (or `secretsmanager.`) prefix. */
 function operationOf(request: AwsRequest): string {
   const target = request.headers['x-amz-target'] ?? ''
+  if (target.startsWith(SECRETS_MANAGER_TARGET_PREFIX)) return target.slice(SECRETS_MANAGER_TARGET_PREFIX.length)
   return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target
 }

@@ -20,7 +20,7 @@
  *
  * Beyond a matching signature it requires what keeps a signed request from being
  * replayed or altered: `host`, `x-amz-date` and `x-amz-target` signed (the target is the
- * operation), the scope's service `kms` and date matching `X-Amz-Date`, a time within 15
+ * operation), the scope's service (`kms`, or `secretsmanager` for its targets) and date matching `X-Amz-Date`, a time within 15
  * minutes of ours, and a payload hash over the real body (`UNSIGNED-PAYLOAD` refused).
  * Query-string (presigned) authentication is not accepted. Signatures are compared in
  * constant time. Errors name the problem, never a secret or the expected signature.
@@ -166,7 +166,9 @@ export function verifySigV4(request: SignedRequest, keys: AccessKeys, now: numbe
   if (auth.terminator !== 'aws4_request' || auth.date !== amzDate.slice(0, 8)) {
     throw new AwsError('InvalidSignatureException', 'Credential scope must be <date of X-Amz-Date>/<region>/kms/aws4_request')
   }
-  if (auth.service !== 'kms') throw new AwsError('InvalidSignatureException', "Credential should be scoped to correct service: 'kms'")
+  // The scope names the service the (signed) target belongs to: Secrets Manager's requests are signed for it.
+  const service = (headerOf(request, 'x-amz-target') ?? '').startsWith('secretsmanager.') ? 'secretsmanager' : 'kms'
+  if (auth.service !== service) throw new AwsError('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'`)
   // Known keys only: `hasOwn`, so an id such as `__proto__` finds nothing.
   const key = Object.hasOwn(keys, auth.accessKeyId) ? keys[auth.accessKeyId] : undefined
   if (key === undefined) throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.')

@@ -43,8 +43,8 @@ describe.skipIf(!PRESENT)('the AWS CLI against the HTTP server', () => {
     rmSync(directory, { recursive: true, force: true })
   })
 
-  async function aws(args: string[], secret = 'cli-secret'): Promise<string> {
-    const { stdout } = await run('aws', ['kms', ...args, '--endpoint-url', server.url, '--output', 'json'], {
+  async function aws(args: string[], secret = 'cli-secret', service = 'kms'): Promise<string> {
+    const { stdout } = await run('aws', [service, ...args, '--endpoint-url', server.url, '--output', 'json'], {
       timeout: 30_000,
       env: {
         PATH: process.env['PATH'] ?? '', HOME: directory, AWS_CONFIG_FILE: join(directory, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(directory, 'none'),
@@ -77,5 +77,19 @@ describe.skipIf(!PRESENT)('the AWS CLI against the HTTP server', () => {
       .rejects.toMatchObject({ stderr: expect.stringContaining('(ValidationException) when calling the CreateAlias operation: alias/my:alias contains invalid characters for an alias') })
     await expect(aws(['create-alias', '--alias-name', 'alias/aws/s3', '--target-key-id', keyId]))
       .rejects.toMatchObject({ stderr: expect.stringContaining('(NotAuthorizedException)') })
+  }, 60_000)
+
+  it('speaks Secrets Manager to `aws secretsmanager`: versions, AWSPREVIOUS, random passwords, its exceptions', async () => {
+    const sm = (args: string[]): Promise<string> => aws(args, 'cli-secret', 'secretsmanager')
+    const created = JSON.parse(await sm(['create-secret', '--name', 'cli/db', '--secret-string', 'from python'])) as { ARN: string; VersionId: string }
+    expect(created.ARN).toMatch(new RegExp(`^arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:cli/db-`))
+    await sm(['put-secret-value', '--secret-id', 'cli/db', '--secret-string', 'second'])
+    expect((JSON.parse(await sm(['get-secret-value', '--secret-id', created.ARN])) as { SecretString: string }).SecretString).toBe('second')
+    const previous = JSON.parse(await sm(['get-secret-value', '--secret-id', 'cli/db', '--version-stage', 'AWSPREVIOUS'])) as { SecretString: string; VersionId: string }
+    expect([previous.SecretString, previous.VersionId]).toEqual(['from python', created.VersionId])
+    expect((JSON.parse(await sm(['get-random-password', '--password-length', '20', '--exclude-punctuation'])) as { RandomPassword: string }).RandomPassword).toMatch(/^[A-Za-z0-9]{20}$/)
+    await expect(sm(['get-secret-value', '--secret-id', 'cli/missing'])).rejects.toMatchObject({ stderr: expect.stringContaining('(ResourceNotFoundException)') })
+    // This engine was opened without a rotation function.
+    await expect(sm(['rotate-secret', '--secret-id', 'cli/db'])).rejects.toMatchObject({ stderr: expect.stringContaining('(InvalidRequestException)') })
   }, 60_000)
 })

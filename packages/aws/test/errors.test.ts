@@ -120,6 +120,12 @@ const ENGINE_COUNTERPARTS: Record<OperationName, readonly string[] | { readonly 
   getParametersForImport: ['GetParametersForImport'],
   importKeyMaterial: ['ImportKeyMaterial'],
   deleteKeyMaterial: ['DeleteImportedKeyMaterial'],
+  ...Object.fromEntries(([
+    'createSecret', 'getSecretValue', 'putSecretValue', 'updateSecretVersionStage', 'listSecretVersionIds', 'describeSecret',
+    'updateSecret', 'listSecrets', 'deleteSecret', 'restoreSecret', 'rotateSecret', 'updateSecretRotationPolicy',
+  ] as const).map((name) => [name, { none: 'secrets are Secrets Manager\'s, not KMS\'s' }])) as Record<
+    'createSecret' | 'getSecretValue' | 'putSecretValue' | 'updateSecretVersionStage' | 'listSecretVersionIds' | 'describeSecret' |
+    'updateSecret' | 'listSecrets' | 'deleteSecret' | 'restoreSecret' | 'rotateSecret' | 'updateSecretRotationPolicy', { readonly none: string }>,
 }
 
 describe('the operation table', () => {

@@ -10,7 +10,7 @@
  * }
  * ```
  */
-import type { Kms } from '@strongroom/core'
+import type { Kms, KmsOptions } from '@strongroom/core'
 import type { Io, Output } from './output.js'
 import type { StoreLocation } from './store.js'
 
@@ -50,6 +50,8 @@ export interface Command {
   readonly options?: Readonly<Record<string, OptionSpec>>
   /** `kms`: open the keystore first; `keystore`: only resolve where it is; `nothing`. */
   readonly needs: 'kms' | 'keystore' | 'nothing'
+  /** Engine options the command needs (a secret rotation function); `engine` is the opened engine, once it is. */
+  engineOptions?(values: OptionValues, engine: () => Kms): Pick<KmsOptions, 'secretRotation'>
   run(context: CommandContext): Promise<void>
 }
 

@@ -14,7 +14,7 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Kms, passphraseRootKey, type PassphraseOptions, type StorageAdapter } from '@strongroom/core'
+import { Kms, passphraseRootKey, type KmsOptions, type PassphraseOptions, type StorageAdapter } from '@strongroom/core'
 import { EnvironmentError, UsageError } from './errors.js'
 import type { Io } from './output.js'
 import { promptHidden } from './prompt.js'
@@ -96,14 +96,14 @@ export async function initKeystore(location: StoreLocation, io: Io): Promise<voi
   await kms.close()
 }
 
-/** Unlocks the keystore. */
-export async function openKeystore(location: StoreLocation, io: Io): Promise<Kms> {
+/** Unlocks the keystore; `options` are engine options a command adds (a secret rotation function). */
+export async function openKeystore(location: StoreLocation, io: Io, options: Pick<KmsOptions, 'secretRotation'> = {}): Promise<Kms> {
   if (location.kind === 'directory' && !looksInitialised(location.dir)) {
     throw new EnvironmentError(`no keystore at ${location.dir} (create one with: strongroom init)`)
   }
   const rootKey = passphraseRootKey(await passphrase(io, false))
   const storage = await openInitialised(location)
-  return closingOnFailure(storage, () => Kms.open({ storage, rootKey }))
+  return closingOnFailure(storage, () => Kms.open({ storage, rootKey, ...options }))
 }
 
 /** The storage of an initialised keystore: refuses some other database (Kms.open would initialise it). */

@@ -25,6 +25,9 @@ import { policyAttach, policyCreate, policyDetach, policyList } from './commands
 import { serveAws } from './commands/serve.js'
 import { serveAliyun } from './commands/serve-aliyun.js'
 import { getPublicKey, mac, sign, verify, verifyMac } from './commands/signing.js'
+import {
+  secretDelete, secretDescribe, secretGet, secretList, secretPut, secretRestore, secretRotate,
+} from './commands/secrets.js'
 import { decrypt, encrypt } from './commands/values.js'
 import { EXIT_OK, EXIT_USAGE, UsageError, describeFailure } from './errors.js'
 import { openKeystore } from './keystore.js'
@@ -36,7 +39,7 @@ export const COMMANDS: readonly Command[] = [
   aliasCreate, aliasUpdate, aliasDelete, aliasList, encrypt, decrypt, encryptFile, decryptFile, inspect, serveAws, serveAliyun,
   sign, verify, getPublicKey, mac, verifyMac, importParameters, importMaterial,
   policyCreate, policyAttach, policyDetach, policyList, auditVerify, auditQuery, auditExport, auditAnchor,
-  backup, restore,
+  backup, restore, secretPut, secretGet, secretList, secretDescribe, secretDelete, secretRestore, secretRotate,
 ]
 
 const GLOBAL_OPTIONS = {
@@ -165,7 +168,13 @@ export async function run(argv: readonly string[], io: Io, signal: AbortSignal):
     }
     const out = new Output(io, json)
     const store: StoreLocation = command.needs === 'nothing' ? { kind: 'directory', dir: '', display: '' } : storeLocation(values, io)
-    if (command.needs === 'kms') kms = await openKeystore(store, io)
+    if (command.needs === 'kms') {
+      const engine = (): Kms => {
+        if (kms === undefined) throw new Error('the keystore is not open')
+        return kms
+      }
+      kms = await openKeystore(store, io, command.engineOptions?.(values, engine))
+    }
     const context: CommandContext = {
       positionals, values, out, io, keystore: store.display, store, signal,
       get kms(): Kms {

@@ -240,6 +240,13 @@ export interface MaintenanceResult {
   readonly purged: readonly string[]
   /** Keys that received a new version because automatic rotation was due. */
   readonly rotated: readonly string[]
+  /** Present when any secret was purged, rotated or failed its rotation. */
+  readonly secrets?: {
+    readonly purged: readonly string[]
+    readonly rotated: readonly string[]
+    /** Automatic rotations whose function failed (audited as RotationFailed); tried again next time. */
+    readonly rotationFailed: readonly string[]
+  }
 }
 
 export interface SetKeyPolicyRequest extends KeyRequest {
@@ -544,3 +551,5 @@ export interface RetireGrantRequest extends GrantTokensParam {
 export interface RevokeGrantRequest extends KeyRequest {
   readonly grantId: string
 }
+
+export type * from './api-secrets.js'

@@ -70,6 +70,18 @@ export const OPERATIONS = {
   getParametersForImport: 'GetParametersForImport',
   importKeyMaterial: 'ImportKeyMaterial',
   deleteKeyMaterial: 'DeleteKeyMaterial',
+  createSecret: 'CreateSecret',
+  getSecretValue: 'GetSecretValue',
+  putSecretValue: 'PutSecretValue',
+  updateSecretVersionStage: 'UpdateSecretVersionStage',
+  listSecretVersionIds: 'ListSecretVersionIds',
+  describeSecret: 'DescribeSecret',
+  updateSecret: 'UpdateSecret',
+  listSecrets: 'ListSecrets',
+  deleteSecret: 'DeleteSecret',
+  restoreSecret: 'RestoreSecret',
+  rotateSecret: 'RotateSecret',
+  updateSecretRotationPolicy: 'UpdateSecretRotationPolicy',
 } as const
 
 export type OperationName = keyof typeof OPERATIONS

@@ -45,6 +45,17 @@ export interface AliasChangedEvent {
   readonly time: number
 }
 
+/** A secret changed; never carries its value. */
+export interface SecretChangedEvent {
+  readonly secretName: string
+  readonly change:
+    | 'created' | 'value' | 'stages' | 'description' | 'tags' | 'rotationPolicy' | 'rotated'
+    | 'deletionScheduled' | 'restored' | 'purged'
+  /** The version a `created`, `value` or `rotated` change added. */
+  readonly versionId?: string
+  readonly time: number
+}
+
 export type KmsEvents = {
   keyCreated: (event: KeyCreatedEvent) => void
   keyStateChanged: (event: KeyStateChangedEvent) => void
@@ -52,6 +63,7 @@ export type KmsEvents = {
   keyUpdated: (event: KeyUpdatedEvent) => void
   keyPurged: (event: KeyPurgedEvent) => void
   aliasChanged: (event: AliasChangedEvent) => void
+  secretChanged: (event: SecretChangedEvent) => void
   /** Every audit record, once committed: for live sinks (a logger, a SIEM). */
   audit: (record: AuditRecord) => void
 }

@@ -39,9 +39,12 @@ export { KEY_STATES, KEY_SPECS } from './key-record.js'
 export type { KeyState, KeySpec, KeyUsage, KeyOrigin } from './key-record.js'
 export type {
   KmsEvents, KmsEventEmitter, KeyCreatedEvent, KeyStateChangedEvent, KeyVersionCreatedEvent, KeyUpdatedEvent,
-  KeyPurgedEvent, AliasChangedEvent,
+  KeyPurgedEvent, AliasChangedEvent, SecretChangedEvent,
 } from './events.js'
 export { seededRandom, pooledRandom } from '@strongroom/crypto'
 export type { RandomSource, CryptoProvider } from '@strongroom/crypto'
 export { backupKeystore, collectBackup, restoreKeystore, BACKUP_FORMAT_VERSION } from './backup.js'
 export type { BackupOptions, RestoreOptions, BackupSource, BackupInfo } from './backup.js'
+export { secretCache } from './secret-cache.js'
+export type { SecretCache, SecretCacheOptions } from './secret-cache.js'
+export { MAX_SECRET_DATA_BYTES } from './secret-record.js'

@@ -71,6 +71,13 @@ function backoffMs(attempt: number): number {
 const SCAN_PAGE = 500
 /** Aliases kept resolved in memory, least recently used dropped first. */
 const ALIAS_CACHE_SIZE = 10_000
+/**
+ * Other records kept in memory once read, for those read on every request (a secret's
+ * metadata and values, still encrypted under their data keys): least recently used dropped first.
+ */
+const RECORD_CACHE_SIZE = 10_000
+const CACHED_RECORD_PREFIXES = ['secret/', 'secret-value/']
+const isCachedRecord = (key: string): boolean => CACHED_RECORD_PREFIXES.some((p) => key.startsWith(p))
 
 /** A backend error as the engine reports it: KmsErrors pass through, anything else is StorageFailure. */
 export function storageFailure(error: unknown): KmsError {
@@ -111,6 +118,13 @@ export class KeyStore {
   /** Loaded keys, least recently used evicted first; an evicted entry is wiped once the current turn is over. */
   readonly #keys: Lru<string, KeyEntry>
   readonly #aliases = new Lru<string, AliasEntry>(ALIAS_CACHE_SIZE)
+  readonly #records = new Lru<string, StoredRecord>(RECORD_CACHE_SIZE)
+  /**
+   * Unwrapped data keys of secret values this engine has opened (operations/secret-access.ts):
+   * a hot secret is read on every request, and this saves unwrapping its data key each time,
+   * as the key cache does for master key material. An evicted one is wiped once the turn is over.
+   */
+  readonly secretDataKeys = new Lru<string, Uint8Array>(1000, (key) => setTimeout(() => key.fill(0), 0))
   readonly #unwatch: (() => void) | undefined
   /** Storage keys of the commit this engine has in flight: their notifications are its own. */
   readonly #committing = new Set<string>()
@@ -167,11 +181,13 @@ export class KeyStore {
         for (const id of [...this.#keys.keys()]) this.#evictKey(id)
         this.#aliases.clear()
         this.#counters.clear()
+        this.#records.clear()
         continue
       }
       if (this.#committing.has(key)) continue
       this.#counters.delete(key)
-      if (key.startsWith(KEY_RECORD_PREFIX) || key.startsWith(ALIAS_RECORD_PREFIX)) this.#foreignChanges++
+      if (key.startsWith(KEY_RECORD_PREFIX) || key.startsWith(ALIAS_RECORD_PREFIX) || isCachedRecord(key)) this.#foreignChanges++
+      if (isCachedRecord(key) && this.#records.peek(key)?.revision !== revision) this.#records.delete(key)
       if (key.startsWith(KEY_RECORD_PREFIX)) {
         const id = key.slice(KEY_RECORD_PREFIX.length)
         const entry = this.#keys.peek(id)
@@ -260,6 +276,21 @@ export class KeyStore {
     } catch (error) {
       throw storageFailure(error)
     }
+  }
+
+  /**
+   * A record read on every request (secrets), from memory when this engine can trust its
+   * copy (the adapter announces changes), as loadKey does for keys.
+   */
+  async readCachedRecord(key: string): Promise<StoredRecord | undefined> {
+    const cached = this.#records.get(key)
+    if (cached !== undefined && this.watching) return cached
+    const generation = this.#foreignChanges
+    const stored = await this.#get(key)
+    // As in loadKey: a read that may predate another writer's change is not kept.
+    if (stored !== undefined && generation === this.#foreignChanges && isCachedRecord(key)) this.#records.set(key, stored)
+    else this.#records.delete(key)
+    return stored
   }
 
   /** A record outside the key and alias caches (policies, attachments, audit), straight from storage. */
@@ -417,6 +448,7 @@ export class KeyStore {
     this.#counters.delete(storageKey)
     if (storageKey.startsWith(KEY_RECORD_PREFIX)) this.#evictKey(storageKey.slice(KEY_RECORD_PREFIX.length))
     else if (storageKey.startsWith(ALIAS_RECORD_PREFIX)) this.#aliases.delete(storageKey)
+    else this.#records.delete(storageKey)
   }
 
   #applyCommitted(tx: Transaction, revisions: ReadonlyMap<string, number>): void {
@@ -428,6 +460,10 @@ export class KeyStore {
       } else if (staged.kind === 'alias') {
         if (staged.record === null || revision === undefined) this.#aliases.delete(storageKey)
         else this.#aliases.set(storageKey, { record: staged.record, revision })
+      } else if (isCachedRecord(storageKey)) {
+        const { mutation } = staged
+        if (mutation.type === 'put' && revision !== undefined) this.#records.set(storageKey, { key: storageKey, value: mutation.value, revision })
+        else this.#records.delete(storageKey)
       }
     }
   }
@@ -445,6 +481,8 @@ export class KeyStore {
     for (const entry of this.#keys.values()) entry.wipe()
     this.#keys.clear()
     this.#aliases.clear()
+    this.#records.clear()
+    this.secretDataKeys.clear()
   }
 }
 

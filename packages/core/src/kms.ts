@@ -220,15 +220,18 @@ export class Kms {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'listAliasesByKeyId', request)
   }
 
-  tagResource(request: api.TagResourceRequest): Promise<api.KmsResponse> {
+  /** Tags a key (`keyId`) or, as in the reference model, a secret (`secretName`). */
+  tagResource(request: api.TagResourceRequest | api.TagSecretRequest): Promise<api.KmsResponse> {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'tagResource', request)
   }
 
-  untagResource(request: api.UntagResourceRequest): Promise<api.KmsResponse> {
+  untagResource(request: api.UntagResourceRequest | api.UntagSecretRequest): Promise<api.KmsResponse> {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'untagResource', request)
   }
 
-  listResourceTags(request: api.KeyRequest): Promise<api.ListResourceTagsResponse> {
+  listResourceTags(request: api.KeyRequest): Promise<api.ListResourceTagsResponse>
+  listResourceTags(request: api.SecretRequest): Promise<api.ListSecretTagsResponse>
+  listResourceTags(request: api.KeyRequest | api.SecretRequest): Promise<api.ListResourceTagsResponse | api.ListSecretTagsResponse> {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'listResourceTags', request)
   }
 
@@ -364,6 +367,64 @@ export class Kms {
 
   deleteKeyMaterial(request: api.KeyRequest): Promise<api.KmsResponse> {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'deleteKeyMaterial', request)
+  }
+
+  // ---------------------------------------------------------------- secrets
+
+  /** Creates a secret with its first version (ACSCurrent), sealed under `encryptionKeyId` or the default secrets key. */
+  createSecret(request: api.CreateSecretRequest): Promise<api.CreateSecretResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'createSecret', request)
+  }
+
+  /** A version's value: by `versionId`, by `versionStage`, or ACSCurrent. */
+  getSecretValue(request: api.GetSecretValueRequest): Promise<api.GetSecretValueResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'getSecretValue', request)
+  }
+
+  /** A new version (ACSCurrent unless `versionStages` says otherwise); idempotent for the same id and value. */
+  putSecretValue(request: api.PutSecretValueRequest): Promise<api.PutSecretValueResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'putSecretValue', request)
+  }
+
+  /** Moves a stage between versions in one commit. */
+  updateSecretVersionStage(request: api.UpdateSecretVersionStageRequest): Promise<api.SecretNameResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'updateSecretVersionStage', request)
+  }
+
+  listSecretVersionIds(request: api.ListSecretVersionIdsRequest): Promise<api.ListSecretVersionIdsResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'listSecretVersionIds', request)
+  }
+
+  describeSecret(request: api.SecretRequest): Promise<api.DescribeSecretResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'describeSecret', request)
+  }
+
+  updateSecret(request: api.UpdateSecretRequest): Promise<api.SecretNameResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'updateSecret', request)
+  }
+
+  /** Secrets in name order, a page (and `nextToken`) at a time, optionally filtered. */
+  listSecrets(request: api.ListSecretsRequest = {}): Promise<api.ListSecretsResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'listSecrets', request)
+  }
+
+  /** Purged after a 7-30 day recovery window (restoreSecret cancels it), or at once with `forceDeleteWithoutRecovery`. */
+  deleteSecret(request: api.DeleteSecretRequest): Promise<api.DeleteSecretResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'deleteSecret', request)
+  }
+
+  restoreSecret(request: api.SecretRequest): Promise<api.SecretNameResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'restoreSecret', request)
+  }
+
+  /** Makes the next value with the `secretRotation` function (a `Kms.open` option); stages move only if it succeeds. */
+  rotateSecret(request: api.RotateSecretRequest): Promise<api.RotateSecretResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'rotateSecret', request)
+  }
+
+  /** Automatic rotation every 6 hours to 365 days, run by `maintenance()`. */
+  updateSecretRotationPolicy(request: api.UpdateSecretRotationPolicyRequest): Promise<api.SecretNameResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'updateSecretRotationPolicy', request)
   }
 
   /**

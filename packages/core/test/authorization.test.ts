@@ -91,6 +91,7 @@ describe('the owner and a principal without policies', () => {
     await kms.createPolicy({ policyName: 'p1', policyDocument: policy })
     const stored = (await kms.getPolicy({ policyName: 'p1' })).policy.policyDocument
     const { ciphertextBlob } = await kms.encrypt({ keyId, plaintext: utf8('secret') })
+    await kms.createSecret({ secretName: 'db', versionId: 'v1', secretData: 'hunter2', encryptionKeyId: other.keyId })
     const requests: { readonly [N in OperationName]: unknown } = {
       createKey: {}, describeKey: { keyId }, listKeys: {}, updateKeyDescription: { keyId, description: 'x' },
       enableKey: { keyId }, disableKey: { keyId }, scheduleKeyDeletion: { keyId, pendingWindowInDays: 7 },
@@ -122,6 +123,13 @@ describe('the owner and a principal without policies', () => {
       getParametersForImport: { keyId, wrappingAlgorithm: 'RSAES_OAEP_SHA_256', wrappingKeySpec: 'RSA_2048' },
       importKeyMaterial: { keyId, importToken: '00000000-0000-4000-8000-000000000000', encryptedKeyMaterial: new Uint8Array(256) },
       deleteKeyMaterial: { keyId },
+      // Issue 17: secrets, refused whether or not the secret exists (`db` exists, `nope` does not).
+      createSecret: { secretName: 'new', versionId: 'v1', secretData: 'x' }, getSecretValue: { secretName: 'db' },
+      putSecretValue: { secretName: 'db', versionId: 'v2', secretData: 'y' },
+      updateSecretVersionStage: { secretName: 'db', versionStage: 'custom', moveToVersion: 'v1' },
+      listSecretVersionIds: { secretName: 'nope' }, describeSecret: { secretName: 'nope' }, updateSecret: { secretName: 'db', description: 'x' },
+      listSecrets: {}, deleteSecret: { secretName: 'db' }, restoreSecret: { secretName: 'db' }, rotateSecret: { secretName: 'db' },
+      updateSecretRotationPolicy: { secretName: 'db', enableAutomaticRotation: false },
     }
     const alice = kms.as('alice')
     expect(alice.principal).toBe('alice')

@@ -67,6 +67,9 @@ const KEYLESS_METHODS = [
   'createKey', 'listKeys', 'describeRegions', 'listAliases', 'maintenance', 'verify', 'backup', 'changeRootKey', 'close', 'as',
   'createPolicy', 'updatePolicy', 'getPolicy', 'deletePolicy', 'listPolicies', 'attachPolicy', 'detachPolicy', 'listPoliciesForPrincipal',
   'generateRandom', 'getRandomPassword',
+  // Secrets act on a secret, whose states (active, pending deletion) secrets.test.ts covers.
+  'createSecret', 'getSecretValue', 'putSecretValue', 'updateSecretVersionStage', 'listSecretVersionIds', 'describeSecret',
+  'updateSecret', 'listSecrets', 'deleteSecret', 'restoreSecret', 'rotateSecret', 'updateSecretRotationPolicy',
 ] as const
 
 /**

@@ -6,7 +6,7 @@
  *
  * ```ts
  * ALIYUN_ACTIONS['Encrypt']          // { run: Encrypt }
- * ALIYUN_ACTIONS['CreateSecret']     // { unsupported: 'secrets are not part of this service' }
+ * ALIYUN_ACTIONS['CreateCertificate'] // { unsupported: 'certificates are not part of this service' }
  * ```
  */
 import type { OperationEntry } from './context.js'
@@ -22,10 +22,13 @@ import {
 } from './keys.js'
 import { GetKeyPolicy, SetKeyPolicy } from './policies.js'
 import { GetRandomPassword } from './random.js'
+import {
+  CreateSecret, DeleteSecret, DescribeSecret, GetSecretValue, ListSecrets, ListSecretVersionIds, PutSecretValue, RestoreSecret, RotateSecret,
+  UpdateSecret, UpdateSecretRotationPolicy, UpdateSecretVersionStage,
+} from './secrets.js'
 import { ListResourceTags, ListTagResources, TagResource, TagResources, UntagResource, UntagResources } from './tags.js'
 import { CreateKeyVersion, DescribeKeyVersion, ListKeyVersions, UpdateRotationPolicy } from './versions.js'
 
-const SECRETS = 'secrets (Secrets Manager) are not part of this service'
 const CERTIFICATES = 'certificates are not part of this service'
 const INSTANCES = 'KMS instances, application access points and network rules are not part of this service'
 
@@ -77,23 +80,24 @@ export const ALIYUN_ACTIONS: Readonly<Record<string, OperationEntry>> = {
   GetParametersForImport: { run: GetParametersForImport },
   ImportKeyMaterial: { run: ImportKeyMaterial },
   DeleteKeyMaterial: { run: DeleteKeyMaterial },
+  // Secrets (generic secrets)
+  CreateSecret: { run: CreateSecret },
+  GetSecretValue: { run: GetSecretValue },
+  PutSecretValue: { run: PutSecretValue },
+  UpdateSecretVersionStage: { run: UpdateSecretVersionStage },
+  ListSecretVersionIds: { run: ListSecretVersionIds },
+  DescribeSecret: { run: DescribeSecret },
+  UpdateSecret: { run: UpdateSecret },
+  ListSecrets: { run: ListSecrets },
+  DeleteSecret: { run: DeleteSecret },
+  RestoreSecret: { run: RestoreSecret },
+  RotateSecret: { run: RotateSecret },
+  UpdateSecretRotationPolicy: { run: UpdateSecretRotationPolicy },
   // Key policies (Strongroom's policy language, in Alibaba's RAM shape)
   SetKeyPolicy: { run: SetKeyPolicy },
   GetKeyPolicy: { run: GetKeyPolicy },
 
   // Not available: each answers Rejected.UnsupportedOperation with its reason.
-  CreateSecret: { unsupported: SECRETS },
-  DeleteSecret: { unsupported: SECRETS },
-  DescribeSecret: { unsupported: SECRETS },
-  GetSecretValue: { unsupported: SECRETS },
-  ListSecrets: { unsupported: SECRETS },
-  ListSecretVersionIds: { unsupported: SECRETS },
-  PutSecretValue: { unsupported: SECRETS },
-  RestoreSecret: { unsupported: SECRETS },
-  RotateSecret: { unsupported: SECRETS },
-  UpdateSecret: { unsupported: SECRETS },
-  UpdateSecretRotationPolicy: { unsupported: SECRETS },
-  UpdateSecretVersionStage: { unsupported: SECRETS },
   CreateCertificate: { unsupported: CERTIFICATES },
   DeleteCertificate: { unsupported: CERTIFICATES },
   DescribeCertificate: { unsupported: CERTIFICATES },

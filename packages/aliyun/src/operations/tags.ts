@@ -8,8 +8,8 @@
  * await TagResources(parameters({ ResourceType: 'key', 'ResourceId.1': id, 'Tag.1.Key': 'team', 'Tag.1.Value': 'pay' }), context)
  * ```
  *
- * The resources are keys (`ResourceType=key`); secrets and certificates are not part of
- * this service. A batch changes its keys one after another: when one fails, the ones
+ * The batch actions' resources are keys (`ResourceType=key`); the single-resource actions
+ * also take a secret (`SecretName`), as Alibaba's do. Certificates are not part of this service. A batch changes its keys one after another: when one fails, the ones
  * before it keep their new tags (Alibaba does not promise atomicity across resources either).
  */
 import { invalidParameter, missingParameter } from '../errors.js'
@@ -22,24 +22,35 @@ import { keyIdParam, requireKeyResourceType, tagsJson } from './members.js'
 const MAX_RESOURCES = 50
 const MAX_TAGS = 20
 
+/** The resource of the single-resource actions: `SecretName` when given, else `KeyId`. */
+function resource(params: Params): { readonly secretName: string } | { readonly keyId: string } {
+  const secretName = optionalString(params, 'SecretName', 1, 192)
+  return secretName === undefined ? { keyId: keyIdParam(params) } : { secretName }
+}
+
 export const TagResource: Operation = async (params, { client }) => {
-  const keyId = keyIdParam(params)
+  const target = resource(params)
   const tags = tagsJson(params, 'Tags')
   if (tags === undefined) throw missingParameter('Tags')
-  await client.tagResource({ keyId, tags })
+  await client.tagResource({ ...target, tags })
   return {}
 }
 
 export const UntagResource: Operation = async (params, { client }) => {
-  const keyId = keyIdParam(params)
+  const target = resource(params)
   const tagKeys = optionalStringList(params, 'TagKeys', MAX_TAGS)
   if (tagKeys === undefined) throw missingParameter('TagKeys')
-  await client.untagResource({ keyId, tagKeys })
+  await client.untagResource({ ...target, tagKeys })
   return {}
 }
 
 export const ListResourceTags: Operation = async (params, { client }) => {
-  const { tags } = await client.listResourceTags({ keyId: keyIdParam(params) })
+  const target = resource(params)
+  if ('secretName' in target) {
+    const { tags } = await client.listResourceTags(target)
+    return { Tags: { Tag: tags.map((t) => ({ SecretName: t.secretName, TagKey: t.tagKey, TagValue: t.tagValue })) } }
+  }
+  const { tags } = await client.listResourceTags(target)
   return { Tags: { Tag: tags.map((t) => ({ KeyId: t.keyId, TagKey: t.tagKey, TagValue: t.tagValue })) } }
 }
 

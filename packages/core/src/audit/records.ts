@@ -73,7 +73,9 @@ export interface AuditRecord {
   readonly accountId: string
   readonly region: string
   readonly requestId: string
+  /** The key; for a secret operation, the secret's resource name (`acs:kms:<region>:<account>:secret/<name>`). */
   readonly keyId?: string
+  /** The key version; for a secret operation, the secret version. */
   readonly keyVersionId?: string
   /** reEncrypt: the key the ciphertext came from (`keyId` is the destination). */
   readonly sourceKeyId?: string

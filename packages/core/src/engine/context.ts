@@ -22,6 +22,7 @@ import type { PolicyStore } from '../policy-store.js'
 import type { GrantStore } from '../grant-store.js'
 import type { ConditionValues } from './dispatcher.js'
 import type { KeyOperation } from '../transitions.js'
+import type { SecretRotationFunction } from '../api-secrets.js'
 
 /** A handler may answer synchronously (the cached hot path) or with a promise. */
 export type OperationHandlers = { readonly [N in OperationName]: (call: Call, request: never) => unknown }
@@ -77,4 +78,10 @@ export interface EngineContext {
   expireMaterial(keyId: string): Promise<void>
   /** A change the engine makes by itself (purge, automatic rotation), audited as `system`. */
   systemCall(action: string, keyId: string): Call
+  /** Runs another operation through the dispatcher as `principal` (the engine's own calls use `system`). */
+  invoke<R>(principal: string, name: OperationName, request: unknown): Promise<R>
+  /** Queues a call's audit record (one that made no change, e.g. a failed automatic rotation). */
+  record(call: Call): void
+  /** Makes a secret's next value for rotateSecret; undefined when the engine was opened without one. */
+  readonly secretRotation: SecretRotationFunction | undefined
 }

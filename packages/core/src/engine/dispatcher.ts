@@ -14,6 +14,7 @@
  * promise in all (each extra await costs about a tenth of a 1 KiB encryption).
  */
 import type { RandomSource } from '@strongroom/crypto'
+import type { SecretRotationFunction } from '../api-secrets.js'
 import { AUDIT_CONTEXT_LABEL, AUDIT_MAC_LABEL, AuditTrail } from '../audit.js'
 import { uuidV4FromRandom } from '../bytes.js'
 import { Call, OPERATIONS, type OperationName } from '../call.js'
@@ -51,6 +52,7 @@ export class Dispatcher {
   /** Authenticates grant tokens (derived from the root key; wiped on close). */
   readonly #grantTokenKey: Uint8Array
   readonly audit: AuditTrail | undefined
+  readonly secretRotation: SecretRotationFunction | undefined
   readonly #requestIdPrefix: string
   #requestCounter = 0
   #closed = false
@@ -82,6 +84,8 @@ export class Dispatcher {
     this.policies = new PolicyStore(storage, this.keys)
     this.#grantTokenKey = keyring.deriveKey('grant-token/v1')
     this.grants = new GrantStore(storage, this.keys, (data) => crypto.hmacSha256(this.#grantTokenKey, data), (a, b) => crypto.timingSafeEqual(a, b))
+    if (options.secretRotation !== undefined && typeof options.secretRotation !== 'function') throw new TypeError('secretRotation must be a function')
+    this.secretRotation = options.secretRotation
     const auditOptions = options.audit === false ? undefined : options.audit ?? {}
     this.#auditSync = auditOptions?.durability === 'sync'
     this.#auditMaxPending = auditOptions?.maxPendingRecords ?? 1024

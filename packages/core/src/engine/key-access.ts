@@ -21,7 +21,7 @@ import {
 } from '../key-record.js'
 import type { Transaction } from '../key-store.js'
 import { aliasArn, keyArn, parseKeyReference } from '../names.js'
-import { ROOT_PRINCIPAL } from '../policy-store.js'
+import { ROOT_PRINCIPAL, SYSTEM_PRINCIPAL } from '../policy-store.js'
 import * as transitions from '../transitions.js'
 import type { KeyOperation } from '../transitions.js'
 import type { EngineContext } from './context.js'
@@ -48,12 +48,12 @@ export class KeyAccess extends Dispatcher implements EngineContext {
   }
 
   /**
-   * The hot path of use(): the owner's call on a cached key that needs no purge or rotation,
+   * The hot path of use(): the owner's (or the engine's own) call on a cached key that needs no purge or rotation,
    * without any await (each await costs about as much as a tenth of a 1 KiB encryption).
    * `undefined` means "take the slow path", never "no such key".
    */
   useCached(call: Call, ref: unknown, operation: KeyOperation, refIsKeyId = false): KeyEntry | undefined {
-    if (call.principal !== ROOT_PRINCIPAL) return undefined
+    if (call.principal !== ROOT_PRINCIPAL && call.principal !== SYSTEM_PRINCIPAL) return undefined
     if (!refIsKeyId && (typeof ref !== 'string' || !isUuid(ref))) return undefined
     const entry = this.keys.cachedKey(ref as string)
     if (entry === undefined) return undefined

@@ -18,6 +18,7 @@
 import type { CryptoProvider, RandomSource } from '@strongroom/crypto'
 import { defaultCryptoProvider, pooledRandom } from '@strongroom/crypto'
 import type { AuditOptions } from '../audit.js'
+import type { SecretRotationFunction } from '../api-secrets.js'
 import { systemClock, type Clock } from '../clock.js'
 import { KmsError } from '../errors.js'
 import { ensureIndexes } from '../index-build.js'
@@ -66,6 +67,11 @@ export interface KmsOptions {
    * limits, durability. `false` turns auditing off entirely (no records, no last-used dates).
    */
   readonly audit?: AuditOptions | false
+  /**
+   * Makes a secret's next value when `rotateSecret` (or automatic rotation in `maintenance()`)
+   * rotates it; without it, rotating a secret is Rejected.UnsupportedOperation.
+   */
+  readonly secretRotation?: SecretRotationFunction
 }
 
 /** An unlocked keystore, ready for an engine. */

@@ -11,7 +11,8 @@
  *
  * One module per family; a family reaches the engine only through the part of
  * `EngineContext` it names, and never imports another family (shared helpers live in
- * params.ts, views.ts, ciphertext.ts, provider-errors.ts and import-tokens.ts).
+ * params.ts, views.ts, ciphertext.ts, provider-errors.ts, import-tokens.ts, and for the secrets
+ * families secret-access.ts and secret-rotation.ts).
  *
  * The families that need the provider's asymmetric code (asymmetric keys and MACs,
  * data-key export, BYOK import) are loaded at their first call, with that code
@@ -28,6 +29,9 @@ import * as tags from './tags.js'
 import * as policies from './policies.js'
 import * as grants from './grants.js'
 import * as randomness from './randomness.js'
+import * as secrets from './secrets.js'
+import * as secretValues from './secret-values.js'
+import type * as api from '../api.js'
 
 const NOT_LOADED = 'an asymmetric family was called before it was loaded'
 const asymmetricFamily = lazyModule(() => import('./asymmetric.js'), NOT_LOADED)
@@ -46,6 +50,10 @@ function withFamily<F, R>(family: LazyModule<F>, crypto: CryptoProvider, work: (
     return work(module)
   })
 }
+
+/** tagResource, untagResource and listResourceTags take a key or, as in the reference model, a secret. */
+const namesSecret = (request: unknown): request is { secretName: unknown } =>
+  request !== null && typeof request === 'object' && (request as { secretName?: unknown }).secretName !== undefined
 
 /** Every operation's handler, bound to the engine; built once per engine, so a call allocates nothing here. */
 export function operationHandlers(ctx: EngineContext): OperationHandlers {
@@ -83,9 +91,9 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
     listAliases: (c, r) => aliases.listAliases(ctx, c, r),
     listAliasesByKeyId: (c, r) => aliases.listAliasesByKeyId(ctx, c, r),
     // tags
-    tagResource: (c, r) => tags.tagResource(ctx, c, r),
-    untagResource: (c, r) => tags.untagResource(ctx, c, r),
-    listResourceTags: (c, r) => tags.listResourceTags(ctx, c, r),
+    tagResource: (c, r: api.TagResourceRequest | api.TagSecretRequest) => namesSecret(r) ? secrets.tagSecret(ctx, c, r) : tags.tagResource(ctx, c, r),
+    untagResource: (c, r: api.UntagResourceRequest | api.UntagSecretRequest) => namesSecret(r) ? secrets.untagSecret(ctx, c, r) : tags.untagResource(ctx, c, r),
+    listResourceTags: (c, r: api.KeyRequest | api.SecretRequest) => namesSecret(r) ? secrets.listSecretTags(ctx, c, r) : tags.listResourceTags(ctx, c, r),
     // policies
     setKeyPolicy: (c, r) => policies.setKeyPolicy(ctx, c, r),
     getKeyPolicy: (c, r) => policies.getKeyPolicy(ctx, c, r),
@@ -121,5 +129,18 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
     getParametersForImport: (c, r) => byok((family) => family.getParametersForImport(ctx, c, r)),
     importKeyMaterial: (c, r) => byok((family) => family.importKeyMaterial(ctx, c, r)),
     deleteKeyMaterial: (c, r) => byok((family) => family.deleteKeyMaterial(ctx, c, r)),
+    // secrets
+    createSecret: (c, r) => secrets.createSecret(ctx, c, r),
+    describeSecret: (c, r) => secrets.describeSecret(ctx, c, r),
+    updateSecret: (c, r) => secrets.updateSecret(ctx, c, r),
+    listSecrets: (c, r) => secrets.listSecrets(ctx, c, r),
+    deleteSecret: (c, r) => secrets.deleteSecret(ctx, c, r),
+    restoreSecret: (c, r) => secrets.restoreSecret(ctx, c, r),
+    updateSecretRotationPolicy: (c, r) => secrets.updateSecretRotationPolicy(ctx, c, r),
+    getSecretValue: (c, r) => secretValues.getSecretValue(ctx, c, r),
+    putSecretValue: (c, r) => secretValues.putSecretValue(ctx, c, r),
+    updateSecretVersionStage: (c, r) => secretValues.updateSecretVersionStage(ctx, c, r),
+    listSecretVersionIds: (c, r) => secretValues.listSecretVersionIds(ctx, c, r),
+    rotateSecret: (c, r) => secretValues.rotateSecret(ctx, c, r),
   }
 }

@@ -18,10 +18,14 @@ import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import * as transitions from '../transitions.js'
 import { dueEntries } from './due.js'
+import { decodeSecretRecord, isSecretPurgeDue, isSecretRotationDue, secretArn, SECRET_RECORD_PREFIX } from '../secret-record.js'
 import { IMPORT_TOKEN_PREFIX, type ImportTokenRecord } from './import-tokens.js'
+import { purgeSecret } from './secret-access.js'
+import { rotateWithFunction, type SecretRotationContext } from './secret-rotation.js'
 
 /** What this module needs from the engine (engine/context.ts). */
-export type MaintenanceContext = Pick<EngineContext, 'clock' | 'expireMaterial' | 'keys' | 'purge' | 'region' | 'rotate' | 'systemCall'>
+export type MaintenanceContext = SecretRotationContext &
+  Pick<EngineContext, 'clock' | 'expireMaterial' | 'keys' | 'newId' | 'purge' | 'record' | 'region' | 'rotate' | 'systemCall'>
 
 /**
  * Purges every key whose pending window has ended, erases imported material past its
@@ -49,7 +53,44 @@ export async function maintenance(ctx: MaintenanceContext): Promise<api.Maintena
     if (call.keyVersionId !== undefined) rotated.push(keyId)
   }
   await dropStaleImportTokens(ctx)
-  return { purged, rotated }
+  const secrets = await secretMaintenance(ctx)
+  return { purged, rotated, ...(secrets === undefined ? {} : { secrets }) }
+}
+
+/**
+ * Purges secrets whose recovery window has ended and rotates those whose automatic rotation
+ * is due (with the engine's secretRotation function). A failed rotation is audited as the
+ * engine's RotateSecret with its error code and tried again on the next run.
+ */
+async function secretMaintenance(ctx: MaintenanceContext): Promise<NonNullable<api.MaintenanceResult['secrets']> | undefined> {
+  const purged: string[] = []
+  const rotated: string[] = []
+  const rotationFailed: string[] = []
+  const prefix = `${SECRET_RECORD_PREFIX}${ctx.region}/`
+  let after: string | undefined
+  for (;;) {
+    const page = await ctx.keys.scanPage(prefix, after, 100)
+    for (const stored of page.records) {
+      after = stored.key
+      const record = decodeSecretRecord(stored.value, stored.key)
+      const now = ctx.clock.now()
+      if (isSecretPurgeDue(record, now)) {
+        if (await purgeSecret(ctx, record.secretName)) purged.push(record.secretName)
+      } else if (isSecretRotationDue(record, now) && ctx.secretRotation !== undefined) {
+        const call = ctx.systemCall('RotateSecret', secretArn(ctx.region, ctx.accountId, record.secretName))
+        try {
+          await rotateWithFunction(ctx, call, record.secretName, ctx.newId(), 'automatic')
+          rotated.push(record.secretName)
+        } catch (error) {
+          call.errorCode = KmsError.is(error) ? error.code : 'InternalFailure'
+          ctx.record(call)
+          rotationFailed.push(record.secretName)
+        }
+      }
+    }
+    if (page.cursor === undefined || page.records.length === 0) break
+  }
+  return purged.length + rotated.length + rotationFailed.length === 0 ? undefined : { purged, rotated, rotationFailed }
 }
 
 /** Import tokens past their expiry, or of keys that no longer exist, are useless: delete them. */
