@@ -92,8 +92,8 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
     })
 
     it('CreateKey refuses what the engine cannot make, and what AWS would refuse', async () => {
-      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' })), UnsupportedOperationException)
-      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'HMAC_224', KeyUsage: 'GENERATE_VERIFY_MAC' })), UnsupportedOperationException)
+      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' })), UnsupportedOperationException)
+      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ML_DSA_65', KeyUsage: 'SIGN_VERIFY' })), UnsupportedOperationException)
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' })), UnsupportedOperationException)
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Origin: 'EXTERNAL' })), UnsupportedOperationException)
       // AWS's own rules: the default usage (ENCRYPT_DECRYPT) does not go with an elliptic-curve or HMAC spec.

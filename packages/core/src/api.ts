@@ -269,10 +269,14 @@ export interface PrincipalRequest {
 
 export interface PolicyAttachmentRequest extends PolicyNameRequest, PrincipalRequest {}
 
-/** Signing input: exactly one of a 32-byte SHA-256 `digest` (the reference model's) or the `message`. */
+/**
+ * Signing input: exactly one of the `digest` (the reference model's input) or the `message`.
+ * The digest is the message's hash under the algorithm's hash: 32 bytes for the `_SHA_256`
+ * algorithms, 48 for `_SHA_384`, 64 for `_SHA_512` and `ED25519_PH` (SHA-512).
+ */
 export interface SigningInput {
   readonly digest?: Uint8Array
-  /** 1 B – 4 KiB; sign longer messages by digest. ED25519 signs messages only. */
+  /** 1 B – 4 KiB; sign longer messages by digest. ED25519 (pure) signs messages only. */
   readonly message?: Uint8Array
 }
 

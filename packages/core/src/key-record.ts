@@ -23,21 +23,26 @@ export const KEY_STATES: readonly KeyState[] = ['Enabled', 'Disabled', 'PendingD
 
 /**
  * Key specs, named as in the reference model: symmetric AES keys for encrypt/decrypt and
- * data keys, asymmetric key pairs (RSA for encryption or signing; P-256, secp256k1 and
- * Ed25519 for signing), and HMAC keys for MACs.
+ * data keys, asymmetric key pairs (RSA for encryption or signing; P-256, P-384, P-521,
+ * secp256k1 and Ed25519 for signing), and HMAC keys for MACs. The reference model has no
+ * name for P-384, P-521 or HMAC-SHA-224 keys (AWS KMS has them: ECC_NIST_P384/P521,
+ * HMAC_224); EC_P384, EC_P521 and HMAC_SHA_224 follow its naming. Specs added later are
+ * appended, so the lists keep the order stored keystores and seeded tests have seen.
  */
 export type SymmetricKeySpec = 'Aliyun_AES_256' | 'Aliyun_AES_128'
-export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
-export type HmacKeySpec = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512'
+export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'EC_P384' | 'EC_P521'
+export type HmacKeySpec = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512' | 'HMAC_SHA_224'
 export type KeySpec = SymmetricKeySpec | AsymmetricKeySpec | HmacKeySpec
 export const SYMMETRIC_KEY_SPECS: readonly SymmetricKeySpec[] = ['Aliyun_AES_256', 'Aliyun_AES_128']
-export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = ['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096']
-export const HMAC_KEY_SPECS: readonly HmacKeySpec[] = ['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512']
+export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = [
+  'EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P384', 'EC_P521',
+]
+export const HMAC_KEY_SPECS: readonly HmacKeySpec[] = ['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512', 'HMAC_SHA_224']
 export const KEY_SPECS: readonly KeySpec[] = [...SYMMETRIC_KEY_SPECS, ...ASYMMETRIC_KEY_SPECS, ...HMAC_KEY_SPECS]
 
 /** Bytes of generated material for symmetric and HMAC specs (HMAC keys as long as the hash output). */
 export const KEY_SPEC_MATERIAL_BYTES: Readonly<Record<SymmetricKeySpec | HmacKeySpec, number>> = {
-  Aliyun_AES_256: 32, Aliyun_AES_128: 16, HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64,
+  Aliyun_AES_256: 32, Aliyun_AES_128: 16, HMAC_SHA_224: 28, HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64,
 }
 
 export type KeyUsage = 'ENCRYPT/DECRYPT' | 'SIGN/VERIFY' | 'GENERATE/VERIFY_MAC'
@@ -47,8 +52,8 @@ export const KEY_USAGES: readonly KeyUsage[] = ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'
 export const KEY_SPEC_USAGES: Readonly<Record<KeySpec, readonly KeyUsage[]>> = {
   Aliyun_AES_256: ['ENCRYPT/DECRYPT'], Aliyun_AES_128: ['ENCRYPT/DECRYPT'],
   RSA_2048: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'], RSA_3072: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'], RSA_4096: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'],
-  EC_P256: ['SIGN/VERIFY'], EC_P256K: ['SIGN/VERIFY'], ED25519: ['SIGN/VERIFY'],
-  HMAC_SHA_256: ['GENERATE/VERIFY_MAC'], HMAC_SHA_384: ['GENERATE/VERIFY_MAC'], HMAC_SHA_512: ['GENERATE/VERIFY_MAC'],
+  EC_P256: ['SIGN/VERIFY'], EC_P256K: ['SIGN/VERIFY'], ED25519: ['SIGN/VERIFY'], EC_P384: ['SIGN/VERIFY'], EC_P521: ['SIGN/VERIFY'],
+  HMAC_SHA_224: ['GENERATE/VERIFY_MAC'], HMAC_SHA_256: ['GENERATE/VERIFY_MAC'], HMAC_SHA_384: ['GENERATE/VERIFY_MAC'], HMAC_SHA_512: ['GENERATE/VERIFY_MAC'],
 }
 
 export function isSymmetricSpec(spec: KeySpec): spec is SymmetricKeySpec {
