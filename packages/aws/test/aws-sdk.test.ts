@@ -407,11 +407,12 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       await rejectsWith(client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'aws:x', TagValue: 'v' }] })), TagException)
       await rejectsWith(client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'acs:x', TagValue: 'v' }] })), TagException)
       await rejectsWith(client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: '', TagValue: 'v' }] })), 'ValidationException')
-      const many = Array.from({ length: 21 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }))
+      const many = Array.from({ length: 51 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }))
       await client.send(new TagResourceCommand({ KeyId: keyId, Tags: many.slice(0, 15) }))
+      await client.send(new TagResourceCommand({ KeyId: keyId, Tags: many.slice(15, 50) }))
       // The SDK counts LimitExceededException as throttling and retries it (against AWS too): one attempt here keeps the test fast.
       const once = kmsClient(transport, { maxAttempts: 1 }).client
-      const error = await rejectsWith(once.send(new TagResourceCommand({ KeyId: keyId, Tags: many.slice(15) })), LimitExceededException)
+      const error = await rejectsWith(once.send(new TagResourceCommand({ KeyId: keyId, Tags: many.slice(50) })), LimitExceededException)
       expect(error.$metadata.httpStatusCode).toBe(400)
       once.destroy()
       await rejectsWith(client.send(new TagResourceCommand({ KeyId: '00000000-0000-4000-8000-000000000000', Tags: many.slice(0, 1) })), NotFoundException)

@@ -76,7 +76,13 @@ export const MIN_ROTATION_INTERVAL_MS = 7 * DAY_MS
 export const MAX_ROTATION_INTERVAL_MS = 365 * DAY_MS
 export const MIN_PENDING_WINDOW_DAYS = 7
 export const MAX_PENDING_WINDOW_DAYS = 366
-export const MAX_TAGS_PER_KEY = 20
+/**
+ * Tags per key: AWS's limit (50). The reference model documents at most 20 tags per
+ * TagResources request and no lower per-key limit, so the larger AWS limit contradicts
+ * nothing it documents; the Alibaba protocol keeps its 20-per-request cap. Tag keys are
+ * 1–128 characters and values 0–256 (operations/params.ts), as both document.
+ */
+export const MAX_TAGS_PER_KEY = 50
 export const MAX_ALIASES_PER_KEY = 50
 export const MAX_VERSIONS_PER_KEY = 1000
 
