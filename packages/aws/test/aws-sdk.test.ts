@@ -313,7 +313,7 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       const current = (await client.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.CurrentKeyMaterialId!
       expect(current).not.toBe(first)
       const { Rotations } = await client.send(new ListKeyRotationsCommand({ KeyId: keyId }))
-      expect(Rotations).toEqual([{ KeyId: arnOf(keyId), KeyMaterialId: current, RotationDate: new Date(Date.parse(START) + DAY_MS) }])
+      expect(Rotations).toEqual([{ KeyId: arnOf(keyId), KeyMaterialId: current, RotationDate: new Date(Date.parse(START) + DAY_MS), RotationType: 'ON_DEMAND' }])
       const old = await client.send(new DecryptCommand({ CiphertextBlob: before.CiphertextBlob }))
       expect(old).toMatchObject({ KeyMaterialId: first })
       expect(text(old.Plaintext)).toBe('old')
@@ -335,9 +335,20 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       }
       const page1 = await client.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 3 }))
       expect(page1.Rotations!.map((r) => r.RotationDate!.getTime() / 1000 - startSeconds)).toEqual([90, 91, 92].map((d) => (d * DAY_MS) / 1000))
+      // Each rotation says what made it: the schedule, then RotateKeyOnDemand.
+      expect(page1.Rotations!.map((r) => r.RotationType)).toEqual(['AUTOMATIC', 'ON_DEMAND', 'ON_DEMAND'])
       expect(page1.Truncated).toBe(true)
       const page2 = await client.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 3, Marker: page1.NextMarker! }))
-      expect(page2.Rotations!.length).toBe(1)
+      expect(page2.Rotations!.map((r) => r.RotationType)).toEqual(['ON_DEMAND'])
+      // A rotation made by kms.maintenance() when due is AUTOMATIC too.
+      clock.advance(90 * DAY_MS)
+      await kms.maintenance()
+      const { Rotations } = await client.send(new ListKeyRotationsCommand({ KeyId: keyId }))
+      expect(Rotations!.at(-1)!.RotationType).toBe('AUTOMATIC')
+      // GetKeyRotationStatus: the period and the next date; no on-demand rotation is ever in progress.
+      const status = await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))
+      expect(status).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 90, NextRotationDate: new Date(Rotations!.at(-1)!.RotationDate!.getTime() + 90 * DAY_MS) })
+      expect(status.OnDemandRotationStartDate).toBeUndefined()
       expect(page2.Truncated).toBe(false)
     })
   })

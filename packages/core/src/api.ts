@@ -54,6 +54,12 @@ export interface KeyVersion {
   readonly keyId: string
   readonly keyVersionId: string
   readonly creationDate: string
+  /**
+   * Set on versions a rotation made: `manual` (createKeyVersion) or `automatic` (the
+   * rotation schedule). Absent on a key's first version, imported material, and versions
+   * stored before releases that record it.
+   */
+  readonly rotation?: 'manual' | 'automatic'
 }
 
 export interface KeyRequest {

@@ -97,7 +97,15 @@ export interface KeyVersionRecord {
   readonly wrappedMaterial: string
   /** Asymmetric specs: the SubjectPublicKeyInfo (DER, base64), public by nature. */
   readonly publicKey?: string
+  /**
+   * What made the version when a rotation did: `manual` (createKeyVersion, AWS's on-demand
+   * rotation) or `automatic` (the rotation schedule). Absent on a key's first version, on
+   * imported material, and on versions stored before the engine recorded it (unknown).
+   */
+  readonly rotation?: VersionRotation
 }
+
+export type VersionRotation = 'manual' | 'automatic'
 
 export interface KeyRecord {
   readonly schema: typeof KEY_RECORD_SCHEMA
@@ -161,6 +169,7 @@ export function assertKeyRecord(r: KeyRecord): void {
   if (!KEY_SPEC_USAGES[r.keySpec].includes(r.keyUsage)) throw corrupt(id, 'key usage does not fit the key spec')
   for (const v of r.versions) {
     if (isAsymmetricSpec(r.keySpec) !== (v.publicKey !== undefined)) throw corrupt(id, 'asymmetric versions carry a public key, others none')
+    if (v.rotation !== undefined && v.rotation !== 'manual' && v.rotation !== 'automatic') throw corrupt(id, 'unknown version rotation')
   }
   if (r.origin === 'EXTERNAL' && r.versions.length > 1) throw corrupt(id, 'an imported key has one version')
   if (r.origin === 'EXTERNAL' && r.versions.length === 1 && r.versions[0]!.keyVersionId !== r.importedVersionId) {
@@ -219,7 +228,8 @@ export function assertKeyTransition(before: KeyRecord, after: KeyRecord): void {
   for (let i = 0; i < before.versions.length; i++) {
     const a = before.versions[i]!
     const b = after.versions[i]!
-    if (a.keyVersionId !== b.keyVersionId || a.creationDate !== b.creationDate || a.wrappedMaterial !== b.wrappedMaterial || a.publicKey !== b.publicKey) {
+    if (a.keyVersionId !== b.keyVersionId || a.creationDate !== b.creationDate || a.wrappedMaterial !== b.wrappedMaterial ||
+        a.publicKey !== b.publicKey || a.rotation !== b.rotation) {
       throw new KmsError('InternalFailure', `refused to rewrite a version of key ${id}`)
     }
   }

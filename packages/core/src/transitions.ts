@@ -174,7 +174,9 @@ export function addKeyVersion(r: KeyRecord, version: KeyVersionRecord, operation
   if (r.versions.length >= MAX_VERSIONS_PER_KEY) {
     throw new KmsError('LimitExceeded', `key ${r.keyId} already has ${MAX_VERSIONS_PER_KEY} versions`)
   }
-  return { ...r, versions: [...r.versions, version], lastRotationDate: version.creationDate }
+  // The version records what made it, so rotation history can tell on-demand from scheduled.
+  const rotated: KeyVersionRecord = { ...version, rotation: operation === 'createKeyVersion' ? 'manual' : 'automatic' }
+  return { ...r, versions: [...r.versions, rotated], lastRotationDate: version.creationDate }
 }
 
 export function updateRotationPolicy(r: KeyRecord, intervalMs: number | undefined): KeyRecord {

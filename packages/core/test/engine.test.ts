@@ -409,7 +409,7 @@ describe('key versions', () => {
     clock.advance(3600_000)
     const { keyVersion, requestId } = await kms.createKeyVersion({ keyId: m.keyId })
     expect(requestId).toMatch(UUID)
-    expect(keyVersion).toEqual({ keyId: m.keyId, keyVersionId: expect.stringMatching(UUID), creationDate: '2026-01-01T01:00:00Z' })
+    expect(keyVersion).toEqual({ keyId: m.keyId, keyVersionId: expect.stringMatching(UUID), creationDate: '2026-01-01T01:00:00Z', rotation: 'manual' })
     expect(keyVersion.keyVersionId).not.toBe(first)
     const described = (await kms.describeKey({ keyId: m.keyId })).keyMetadata
     expect(described.primaryKeyVersion).toBe(keyVersion.keyVersionId)
@@ -508,6 +508,13 @@ describe('automatic rotation', () => {
     expect(await kms.maintenance()).toEqual({ purged: [], rotated: [] })
     expect((await kms.listKeyVersions({ keyId: due })).totalCount).toBe(2)
     for (const keyId of [later, never, disabled]) expect((await kms.listKeyVersions({ keyId })).totalCount).toBe(1)
+    // Each version records what made it: none for the first, the schedule, or createKeyVersion.
+    await kms.createKeyVersion({ keyId: due })
+    const versions = (await kms.listKeyVersions({ keyId: due })).keyVersions
+    expect(versions.map((v) => v.rotation)).toEqual([undefined, 'automatic', 'manual'])
+    const [, scheduled, manual] = versions
+    expect((await kms.describeKeyVersion({ keyId: due, keyVersionId: scheduled!.keyVersionId })).keyVersion.rotation).toBe('automatic')
+    expect((await kms.describeKeyVersion({ keyId: due, keyVersionId: manual!.keyVersionId })).keyVersion.rotation).toBe('manual')
     // A Disabled key does not rotate; once re-enabled, the overdue rotation happens on use.
     await kms.enableKey({ keyId: disabled })
     await kms.encrypt({ keyId: disabled, plaintext: utf8('x') })
