@@ -65,6 +65,11 @@ export const AWS_IMPORT_TYPE_VALUES = ['NEW_KEY_MATERIAL', 'EXISTING_KEY_MATERIA
 
 export const AWS_DATA_KEY_SPEC_VALUES = ['AES_256', 'AES_128'] as const
 
+/** GenerateDataKeyPair's `KeyPairSpec` (DataKeyPairSpec). */
+export const AWS_DATA_KEY_PAIR_SPEC_VALUES = [
+  'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'ECC_NIST_EDWARDS25519', 'SM2',
+] as const
+
 /** The engine's names for algorithms (its request types, so a rename in core breaks the build here). */
 export type EngineSigningAlgorithm = AsymmetricSignRequest['algorithm']
 export type EngineMacAlgorithm = GenerateMacRequest['macAlgorithm']

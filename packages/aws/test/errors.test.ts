@@ -79,6 +79,8 @@ const ENGINE_COUNTERPARTS: Record<OperationName, readonly string[] | { readonly 
   reEncrypt: ['ReEncrypt'],
   generateDataKey: ['GenerateDataKey'],
   generateDataKeyWithoutPlaintext: ['GenerateDataKeyWithoutPlaintext'],
+  generateDataKeyPair: ['GenerateDataKeyPair'],
+  generateDataKeyPairWithoutPlaintext: ['GenerateDataKeyPairWithoutPlaintext'],
   createKeyVersion: ['RotateKeyOnDemand'],
   listKeyVersions: ['ListKeyRotations'],
   describeKeyVersion: { none: 'AWS describes key material only through ListKeyRotations' },
@@ -139,7 +141,7 @@ describe('the operation table', () => {
     const unsupported = Object.entries(AWS_OPERATIONS).filter(([, entry]) => 'unsupported' in entry).map(([operation]) => operation)
     expect(unsupported.sort()).toEqual([
       'ConnectCustomKeyStore', 'CreateCustomKeyStore', 'CreateGrant', 'Decapsulate', 'DeleteCustomKeyStore', 'DeriveSharedSecret',
-      'DescribeCustomKeyStores', 'DisconnectCustomKeyStore', 'Encapsulate', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+      'DescribeCustomKeyStores', 'DisconnectCustomKeyStore', 'Encapsulate',
       'ListGrants', 'ListRetirableGrants', 'ReplicateKey', 'RetireGrant', 'RevokeGrant', 'UpdateCustomKeyStore', 'UpdatePrimaryRegion',
     ])
   })

@@ -175,6 +175,34 @@ export interface GenerateDataKeyResponse extends EncryptResponse {
   readonly plaintext: Uint8Array
 }
 
+/**
+ * The key pair specs generateDataKeyPair makes (AWS's DataKeyPairSpec, in the engine's
+ * names): RSA_2048/3072/4096, EC_P256, EC_P384, EC_P521, EC_P256K and ED25519.
+ */
+export type DataKeyPairSpec = AsymmetricKeySpec
+
+export interface GenerateDataKeyPairRequest extends KeyRequest {
+  readonly keyPairSpec: DataKeyPairSpec
+  /** Bound to the encrypted private key, as with generateDataKey. */
+  readonly encryptionContext?: EncryptionContext
+}
+
+export interface GenerateDataKeyPairWithoutPlaintextResponse extends KmsResponse {
+  /** The symmetric key that encrypted the private key, and its version. */
+  readonly keyId: string
+  readonly keyVersionId: string
+  readonly keyPairSpec: DataKeyPairSpec
+  /** The public key: X.509 SubjectPublicKeyInfo, DER. */
+  readonly publicKey: Uint8Array
+  /** The private key (PKCS#8 DER) encrypted under the key: a ciphertext blob that `decrypt` opens. */
+  readonly privateKeyCiphertextBlob: Uint8Array
+}
+
+export interface GenerateDataKeyPairResponse extends GenerateDataKeyPairWithoutPlaintextResponse {
+  /** The private key, PKCS#8 DER: use it, then wipe it (`fill(0)`); keep only privateKeyCiphertextBlob. */
+  readonly privateKeyPlaintext: Uint8Array
+}
+
 export interface KeyVersionResponse extends KmsResponse {
   readonly keyVersion: KeyVersion
 }

@@ -64,7 +64,7 @@ function noContextForRsa(encryptionContext: Readonly<Record<string, string>> | u
   }
 }
 
-function noRecipient(input: JsonObject): void {
+export function noRecipient(input: JsonObject): void {
   if (Object.hasOwn(input, 'Recipient') && input['Recipient'] !== null) {
     throw unsupported('Recipient (Nitro Enclaves attestation) is not supported')
   }

@@ -17,6 +17,7 @@ import type { OperationEntry } from './context.js'
 import { CreateAlias, DeleteAlias, ListAliases, UpdateAlias } from './aliases.js'
 import { GenerateMac, GetPublicKey, Sign, Verify, VerifyMac } from './asymmetric.js'
 import { Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateRandom, ReEncrypt } from './crypto.js'
+import { GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext } from './data-key-pairs.js'
 import { DeleteImportedKeyMaterial, GetParametersForImport, ImportKeyMaterial } from './import.js'
 import {
   CancelKeyDeletion, CreateKey, DescribeKey, DisableKey, EnableKey, ListKeys, ScheduleKeyDeletion, UpdateKeyDescription,
@@ -25,7 +26,6 @@ import { DisableKeyRotation, EnableKeyRotation, GetKeyRotationStatus, ListKeyRot
 import { GetKeyLastUsage, GetKeyPolicy, ListKeyPolicies, PutKeyPolicy } from './policies.js'
 import { ListResourceTags, TagResource, UntagResource } from './tags.js'
 
-const DATA_KEY_PAIRS = 'data key pairs are not supported (the engine makes symmetric data keys only)'
 const GRANTS = 'grants are not supported'
 const CUSTOM_KEY_STORES = 'custom key stores (CloudHSM, external) are not supported'
 const MULTI_REGION = 'multi-Region keys are not supported'
@@ -57,6 +57,8 @@ export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   Encrypt: { run: Encrypt },
   Decrypt: { run: Decrypt },
   ReEncrypt: { run: ReEncrypt },
+  GenerateDataKeyPair: { run: GenerateDataKeyPair },
+  GenerateDataKeyPairWithoutPlaintext: { run: GenerateDataKeyPairWithoutPlaintext },
   GenerateDataKey: { run: GenerateDataKey },
   GenerateDataKeyWithoutPlaintext: { run: GenerateDataKeyWithoutPlaintext },
   GenerateRandom: { run: GenerateRandom, needs: 'generateRandom' },
@@ -91,8 +93,6 @@ export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   GetKeyLastUsage: { run: GetKeyLastUsage },
 
   // Not available: each answers UnsupportedOperationException with its reason.
-  GenerateDataKeyPair: { unsupported: DATA_KEY_PAIRS },
-  GenerateDataKeyPairWithoutPlaintext: { unsupported: DATA_KEY_PAIRS },
   CreateGrant: { unsupported: GRANTS },
   ListGrants: { unsupported: GRANTS },
   ListRetirableGrants: { unsupported: GRANTS },

@@ -22,6 +22,7 @@ import * as tags from './tags.js'
 import * as policies from './policies.js'
 import * as asymmetric from './asymmetric.js'
 import * as dataKeyExport from './data-key-export.js'
+import * as dataKeyPairs from './data-key-pairs.js'
 import * as randomness from './randomness.js'
 import * as byok from './import.js'
 
@@ -45,6 +46,9 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
     reEncrypt: (c, r) => cryptography.reEncrypt(ctx, c, r),
     generateDataKey: (c, r) => cryptography.generateDataKey(ctx, c, r),
     generateDataKeyWithoutPlaintext: (c, r) => cryptography.generateDataKeyWithoutPlaintext(ctx, c, r),
+    // data key pairs
+    generateDataKeyPair: (c, r) => dataKeyPairs.generateDataKeyPair(ctx, c, r),
+    generateDataKeyPairWithoutPlaintext: (c, r) => dataKeyPairs.generateDataKeyPairWithoutPlaintext(ctx, c, r),
     // versions
     createKeyVersion: (c, r) => versions.createKeyVersion(ctx, c, r),
     listKeyVersions: (c, r) => versions.listKeyVersions(ctx, c, r),
