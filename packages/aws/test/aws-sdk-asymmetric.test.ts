@@ -338,9 +338,68 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
       await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: new Uint8Array(190), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }))
       await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: new Uint8Array(191), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })), 'ValidationException')
       await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DryRun: true })), DryRunOperationException)
+      // A ciphertext that does not decrypt under the key is InvalidCiphertextException, for ReEncrypt too.
       await rejectsWith(client.send(new ReEncryptCommand({
         CiphertextBlob: new Uint8Array(256), SourceKeyId: keyId, SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationKeyId: keys['symmetric'],
-      })), UnsupportedOperationException)
+      })), InvalidCiphertextException)
+    })
+
+    it('ReEncrypt from an RSA ciphertext (node:crypto\'s) to a symmetric key, and from a symmetric ciphertext to an RSA key', async () => {
+      const rsa = keys['rsaEncrypt']!
+      const symmetric = keys['symmetric']!
+      const publicKey = await publicKeyOf(rsa)
+      const secret = utf8('moved between keys')
+      const rsaCiphertext = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, secret)
+      const toSymmetric = await client.send(new ReEncryptCommand({
+        CiphertextBlob: rsaCiphertext, SourceKeyId: rsa, SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+        DestinationKeyId: symmetric, DestinationEncryptionContext: { moved: 'yes' },
+      }))
+      expect(toSymmetric).toMatchObject({
+        SourceKeyId: arnOf(rsa), KeyId: arnOf(symmetric), SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      })
+      expect(toSymmetric.SourceKeyMaterialId).toBeUndefined() // AWS: only for a symmetric source
+      expect(toSymmetric.DestinationKeyMaterialId).toBeDefined()
+      const opened = await client.send(new DecryptCommand({ CiphertextBlob: toSymmetric.CiphertextBlob, EncryptionContext: { moved: 'yes' } }))
+      expect(text(opened.Plaintext)).toBe('moved between keys')
+
+      // And back: the RSA ciphertext ReEncrypt makes is one node:crypto decrypts with… nothing (KMS keeps the
+      // private key), so Decrypt with the RSA key opens it.
+      const toRsa = await client.send(new ReEncryptCommand({
+        CiphertextBlob: toSymmetric.CiphertextBlob, SourceEncryptionContext: { moved: 'yes' },
+        DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_1',
+      }))
+      expect(toRsa).toMatchObject({ SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT', DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_1', KeyId: arnOf(rsa) })
+      expect(toRsa.DestinationKeyMaterialId).toBeUndefined()
+      expect(toRsa.CiphertextBlob).toHaveLength(256)
+      const back = await client.send(new DecryptCommand({ KeyId: rsa, CiphertextBlob: toRsa.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_1' }))
+      expect(text(back.Plaintext)).toBe('moved between keys')
+      // RSA to RSA, changing the OAEP hash.
+      const rehashed = await client.send(new ReEncryptCommand({
+        CiphertextBlob: toRsa.CiphertextBlob, SourceKeyId: rsa, SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_1',
+        DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+      }))
+      expect(text((await client.send(new DecryptCommand({ KeyId: rsa, CiphertextBlob: rehashed.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }))).Plaintext)).toBe('moved between keys')
+    })
+
+    it('ReEncrypt with RSA keys: AWS\'s errors', async () => {
+      const rsa = keys['rsaEncrypt']!
+      const symmetric = keys['symmetric']!
+      const { CiphertextBlob } = await client.send(new EncryptCommand({ KeyId: symmetric, Plaintext: new Uint8Array(191) }))
+      // An RSA source needs SourceKeyId; RSA sides take no encryption context.
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob: new Uint8Array(256), SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationKeyId: symmetric })), 'ValidationException')
+      await rejectsWith(client.send(new ReEncryptCommand({
+        CiphertextBlob, DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationEncryptionContext: { a: 'b' },
+      })), 'ValidationException')
+      // Too long for RSA-2048 with OAEP SHA-256 (190 bytes).
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob, DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })), 'ValidationException')
+      // The algorithm must go with the key: RSA to a symmetric key, or an RSA key without its algorithm.
+      const small = (await client.send(new EncryptCommand({ KeyId: symmetric, Plaintext: utf8('x') }))).CiphertextBlob
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob: small, DestinationKeyId: symmetric, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob: small, DestinationKeyId: rsa })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new ReEncryptCommand({
+        CiphertextBlob: new Uint8Array(256), SourceKeyId: keys['p256'], SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationKeyId: symmetric,
+      })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob: small, DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'SM2PKE' })), InvalidKeyUsageException)
     })
   })
 

@@ -155,6 +155,18 @@ export interface ReEncryptRequest {
   readonly destinationEncryptionContext?: EncryptionContext
   /** When given, the blob must have been encrypted under this key (else IncorrectKey). */
   readonly sourceKeyId?: string
+  /**
+   * The blob is an RSAES-OAEP ciphertext (asymmetricEncrypt's, or any made with the key's
+   * public key) of the RSA ENCRYPT/DECRYPT key `sourceKeyId`, which is then required;
+   * decrypted with its primary version. No source encryption context.
+   */
+  readonly sourceAlgorithm?: AsymmetricEncryptionAlgorithm
+  /**
+   * Re-encrypt to an RSA ENCRYPT/DECRYPT destination key with RSAES-OAEP under its primary
+   * version's public key: the plaintext must fit (rsaOaepMaxPlaintextLength). No
+   * destination encryption context.
+   */
+  readonly destinationAlgorithm?: AsymmetricEncryptionAlgorithm
 }
 
 export interface ReEncryptResponse extends EncryptResponse {

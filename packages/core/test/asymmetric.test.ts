@@ -484,3 +484,32 @@ describe('seeded engines', () => {
     expect(other.metadata[0]!.keyId).not.toBe(first.metadata[0]!.keyId)
   })
 })
+
+describe('reEncrypt with RSA keys', () => {
+  it('from a node:crypto RSA-OAEP ciphertext to a symmetric key, back to RSA, and RSA to RSA; the refusals', async () => {
+    const kms = await open()
+    const rsa = (await kms.createKey({ keySpec: 'RSA_2048', keyUsage: 'ENCRYPT/DECRYPT' })).keyMetadata.keyId
+    const aes = (await kms.createKey()).keyMetadata.keyId
+    const { publicKey } = await kms.getPublicKey({ keyId: rsa })
+    const secret = utf8('re-encrypted secret')
+    const rsaBlob = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, secret)
+    const toAes = await kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_OAEP_SHA_256', destinationKeyId: aes, destinationEncryptionContext: { a: '1' } })
+    expect([toAes.keyId, toAes.sourceKeyId]).toEqual([aes, rsa])
+    expect(Buffer.from((await kms.decrypt({ ciphertextBlob: toAes.ciphertextBlob, encryptionContext: { a: '1' } })).plaintext).equals(secret)).toBe(true)
+    const toRsa = await kms.reEncrypt({ ciphertextBlob: toAes.ciphertextBlob, sourceEncryptionContext: { a: '1' }, destinationKeyId: rsa, destinationAlgorithm: 'RSAES_OAEP_SHA_1' })
+    expect(toRsa.keyId).toBe(rsa)
+    const rehashed = await kms.reEncrypt({ ciphertextBlob: toRsa.ciphertextBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_OAEP_SHA_1', destinationKeyId: rsa, destinationAlgorithm: 'RSAES_OAEP_SHA_256' })
+    const { plaintext } = await kms.asymmetricDecrypt({ keyId: rsa, algorithm: 'RSAES_OAEP_SHA_256', ciphertextBlob: rehashed.ciphertextBlob })
+    expect(Buffer.from(plaintext).equals(secret)).toBe(true)
+
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceAlgorithm: 'RSAES_OAEP_SHA_256', destinationKeyId: aes }), 'InvalidParameter')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_OAEP_SHA_256', sourceEncryptionContext: { a: '1' }, destinationKeyId: aes }), 'InvalidParameter')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_OAEP_SHA_1', destinationKeyId: aes }), 'InvalidCiphertext')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: aes, sourceAlgorithm: 'RSAES_OAEP_SHA_256', destinationKeyId: aes }), 'InvalidKeyUsage')
+    const long = (await kms.encrypt({ keyId: aes, plaintext: new Uint8Array(191) })).ciphertextBlob
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: long, destinationKeyId: rsa, destinationAlgorithm: 'RSAES_OAEP_SHA_256' }), 'InvalidParameter')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: toAes.ciphertextBlob, sourceEncryptionContext: { a: '1' }, destinationKeyId: rsa }), 'InvalidKeyUsage')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: toAes.ciphertextBlob, sourceEncryptionContext: { a: '1' }, destinationKeyId: aes, destinationAlgorithm: 'RSAES_OAEP_SHA_256' }), 'InvalidKeyUsage')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_PKCS1_V1_5' as never, destinationKeyId: aes }), 'InvalidParameter')
+  })
+})
