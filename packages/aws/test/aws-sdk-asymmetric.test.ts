@@ -12,7 +12,7 @@
  * that change keys or move the clock use an engine of their own.
  */
 import {
-  constants, createHash, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify, type KeyObject,
+  constants, createHash, createHmac, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify, type KeyObject,
 } from 'node:crypto'
 import {
   CreateKeyCommand, DecryptCommand, DeleteImportedKeyMaterialCommand, DescribeKeyCommand, DryRunOperationException,
@@ -466,6 +466,29 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
       const encrypted = publicEncrypt({ key: wrappingKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, material)
       return { parameters, wrappingKey, encrypted }
     }
+
+    it('HMAC keys take imported material too, as on AWS: digest length to block size; MACs are plain HMACs of that material', async () => {
+      const cases = [['HMAC_224', 'HMAC_SHA_224', 'sha224', 28, 64], ['HMAC_384', 'HMAC_SHA_384', 'sha384', 48, 128]] as const
+      for (const [spec, algorithm, hash, min, max] of cases) {
+        const keyId = (await byok.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC', Origin: 'EXTERNAL' }))).KeyMetadata!.KeyId!
+        for (const wrong of [min - 1, max + 1]) {
+          const { parameters, encrypted } = await wrapFor(keyId, randomBytes(wrong))
+          await rejectsWith(byok.send(new ImportKeyMaterialCommand({
+            KeyId: keyId, ImportToken: parameters.ImportToken, EncryptedKeyMaterial: encrypted, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          })), 'ValidationException')
+        }
+        const material = randomBytes(max)
+        const { parameters, encrypted } = await wrapFor(keyId, material)
+        await byok.send(new ImportKeyMaterialCommand({
+          KeyId: keyId, ImportToken: parameters.ImportToken, EncryptedKeyMaterial: encrypted, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }))
+        const message = utf8('imported HMAC')
+        const { Mac } = await byok.send(new GenerateMacCommand({ KeyId: keyId, Message: message, MacAlgorithm: algorithm }))
+        expect(Buffer.from(Mac!).equals(createHmac(hash, material).update(message).digest())).toBe(true)
+      }
+      // Asymmetric material is not importable here.
+      await rejectsWith(byok.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Origin: 'EXTERNAL' })), UnsupportedOperationException)
+    })
 
     it('the whole flow: EXTERNAL key, parameters, wrapped material, import, use, delete, reimport', async () => {
       const { KeyMetadata } = await byok.send(new CreateKeyCommand({ Origin: 'EXTERNAL', Description: 'byok' }))

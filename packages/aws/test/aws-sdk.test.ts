@@ -95,7 +95,7 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' })), UnsupportedOperationException)
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ML_DSA_65', KeyUsage: 'SIGN_VERIFY' })), UnsupportedOperationException)
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' })), UnsupportedOperationException)
-      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Origin: 'EXTERNAL' })), UnsupportedOperationException)
+      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', Origin: 'EXTERNAL' })), UnsupportedOperationException)
       // AWS's own rules: the default usage (ENCRYPT_DECRYPT) does not go with an elliptic-curve or HMAC spec.
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256' })), 'ValidationException')
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'SIGN_VERIFY' })), 'ValidationException')

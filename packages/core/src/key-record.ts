@@ -40,6 +40,15 @@ export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = [
 export const HMAC_KEY_SPECS: readonly HmacKeySpec[] = ['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512', 'HMAC_SHA_224']
 export const KEY_SPECS: readonly KeySpec[] = [...SYMMETRIC_KEY_SPECS, ...ASYMMETRIC_KEY_SPECS, ...HMAC_KEY_SPECS]
 
+/**
+ * Imported HMAC material: from the hash output length to the hash's block size, AWS's
+ * rule for importing HMAC key material (HMAC_224 and HMAC_256: 28 or 32 to 64 bytes;
+ * HMAC_384 and HMAC_512: 48 or 64 to 128). AES material is exactly KEY_SPEC_MATERIAL_BYTES.
+ */
+export const HMAC_IMPORT_MAX_BYTES: Readonly<Record<HmacKeySpec, number>> = {
+  HMAC_SHA_224: 64, HMAC_SHA_256: 64, HMAC_SHA_384: 128, HMAC_SHA_512: 128,
+}
+
 /** Bytes of generated material for symmetric and HMAC specs (HMAC keys as long as the hash output). */
 export const KEY_SPEC_MATERIAL_BYTES: Readonly<Record<SymmetricKeySpec | HmacKeySpec, number>> = {
   Aliyun_AES_256: 32, Aliyun_AES_128: 16, HMAC_SHA_224: 28, HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64,
