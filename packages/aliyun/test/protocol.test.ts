@@ -45,6 +45,15 @@ describe('the RPC protocol', () => {
     expect(described.body['RequestId']).toMatch(/^[0-9A-F-]{36}$/)
   })
 
+  it('CreateKey: the engine\'s AWS-only specs are unknown KeySpec values here (Alibaba documents none of them)', async () => {
+    for (const spec of ['EC_P384', 'EC_P521', 'HMAC_SHA_224']) {
+      const refused = await form('CreateKey', { KeySpec: spec, KeyUsage: spec.startsWith('HMAC') ? 'GENERATE/VERIFY_MAC' : 'SIGN/VERIFY' })
+      expect([refused.status, refused.body['Code']]).toEqual([400, 'InvalidParameter'])
+    }
+    const created = await form('CreateKey', { KeySpec: 'EC_P256', KeyUsage: 'SIGN/VERIFY' })
+    expect((created.body['KeyMetadata'] as Record<string, string>)['KeySpec']).toBe('EC_P256')
+  })
+
   it('takes an encryption context as the documented JSON string or flattened, and they are the same context', async () => {
     const keyId = ((await form('CreateKey', {})).body['KeyMetadata'] as Record<string, string>)['KeyId']!
     const encrypted = await form('Encrypt', { KeyId: keyId, Plaintext: b64('x'), EncryptionContext: '{"a":"1","b":"2"}' })

@@ -18,7 +18,7 @@ import { AwsError } from './errors.js'
 export type EngineClient = Pick<Kms,
   | 'createKey' | 'describeKey' | 'listKeys' | 'updateKeyDescription' | 'enableKey' | 'disableKey'
   | 'scheduleKeyDeletion' | 'cancelKeyDeletion' | 'encrypt' | 'decrypt' | 'reEncrypt' | 'generateDataKey'
-  | 'generateDataKeyWithoutPlaintext' | 'createKeyVersion' | 'listKeyVersions' | 'updateRotationPolicy'
+  | 'generateDataKeyWithoutPlaintext' | 'generateDataKeyPair' | 'generateDataKeyPairWithoutPlaintext' | 'createKeyVersion' | 'listKeyVersions' | 'updateRotationPolicy'
   | 'createAlias' | 'updateAlias' | 'deleteAlias' | 'listAliases' | 'listAliasesByKeyId' | 'tagResource'
   | 'untagResource' | 'listResourceTags' | 'setKeyPolicy' | 'getKeyPolicy'
   | 'createGrant' | 'listGrants' | 'listRetirableGrants' | 'retireGrant' | 'revokeGrant'

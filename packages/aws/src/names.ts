@@ -15,13 +15,11 @@
 import { AwsError, validation } from './errors.js'
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
-/** The engine's alias rule (`alias/` + 1–249 of these), which AWS's character set matches. */
-const ALIAS = /^alias\/[a-zA-Z0-9:/_-]{1,249}$/
+/** The engine's alias rule (`alias/` + 1–250 of these), which AWS's character set matches. */
+const ALIAS = /^alias\/[a-zA-Z0-9:/_-]{1,250}$/
 const PARTITION = /^aws(-[a-z]+)*$/
 /** AWS's AliasName member pattern (its length, 1–256, is the codec's). */
 const ALIAS_NAME_PATTERN = /^[a-zA-Z0-9:/_-]+$/
-/** The engine keeps alias names of up to 255 characters (AWS: 256). */
-const ENGINE_ALIAS_MAX = 255
 
 /** What a key reference names: a key by id, or an alias to resolve. */
 export type AwsKeyReference =
@@ -104,9 +102,6 @@ export class AwsNames {
     }
     if (name.includes(':')) throw validation(`${name} contains invalid characters for an alias`)
     if (name.length === 'alias/'.length) throw validation('Alias must have a name after the prefix "alias/"')
-    if (name.length > ENGINE_ALIAS_MAX) {
-      throw new AwsError('UnsupportedOperationException', `alias names of ${name.length} characters are not supported: this engine keeps names of up to ${ENGINE_ALIAS_MAX}`)
-    }
     return name
   }
 }

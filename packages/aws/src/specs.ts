@@ -5,7 +5,7 @@
  * ```ts
  * awsKeySpec('EC_P256')                           // 'ECC_NIST_P256'
  * engineKeySpec('HMAC_256')                       // 'HMAC_SHA_256'
- * keyAlgorithms('RSA_2048', 'SIGN/VERIFY')        // { SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'] }
+ * keyAlgorithms('EC_P384', 'SIGN/VERIFY')         // { SigningAlgorithms: ['ECDSA_SHA_384'] }
  * engineSigningAlgorithm('ED25519_SHA_512')       // 'ED25519'
  * AWS_ORIGINS.AWS_KMS                             // 'Aliyun_KMS'
  * ```
@@ -17,11 +17,12 @@
  * symmetric encryption key". `CreateKey` over the AWS protocol only ever creates
  * 256-bit keys; the native `describeKey` shows the true spec.
  *
- * Algorithms: a key's metadata lists the AWS algorithms this engine can run with it, which
- * for RSA signing keys is the SHA-256 pair (AWS also lists SHA-384 and SHA-512) and for
- * Ed25519 keys `ED25519_SHA_512` (AWS also lists the pre-hash variant). Which list a key
- * has follows the key's usage, not only its spec: an RSA key made for SIGN_VERIFY has
- * signing algorithms and no encryption algorithms.
+ * Algorithms: a key's metadata lists exactly the algorithms AWS's API reference gives its
+ * spec: RSA signing keys the six RSASSA algorithms (PKCS #1 v1.5 and PSS over SHA-256/384/512),
+ * P-256 and secp256k1 `ECDSA_SHA_256`, P-384 `ECDSA_SHA_384`, P-521 `ECDSA_SHA_512`,
+ * Ed25519 `ED25519_PH_SHA_512` and `ED25519_SHA_512`, in AWS's (alphabetical) order. Which
+ * list a key has follows the key's usage, not only its spec: an RSA key made for
+ * SIGN_VERIFY has signing algorithms and no encryption algorithms.
  */
 import { KEY_SPECS, type AsymmetricSignRequest, type GenerateMacRequest, type KeySpec, type KeyUsage } from '@strongroom/core'
 
@@ -64,6 +65,11 @@ export const AWS_IMPORT_TYPE_VALUES = ['NEW_KEY_MATERIAL', 'EXISTING_KEY_MATERIA
 
 export const AWS_DATA_KEY_SPEC_VALUES = ['AES_256', 'AES_128'] as const
 
+/** GenerateDataKeyPair's `KeyPairSpec` (DataKeyPairSpec). */
+export const AWS_DATA_KEY_PAIR_SPEC_VALUES = [
+  'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'ECC_NIST_EDWARDS25519', 'SM2',
+] as const
+
 /** The engine's names for algorithms (its request types, so a rename in core breaks the build here). */
 export type EngineSigningAlgorithm = AsymmetricSignRequest['algorithm']
 export type EngineMacAlgorithm = GenerateMacRequest['macAlgorithm']
@@ -77,8 +83,11 @@ const ENGINE_SPECS: Readonly<Record<KeySpec, AwsKeySpec>> = {
   RSA_3072: 'RSA_3072',
   RSA_4096: 'RSA_4096',
   EC_P256: 'ECC_NIST_P256',
+  EC_P384: 'ECC_NIST_P384',
+  EC_P521: 'ECC_NIST_P521',
   EC_P256K: 'ECC_SECG_P256K1',
   ED25519: 'ECC_NIST_EDWARDS25519',
+  HMAC_SHA_224: 'HMAC_224',
   HMAC_SHA_256: 'HMAC_256',
   HMAC_SHA_384: 'HMAC_384',
   HMAC_SHA_512: 'HMAC_512',
@@ -91,8 +100,11 @@ const CREATE_SPECS: Readonly<Partial<Record<AwsKeySpec, KeySpec>>> = {
   RSA_3072: 'RSA_3072',
   RSA_4096: 'RSA_4096',
   ECC_NIST_P256: 'EC_P256',
+  ECC_NIST_P384: 'EC_P384',
+  ECC_NIST_P521: 'EC_P521',
   ECC_SECG_P256K1: 'EC_P256K',
   ECC_NIST_EDWARDS25519: 'ED25519',
+  HMAC_224: 'HMAC_SHA_224',
   HMAC_256: 'HMAC_SHA_256',
   HMAC_384: 'HMAC_SHA_384',
   HMAC_512: 'HMAC_SHA_512',
@@ -138,30 +150,45 @@ const ENGINE_USAGES: Readonly<Record<KeyUsage, AwsKeyUsage>> = {
 }
 
 /**
- * AWS signing algorithm → the engine's, for those the engine computes. The engine signs
- * SHA-256 only, and pure Ed25519 only (what AWS calls ED25519_SHA_512: Ed25519 hashes
- * with SHA-512 inside); the others have no engine counterpart.
+ * AWS signing algorithm → the engine's, for those the engine computes: all but ML-DSA and
+ * SM2. ED25519_SHA_512 is pure Ed25519 (which hashes with SHA-512 inside) and
+ * ED25519_PH_SHA_512 is Ed25519ph.
  */
 const SIGNING_ALGORITHMS: Readonly<Partial<Record<AwsSigningAlgorithm, EngineSigningAlgorithm>>> = {
   ECDSA_SHA_256: 'ECDSA_SHA_256',
+  ECDSA_SHA_384: 'ECDSA_SHA_384',
+  ECDSA_SHA_512: 'ECDSA_SHA_512',
   ED25519_SHA_512: 'ED25519',
+  ED25519_PH_SHA_512: 'ED25519_PH',
   RSASSA_PSS_SHA_256: 'RSA_PSS_SHA_256',
+  RSASSA_PSS_SHA_384: 'RSA_PSS_SHA_384',
+  RSASSA_PSS_SHA_512: 'RSA_PSS_SHA_512',
   RSASSA_PKCS1_V1_5_SHA_256: 'RSA_PKCS1_SHA_256',
+  RSASSA_PKCS1_V1_5_SHA_384: 'RSA_PKCS1_SHA_384',
+  RSASSA_PKCS1_V1_5_SHA_512: 'RSA_PKCS1_SHA_512',
 }
 
-/** The signing algorithms each engine spec runs, in AWS's names and AWS's (alphabetical) order. */
+const RSA_SIGNING_ALGORITHMS: readonly AwsSigningAlgorithm[] = [
+  'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512',
+  'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512',
+]
+
+/** The signing algorithms AWS's API reference gives each spec, in AWS's names and (alphabetical) order. */
 const SPEC_SIGNING_ALGORITHMS: Readonly<Partial<Record<KeySpec, readonly AwsSigningAlgorithm[]>>> = {
-  RSA_2048: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'],
-  RSA_3072: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'],
-  RSA_4096: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'],
+  RSA_2048: RSA_SIGNING_ALGORITHMS,
+  RSA_3072: RSA_SIGNING_ALGORITHMS,
+  RSA_4096: RSA_SIGNING_ALGORITHMS,
   EC_P256: ['ECDSA_SHA_256'],
+  EC_P384: ['ECDSA_SHA_384'],
+  EC_P521: ['ECDSA_SHA_512'],
   EC_P256K: ['ECDSA_SHA_256'],
-  ED25519: ['ED25519_SHA_512'],
+  ED25519: ['ED25519_PH_SHA_512', 'ED25519_SHA_512'],
 }
 
 const RSA_ENCRYPTION_ALGORITHMS: readonly AwsEncryptionAlgorithm[] = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256']
 
 const MAC_ALGORITHMS: Readonly<Partial<Record<KeySpec, EngineMacAlgorithm>>> = {
+  HMAC_SHA_224: 'HMAC_SHA_224',
   HMAC_SHA_256: 'HMAC_SHA_256',
   HMAC_SHA_384: 'HMAC_SHA_384',
   HMAC_SHA_512: 'HMAC_SHA_512',

@@ -12,7 +12,7 @@
  * that change keys or move the clock use an engine of their own.
  */
 import {
-  constants, createHash, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify, type KeyObject,
+  constants, createHash, createHmac, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify, type KeyObject,
 } from 'node:crypto'
 import {
   CreateKeyCommand, DecryptCommand, DeleteImportedKeyMaterialCommand, DescribeKeyCommand, DryRunOperationException,
@@ -22,6 +22,7 @@ import {
   ReEncryptCommand, RotateKeyOnDemandCommand, SignCommand, UnsupportedOperationException, VerifyCommand, VerifyMacCommand,
   type KeySpec, type KeyUsageType, type KMS, type SigningAlgorithmSpec,
 } from '@aws-sdk/client-kms'
+import { ed25519ph } from '@noble/curves/ed25519.js'
 import { DAY_MS, type Kms, type ManualClock } from '@strongroom/core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Engine } from '@strongroom/aws'
@@ -31,15 +32,35 @@ import {
 
 const arnOf = (keyId: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`
 const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest()
+const hash = (name: string, bytes: Uint8Array): Uint8Array => new Uint8Array(createHash(name).update(bytes).digest())
 
-/** How node:crypto checks each AWS signing algorithm, given the message (never the digest). */
+/** The hash of an AWS signing algorithm, from its name's suffix, as AWS's API reference names it. */
+const hashOf = (algorithm: string): string => `sha${algorithm.slice(-3)}`
+
+/** AWS's RSASSA-PSS: MGF1 with the algorithm's hash and a salt as long as the digest. */
+const pss = (bits: number) => (m: Uint8Array, key: KeyObject, s: Uint8Array) =>
+  nodeVerify(`sha${bits}`, m, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: bits / 8 }, s)
+const pkcs1 = (bits: number) => (m: Uint8Array, key: KeyObject, s: Uint8Array) =>
+  nodeVerify(`sha${bits}`, m, { key, padding: constants.RSA_PKCS1_PADDING }, s)
+const ecdsa = (bits: number) => (m: Uint8Array, key: KeyObject, s: Uint8Array) => nodeVerify(`sha${bits}`, m, { key, dsaEncoding: 'der' }, s)
+
+/**
+ * How node:crypto checks each AWS signing algorithm, given the message (never the digest).
+ * OpenSSL 3.0 (Node 20) has no Ed25519ph: @noble/curves' `ed25519ph` checks ED25519_PH_SHA_512,
+ * whose "message" is the 64-byte digest AWS takes (KMS applies Ed25519ph's prehash to it).
+ */
 const NODE_VERIFY: Record<string, (message: Uint8Array, key: KeyObject, signature: Uint8Array) => boolean> = {
-  ECDSA_SHA_256: (m, key, s) => nodeVerify('sha256', m, { key, dsaEncoding: 'der' }, s),
+  ECDSA_SHA_256: ecdsa(256), ECDSA_SHA_384: ecdsa(384), ECDSA_SHA_512: ecdsa(512),
   ED25519_SHA_512: (m, key, s) => nodeVerify(null, m, key, s),
-  // AWS's RSASSA-PSS: MGF1 with SHA-256 and a 32-byte salt.
-  RSASSA_PSS_SHA_256: (m, key, s) => nodeVerify('sha256', m, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, s),
-  RSASSA_PKCS1_V1_5_SHA_256: (m, key, s) => nodeVerify('sha256', m, { key, padding: constants.RSA_PKCS1_PADDING }, s),
+  ED25519_PH_SHA_512: (m, key, s) => ed25519ph.verify(s, hash('sha512', m), Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url'), { zip215: false }),
+  RSASSA_PSS_SHA_256: pss(256), RSASSA_PSS_SHA_384: pss(384), RSASSA_PSS_SHA_512: pss(512),
+  RSASSA_PKCS1_V1_5_SHA_256: pkcs1(256), RSASSA_PKCS1_V1_5_SHA_384: pkcs1(384), RSASSA_PKCS1_V1_5_SHA_512: pkcs1(512),
 }
+
+/** Every RSA signing key lists the six RSASSA algorithms (AWS's order). */
+const RSA_SIGNING: readonly SigningAlgorithmSpec[] = [
+  'RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512',
+]
 
 interface SigningCase {
   readonly name: string
@@ -51,16 +72,19 @@ interface SigningCase {
 
 const SIGNING: readonly SigningCase[] = [
   { name: 'p256', spec: 'ECC_NIST_P256', algorithms: ['ECDSA_SHA_256'], node: { type: 'ec', curve: 'prime256v1' } },
+  { name: 'p384', spec: 'ECC_NIST_P384', algorithms: ['ECDSA_SHA_384'], node: { type: 'ec', curve: 'secp384r1' } },
+  { name: 'p521', spec: 'ECC_NIST_P521', algorithms: ['ECDSA_SHA_512'], node: { type: 'ec', curve: 'secp521r1' } },
   { name: 'secp256k1', spec: 'ECC_SECG_P256K1', algorithms: ['ECDSA_SHA_256'], node: { type: 'ec', curve: 'secp256k1' } },
-  { name: 'ed25519', spec: 'ECC_NIST_EDWARDS25519', algorithms: ['ED25519_SHA_512'], node: { type: 'ed25519' } },
-  { name: 'rsa2048', spec: 'RSA_2048', algorithms: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'], node: { type: 'rsa', bits: 2048 } },
-  { name: 'rsa3072', spec: 'RSA_3072', algorithms: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'], node: { type: 'rsa', bits: 3072 } },
-  { name: 'rsa4096', spec: 'RSA_4096', algorithms: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'], node: { type: 'rsa', bits: 4096 } },
+  { name: 'ed25519', spec: 'ECC_NIST_EDWARDS25519', algorithms: ['ED25519_PH_SHA_512', 'ED25519_SHA_512'], node: { type: 'ed25519' } },
+  { name: 'rsa2048', spec: 'RSA_2048', algorithms: RSA_SIGNING, node: { type: 'rsa', bits: 2048 } },
+  { name: 'rsa3072', spec: 'RSA_3072', algorithms: RSA_SIGNING, node: { type: 'rsa', bits: 3072 } },
+  { name: 'rsa4096', spec: 'RSA_4096', algorithms: RSA_SIGNING, node: { type: 'rsa', bits: 4096 } },
 ]
 
 const KEYS: readonly { readonly name: string; readonly spec: KeySpec; readonly usage: KeyUsageType }[] = [
   ...SIGNING.map(({ name, spec }) => ({ name, spec, usage: 'SIGN_VERIFY' as const })),
   { name: 'rsaEncrypt', spec: 'RSA_2048', usage: 'ENCRYPT_DECRYPT' },
+  { name: 'hmac224', spec: 'HMAC_224', usage: 'GENERATE_VERIFY_MAC' },
   { name: 'hmac256', spec: 'HMAC_256', usage: 'GENERATE_VERIFY_MAC' },
   { name: 'hmac384', spec: 'HMAC_384', usage: 'GENERATE_VERIFY_MAC' },
   { name: 'hmac512', spec: 'HMAC_512', usage: 'GENERATE_VERIFY_MAC' },
@@ -115,21 +139,23 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
         KeyState: 'Enabled', Origin: 'AWS_KMS',
       })
       expect(await described('secp256k1')).toMatchObject({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'] })
+      expect(await described('p384')).toMatchObject({ KeySpec: 'ECC_NIST_P384', CustomerMasterKeySpec: 'ECC_NIST_P384', SigningAlgorithms: ['ECDSA_SHA_384'] })
+      expect(await described('p521')).toMatchObject({ KeySpec: 'ECC_NIST_P521', CustomerMasterKeySpec: 'ECC_NIST_P521', SigningAlgorithms: ['ECDSA_SHA_512'] })
       const ed25519 = await described('ed25519')
-      expect(ed25519).toMatchObject({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ED25519_SHA_512'] })
+      expect(ed25519).toMatchObject({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ED25519_PH_SHA_512', 'ED25519_SHA_512'] })
       expect(ed25519.CustomerMasterKeySpec).toBeUndefined()
       for (const name of ['rsa2048', 'rsa3072', 'rsa4096']) {
         const m = await described(name)
-        expect(m).toMatchObject({ KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['RSASSA_PKCS1_V1_5_SHA_256', 'RSASSA_PSS_SHA_256'] })
+        expect(m).toMatchObject({ KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: RSA_SIGNING })
         // Usage comes from the key, not the spec: an RSA signing key has no encryption algorithms.
         expect(m.EncryptionAlgorithms).toBeUndefined()
       }
       const rsaEncrypt = await described('rsaEncrypt')
       expect(rsaEncrypt).toMatchObject({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT', EncryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] })
       expect(rsaEncrypt.SigningAlgorithms).toBeUndefined()
-      for (const [name, bits] of [['hmac256', 256], ['hmac384', 384], ['hmac512', 512]] as const) {
+      for (const [name, bits] of [['hmac224', 224], ['hmac256', 256], ['hmac384', 384], ['hmac512', 512]] as const) {
         const m = await described(name)
-        expect(m).toMatchObject({ KeySpec: `HMAC_${bits}`, KeyUsage: 'GENERATE_VERIFY_MAC', MacAlgorithms: [`HMAC_SHA_${bits}`] })
+        expect(m).toMatchObject({ KeySpec: `HMAC_${bits}`, CustomerMasterKeySpec: `HMAC_${bits}`, KeyUsage: 'GENERATE_VERIFY_MAC', MacAlgorithms: [`HMAC_SHA_${bits}`] })
         expect(m.EncryptionAlgorithms).toBeUndefined()
       }
       expect((await described('symmetric')).EncryptionAlgorithms).toEqual(['SYMMETRIC_DEFAULT'])
@@ -166,6 +192,7 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
       const publicKey = await publicKeyOf(keyId)
       const message = utf8(`the message for ${name}`)
       for (const algorithm of algorithms) {
+        if (algorithm === 'ED25519_PH_SHA_512') continue // DIGEST only, as AWS documents: its own test below
         const raw = await client.send(new SignCommand({ KeyId: keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: algorithm }))
         expect(raw).toMatchObject({ KeyId: arnOf(keyId), SigningAlgorithm: algorithm })
         expect(NODE_VERIFY[algorithm]!(message, publicKey, raw.Signature!), `${algorithm} RAW`).toBe(true)
@@ -175,14 +202,41 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
 
         if (algorithm === 'ED25519_SHA_512') {
           // Pure Ed25519 signs the message itself: AWS requires MessageType RAW.
-          await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: sha256(message), MessageType: 'DIGEST', SigningAlgorithm: algorithm })), 'ValidationException')
+          await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: hash('sha512', message), MessageType: 'DIGEST', SigningAlgorithm: algorithm })), 'ValidationException')
           continue
         }
-        const digest = await client.send(new SignCommand({ KeyId: keyId, Message: sha256(message), MessageType: 'DIGEST', SigningAlgorithm: algorithm }))
+        const digest = await client.send(new SignCommand({ KeyId: keyId, Message: hash(hashOf(algorithm), message), MessageType: 'DIGEST', SigningAlgorithm: algorithm }))
         expect(NODE_VERIFY[algorithm]!(message, publicKey, digest.Signature!), `${algorithm} DIGEST`).toBe(true)
         // A signature is a signature: made over the digest, checked over the message, and the other way round.
-        await client.send(new VerifyCommand({ KeyId: keyId, Message: sha256(message), MessageType: 'DIGEST', Signature: raw.Signature, SigningAlgorithm: algorithm }))
+        await client.send(new VerifyCommand({ KeyId: keyId, Message: hash(hashOf(algorithm), message), MessageType: 'DIGEST', Signature: raw.Signature, SigningAlgorithm: algorithm }))
         await client.send(new VerifyCommand({ KeyId: keyId, Message: message, Signature: digest.Signature, SigningAlgorithm: algorithm }))
+      }
+    })
+
+    it('ED25519_PH_SHA_512 takes DIGEST only, a 64-byte SHA-512 digest that KMS prehashes again (as AWS documents)', async () => {
+      const keyId = keys['ed25519']!
+      const publicKey = await publicKeyOf(keyId)
+      const message = utf8('prehashed Ed25519')
+      const digest = hash('sha512', message)
+      const { Signature } = await client.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ED25519_PH_SHA_512' }))
+      expect(NODE_VERIFY['ED25519_PH_SHA_512']!(message, publicKey, Signature!)).toBe(true)
+      await client.send(new VerifyCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ED25519_PH_SHA_512' }))
+      await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ED25519_PH_SHA_512' })), 'ValidationException')
+      await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: 'ED25519_PH_SHA_512' })), 'ValidationException')
+      await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: sha256(message), MessageType: 'DIGEST', SigningAlgorithm: 'ED25519_PH_SHA_512' })), 'ValidationException')
+      // Pure Ed25519 and Ed25519ph signatures are not interchangeable.
+      const pure = await client.send(new SignCommand({ KeyId: keyId, Message: digest, SigningAlgorithm: 'ED25519_SHA_512' }))
+      await rejectsWith(client.send(new VerifyCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', Signature: pure.Signature, SigningAlgorithm: 'ED25519_PH_SHA_512' })), KMSInvalidSignatureException)
+    })
+
+    it('DIGEST must be exactly as long as the algorithm\'s hash: 32, 48 or 64 bytes (ValidationException)', async () => {
+      const cases = [['rsa2048', 'RSASSA_PSS_SHA_384', 48], ['rsa2048', 'RSASSA_PKCS1_V1_5_SHA_512', 64], ['p384', 'ECDSA_SHA_384', 48], ['p521', 'ECDSA_SHA_512', 64]] as const
+      for (const [name, algorithm, length] of cases) {
+        for (const wrong of [32, length - 1, length + 1]) {
+          if (wrong === length) continue
+          await rejectsWith(client.send(new SignCommand({ KeyId: keys[name], Message: new Uint8Array(wrong), MessageType: 'DIGEST', SigningAlgorithm: algorithm })), 'ValidationException')
+        }
+        await client.send(new SignCommand({ KeyId: keys[name], Message: new Uint8Array(length), MessageType: 'DIGEST', SigningAlgorithm: algorithm }))
       }
     })
 
@@ -210,6 +264,11 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
       await rejectsWith(client.send(new SignCommand({ KeyId: keys['hmac256'], Message: m, SigningAlgorithm: 'ECDSA_SHA_256' })), InvalidKeyUsageException)
       await rejectsWith(client.send(new SignCommand({ KeyId: keys['rsa2048'], Message: m, SigningAlgorithm: 'ECDSA_SHA_256' })), InvalidKeyUsageException)
       await rejectsWith(client.send(new SignCommand({ KeyId: keys['p256'], Message: m, SigningAlgorithm: 'ED25519_SHA_512' })), InvalidKeyUsageException)
+      // Each curve signs with its own hash only, as on AWS.
+      await rejectsWith(client.send(new SignCommand({ KeyId: keys['p256'], Message: m, SigningAlgorithm: 'ECDSA_SHA_384' })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new SignCommand({ KeyId: keys['p384'], Message: m, SigningAlgorithm: 'ECDSA_SHA_256' })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new SignCommand({ KeyId: keys['p521'], Message: m, SigningAlgorithm: 'ECDSA_SHA_384' })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new SignCommand({ KeyId: keys['rsa2048'], Message: m, SigningAlgorithm: 'ECDSA_SHA_512' })), InvalidKeyUsageException)
       await rejectsWith(client.send(new VerifyCommand({ KeyId: keys['ed25519'], Message: m, Signature: new Uint8Array(64), SigningAlgorithm: 'ECDSA_SHA_256' })), InvalidKeyUsageException)
       await rejectsWith(client.send(new EncryptCommand({ KeyId: keys['p256'], Plaintext: m, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })), InvalidKeyUsageException)
       await rejectsWith(client.send(new GenerateMacCommand({ KeyId: keys['p256'], Message: m, MacAlgorithm: 'HMAC_SHA_256' })), InvalidKeyUsageException)
@@ -218,7 +277,7 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
 
     it('AWS algorithms the engine does not run are UnsupportedOperationException; AWS limits are ValidationException', async () => {
       const keyId = keys['rsa2048']!
-      for (const algorithm of ['RSASSA_PSS_SHA_384', 'RSASSA_PKCS1_V1_5_SHA_512', 'ECDSA_SHA_384', 'ED25519_PH_SHA_512', 'SM2DSA', 'ML_DSA_SHAKE_256'] as const) {
+      for (const algorithm of ['SM2DSA', 'ML_DSA_SHAKE_256'] as const) {
         await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: utf8('m'), SigningAlgorithm: algorithm })), UnsupportedOperationException)
       }
       await rejectsWith(client.send(new SignCommand({ KeyId: keyId, Message: new Uint8Array(32), MessageType: 'EXTERNAL_MU', SigningAlgorithm: 'RSASSA_PSS_SHA_256' })), UnsupportedOperationException)
@@ -279,15 +338,74 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
       await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: new Uint8Array(190), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }))
       await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: new Uint8Array(191), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })), 'ValidationException')
       await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('x'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DryRun: true })), DryRunOperationException)
+      // A ciphertext that does not decrypt under the key is InvalidCiphertextException, for ReEncrypt too.
       await rejectsWith(client.send(new ReEncryptCommand({
         CiphertextBlob: new Uint8Array(256), SourceKeyId: keyId, SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationKeyId: keys['symmetric'],
-      })), UnsupportedOperationException)
+      })), InvalidCiphertextException)
+    })
+
+    it('ReEncrypt from an RSA ciphertext (node:crypto\'s) to a symmetric key, and from a symmetric ciphertext to an RSA key', async () => {
+      const rsa = keys['rsaEncrypt']!
+      const symmetric = keys['symmetric']!
+      const publicKey = await publicKeyOf(rsa)
+      const secret = utf8('moved between keys')
+      const rsaCiphertext = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, secret)
+      const toSymmetric = await client.send(new ReEncryptCommand({
+        CiphertextBlob: rsaCiphertext, SourceKeyId: rsa, SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+        DestinationKeyId: symmetric, DestinationEncryptionContext: { moved: 'yes' },
+      }))
+      expect(toSymmetric).toMatchObject({
+        SourceKeyId: arnOf(rsa), KeyId: arnOf(symmetric), SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      })
+      expect(toSymmetric.SourceKeyMaterialId).toBeUndefined() // AWS: only for a symmetric source
+      expect(toSymmetric.DestinationKeyMaterialId).toBeDefined()
+      const opened = await client.send(new DecryptCommand({ CiphertextBlob: toSymmetric.CiphertextBlob, EncryptionContext: { moved: 'yes' } }))
+      expect(text(opened.Plaintext)).toBe('moved between keys')
+
+      // And back: the RSA ciphertext ReEncrypt makes is one node:crypto decrypts with… nothing (KMS keeps the
+      // private key), so Decrypt with the RSA key opens it.
+      const toRsa = await client.send(new ReEncryptCommand({
+        CiphertextBlob: toSymmetric.CiphertextBlob, SourceEncryptionContext: { moved: 'yes' },
+        DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_1',
+      }))
+      expect(toRsa).toMatchObject({ SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT', DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_1', KeyId: arnOf(rsa) })
+      expect(toRsa.DestinationKeyMaterialId).toBeUndefined()
+      expect(toRsa.CiphertextBlob).toHaveLength(256)
+      const back = await client.send(new DecryptCommand({ KeyId: rsa, CiphertextBlob: toRsa.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_1' }))
+      expect(text(back.Plaintext)).toBe('moved between keys')
+      // RSA to RSA, changing the OAEP hash.
+      const rehashed = await client.send(new ReEncryptCommand({
+        CiphertextBlob: toRsa.CiphertextBlob, SourceKeyId: rsa, SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_1',
+        DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+      }))
+      expect(text((await client.send(new DecryptCommand({ KeyId: rsa, CiphertextBlob: rehashed.CiphertextBlob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }))).Plaintext)).toBe('moved between keys')
+    })
+
+    it('ReEncrypt with RSA keys: AWS\'s errors', async () => {
+      const rsa = keys['rsaEncrypt']!
+      const symmetric = keys['symmetric']!
+      const { CiphertextBlob } = await client.send(new EncryptCommand({ KeyId: symmetric, Plaintext: new Uint8Array(191) }))
+      // An RSA source needs SourceKeyId; RSA sides take no encryption context.
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob: new Uint8Array(256), SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationKeyId: symmetric })), 'ValidationException')
+      await rejectsWith(client.send(new ReEncryptCommand({
+        CiphertextBlob, DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationEncryptionContext: { a: 'b' },
+      })), 'ValidationException')
+      // Too long for RSA-2048 with OAEP SHA-256 (190 bytes).
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob, DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })), 'ValidationException')
+      // The algorithm must go with the key: RSA to a symmetric key, or an RSA key without its algorithm.
+      const small = (await client.send(new EncryptCommand({ KeyId: symmetric, Plaintext: utf8('x') }))).CiphertextBlob
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob: small, DestinationKeyId: symmetric, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob: small, DestinationKeyId: rsa })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new ReEncryptCommand({
+        CiphertextBlob: new Uint8Array(256), SourceKeyId: keys['p256'], SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', DestinationKeyId: symmetric,
+      })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new ReEncryptCommand({ CiphertextBlob: small, DestinationKeyId: rsa, DestinationEncryptionAlgorithm: 'SM2PKE' })), InvalidKeyUsageException)
     })
   })
 
   describe('MACs', () => {
     it('GenerateMac and VerifyMac round trip for every HMAC spec; a bad MAC is KMSInvalidMacException', async () => {
-      for (const [name, algorithm, length] of [['hmac256', 'HMAC_SHA_256', 32], ['hmac384', 'HMAC_SHA_384', 48], ['hmac512', 'HMAC_SHA_512', 64]] as const) {
+      for (const [name, algorithm, length] of [['hmac224', 'HMAC_SHA_224', 28], ['hmac256', 'HMAC_SHA_256', 32], ['hmac384', 'HMAC_SHA_384', 48], ['hmac512', 'HMAC_SHA_512', 64]] as const) {
         const keyId = keys[name]!
         const message = utf8(`tag me with ${algorithm}`)
         const { Mac, ...rest } = await client.send(new GenerateMacCommand({ KeyId: keyId, Message: message, MacAlgorithm: algorithm }))
@@ -311,11 +429,12 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
       await rejectsWith(client.send(new VerifyMacCommand({ KeyId: other, Message: utf8('m'), Mac, MacAlgorithm: 'HMAC_SHA_256' })), KMSInvalidMacException)
     })
 
-    it('the algorithm must be the key\'s; HMAC_SHA_224 is UnsupportedOperationException; DryRun', async () => {
+    it('the algorithm must be the key\'s; DryRun', async () => {
       const keyId = keys['hmac256']!
       await rejectsWith(client.send(new GenerateMacCommand({ KeyId: keyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_384' })), InvalidKeyUsageException)
       await rejectsWith(client.send(new GenerateMacCommand({ KeyId: keys['symmetric'], Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256' })), InvalidKeyUsageException)
-      await rejectsWith(client.send(new GenerateMacCommand({ KeyId: keyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_224' })), UnsupportedOperationException)
+      await rejectsWith(client.send(new GenerateMacCommand({ KeyId: keyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_224' })), InvalidKeyUsageException)
+      await rejectsWith(client.send(new GenerateMacCommand({ KeyId: keys['hmac224'], Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256' })), InvalidKeyUsageException)
       await rejectsWith(client.send(new GenerateMacCommand({ KeyId: keyId, Message: new Uint8Array(4097), MacAlgorithm: 'HMAC_SHA_256' })), 'ValidationException')
       await rejectsWith(client.send(new EncryptCommand({ KeyId: keyId, Plaintext: utf8('m') })), InvalidKeyUsageException)
       await rejectsWith(client.send(new GenerateMacCommand({ KeyId: keyId, Message: utf8('m'), MacAlgorithm: 'HMAC_SHA_256', DryRun: true })), DryRunOperationException)
@@ -347,6 +466,29 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('asymmetric, HMAC and 
       const encrypted = publicEncrypt({ key: wrappingKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash }, material)
       return { parameters, wrappingKey, encrypted }
     }
+
+    it('HMAC keys take imported material too, as on AWS: digest length to block size; MACs are plain HMACs of that material', async () => {
+      const cases = [['HMAC_224', 'HMAC_SHA_224', 'sha224', 28, 64], ['HMAC_384', 'HMAC_SHA_384', 'sha384', 48, 128]] as const
+      for (const [spec, algorithm, hash, min, max] of cases) {
+        const keyId = (await byok.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: 'GENERATE_VERIFY_MAC', Origin: 'EXTERNAL' }))).KeyMetadata!.KeyId!
+        for (const wrong of [min - 1, max + 1]) {
+          const { parameters, encrypted } = await wrapFor(keyId, randomBytes(wrong))
+          await rejectsWith(byok.send(new ImportKeyMaterialCommand({
+            KeyId: keyId, ImportToken: parameters.ImportToken, EncryptedKeyMaterial: encrypted, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          })), 'ValidationException')
+        }
+        const material = randomBytes(max)
+        const { parameters, encrypted } = await wrapFor(keyId, material)
+        await byok.send(new ImportKeyMaterialCommand({
+          KeyId: keyId, ImportToken: parameters.ImportToken, EncryptedKeyMaterial: encrypted, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }))
+        const message = utf8('imported HMAC')
+        const { Mac } = await byok.send(new GenerateMacCommand({ KeyId: keyId, Message: message, MacAlgorithm: algorithm }))
+        expect(Buffer.from(Mac!).equals(createHmac(hash, material).update(message).digest())).toBe(true)
+      }
+      // Asymmetric material is not importable here.
+      await rejectsWith(byok.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Origin: 'EXTERNAL' })), UnsupportedOperationException)
+    })
 
     it('the whole flow: EXTERNAL key, parameters, wrapped material, import, use, delete, reimport', async () => {
       const { KeyMetadata } = await byok.send(new CreateKeyCommand({ Origin: 'EXTERNAL', Description: 'byok' }))

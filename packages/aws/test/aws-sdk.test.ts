@@ -8,8 +8,8 @@ import {
   AlreadyExistsException, CancelKeyDeletionCommand, CreateAliasCommand, CreateKeyCommand,
   DecryptCommand, DeleteAliasCommand, DescribeKeyCommand, DisableKeyCommand, DisableKeyRotationCommand,
   DisabledException, DryRunOperationException, EnableKeyCommand, EnableKeyRotationCommand, EncryptCommand,
-  GenerateDataKeyCommand, GenerateDataKeyPairCommand, GenerateDataKeyPairWithoutPlaintextCommand, GenerateDataKeyWithoutPlaintextCommand,
-  GenerateRandomCommand,
+  GenerateDataKeyCommand, GenerateDataKeyWithoutPlaintextCommand,
+  GenerateRandomCommand, ReplicateKeyCommand,
   GetKeyRotationStatusCommand, GetPublicKeyCommand, ImportKeyMaterialCommand, IncorrectKeyException, InvalidAliasNameException,
   InvalidCiphertextException, InvalidKeyUsageException, InvalidMarkerException, KMSInvalidStateException, MalformedPolicyDocumentException,
   DependencyTimeoutException, LimitExceededException, ListAliasesCommand, ListKeyRotationsCommand, ListKeysCommand,
@@ -92,10 +92,10 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
     })
 
     it('CreateKey refuses what the engine cannot make, and what AWS would refuse', async () => {
-      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' })), UnsupportedOperationException)
-      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'HMAC_224', KeyUsage: 'GENERATE_VERIFY_MAC' })), UnsupportedOperationException)
+      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' })), UnsupportedOperationException)
+      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ML_DSA_65', KeyUsage: 'SIGN_VERIFY' })), UnsupportedOperationException)
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' })), UnsupportedOperationException)
-      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Origin: 'EXTERNAL' })), UnsupportedOperationException)
+      await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY', Origin: 'EXTERNAL' })), UnsupportedOperationException)
       // AWS's own rules: the default usage (ENCRYPT_DECRYPT) does not go with an elliptic-curve or HMAC spec.
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256' })), 'ValidationException')
       await rejectsWith(client.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'SIGN_VERIFY' })), 'ValidationException')
@@ -313,7 +313,7 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       const current = (await client.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.CurrentKeyMaterialId!
       expect(current).not.toBe(first)
       const { Rotations } = await client.send(new ListKeyRotationsCommand({ KeyId: keyId }))
-      expect(Rotations).toEqual([{ KeyId: arnOf(keyId), KeyMaterialId: current, RotationDate: new Date(Date.parse(START) + DAY_MS) }])
+      expect(Rotations).toEqual([{ KeyId: arnOf(keyId), KeyMaterialId: current, RotationDate: new Date(Date.parse(START) + DAY_MS), RotationType: 'ON_DEMAND' }])
       const old = await client.send(new DecryptCommand({ CiphertextBlob: before.CiphertextBlob }))
       expect(old).toMatchObject({ KeyMaterialId: first })
       expect(text(old.Plaintext)).toBe('old')
@@ -335,9 +335,20 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       }
       const page1 = await client.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 3 }))
       expect(page1.Rotations!.map((r) => r.RotationDate!.getTime() / 1000 - startSeconds)).toEqual([90, 91, 92].map((d) => (d * DAY_MS) / 1000))
+      // Each rotation says what made it: the schedule, then RotateKeyOnDemand.
+      expect(page1.Rotations!.map((r) => r.RotationType)).toEqual(['AUTOMATIC', 'ON_DEMAND', 'ON_DEMAND'])
       expect(page1.Truncated).toBe(true)
       const page2 = await client.send(new ListKeyRotationsCommand({ KeyId: keyId, Limit: 3, Marker: page1.NextMarker! }))
-      expect(page2.Rotations!.length).toBe(1)
+      expect(page2.Rotations!.map((r) => r.RotationType)).toEqual(['ON_DEMAND'])
+      // A rotation made by kms.maintenance() when due is AUTOMATIC too.
+      clock.advance(90 * DAY_MS)
+      await kms.maintenance()
+      const { Rotations } = await client.send(new ListKeyRotationsCommand({ KeyId: keyId }))
+      expect(Rotations!.at(-1)!.RotationType).toBe('AUTOMATIC')
+      // GetKeyRotationStatus: the period and the next date; no on-demand rotation is ever in progress.
+      const status = await client.send(new GetKeyRotationStatusCommand({ KeyId: keyId }))
+      expect(status).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 90, NextRotationDate: new Date(Rotations!.at(-1)!.RotationDate!.getTime() + 90 * DAY_MS) })
+      expect(status.OnDemandRotationStartDate).toBeUndefined()
       expect(page2.Truncated).toBe(false)
     })
   })
@@ -407,11 +418,12 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
       await rejectsWith(client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'aws:x', TagValue: 'v' }] })), TagException)
       await rejectsWith(client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: 'acs:x', TagValue: 'v' }] })), TagException)
       await rejectsWith(client.send(new TagResourceCommand({ KeyId: keyId, Tags: [{ TagKey: '', TagValue: 'v' }] })), 'ValidationException')
-      const many = Array.from({ length: 21 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }))
+      const many = Array.from({ length: 51 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v' }))
       await client.send(new TagResourceCommand({ KeyId: keyId, Tags: many.slice(0, 15) }))
+      await client.send(new TagResourceCommand({ KeyId: keyId, Tags: many.slice(15, 50) }))
       // The SDK counts LimitExceededException as throttling and retries it (against AWS too): one attempt here keeps the test fast.
       const once = kmsClient(transport, { maxAttempts: 1 }).client
-      const error = await rejectsWith(once.send(new TagResourceCommand({ KeyId: keyId, Tags: many.slice(15) })), LimitExceededException)
+      const error = await rejectsWith(once.send(new TagResourceCommand({ KeyId: keyId, Tags: many.slice(50) })), LimitExceededException)
       expect(error.$metadata.httpStatusCode).toBe(400)
       once.destroy()
       await rejectsWith(client.send(new TagResourceCommand({ KeyId: '00000000-0000-4000-8000-000000000000', Tags: many.slice(0, 1) })), NotFoundException)
@@ -421,8 +433,7 @@ describe.each(Object.keys(TRANSPORTS) as TransportName[])('the AWS SDK through t
   describe('operations the engine does not have', () => {
     it('answer UnsupportedOperationException, never a crash', async () => {
       const keyId = await newKey()
-      await rejectsWith(client.send(new GenerateDataKeyPairCommand({ KeyId: keyId, KeyPairSpec: 'RSA_2048' })), UnsupportedOperationException)
-      await rejectsWith(client.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256' })), UnsupportedOperationException)
+      await rejectsWith(client.send(new ReplicateKeyCommand({ KeyId: keyId, ReplicaRegion: 'us-west-2' })), UnsupportedOperationException)
       // Mapped operations AWS itself refuses for a symmetric key with generated material, as AWS does.
       await rejectsWith(client.send(new GetPublicKeyCommand({ KeyId: keyId })), UnsupportedOperationException)
       await rejectsWith(client.send(new ImportKeyMaterialCommand({

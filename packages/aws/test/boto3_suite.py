@@ -303,7 +303,25 @@ def grants():
 @case
 def unsupported():
     key_id = new_key()
-    refuses("generate_data_key_pair", "UnsupportedOperationException", kms.generate_data_key_pair, KeyId=key_id, KeyPairSpec="RSA_2048")
+    refuses("generate_data_key_pair SM2", "UnsupportedOperationException", kms.generate_data_key_pair, KeyId=key_id, KeyPairSpec="SM2")
+
+
+@case
+def data_key_pairs():
+    key_id = new_key()
+    pair = kms.generate_data_key_pair(KeyId=key_id, KeyPairSpec="ECC_NIST_P384", EncryptionContext={"purpose": "pair"})
+    check("generate_data_key_pair", pair["KeyId"] == arn(key_id) and pair["KeyPairSpec"] == "ECC_NIST_P384"
+          and len(pair["PublicKey"]) > 0 and len(pair["PrivateKeyPlaintext"]) > 0, str(sorted(pair)))
+    opened = kms.decrypt(CiphertextBlob=pair["PrivateKeyCiphertextBlob"], EncryptionContext={"purpose": "pair"})["Plaintext"]
+    check("the private key decrypts", opened == pair["PrivateKeyPlaintext"])
+    bare = kms.generate_data_key_pair_without_plaintext(KeyId=key_id, KeyPairSpec="ECC_NIST_EDWARDS25519")
+    check("generate_data_key_pair_without_plaintext", "PrivateKeyPlaintext" not in bare and bare["KeyPairSpec"] == "ECC_NIST_EDWARDS25519")
+    signing = new_key(KeySpec="ECC_NIST_P521", KeyUsage="SIGN_VERIFY")
+    refuses("generate_data_key_pair with a signing key", "InvalidKeyUsageException", kms.generate_data_key_pair, KeyId=signing, KeyPairSpec="RSA_2048")
+    metadata = kms.describe_key(KeyId=signing)["KeyMetadata"]
+    check("P-521 signing algorithms", metadata["SigningAlgorithms"] == ["ECDSA_SHA_512"], str(metadata))
+    signature = kms.sign(KeyId=signing, Message=b"m", SigningAlgorithm="ECDSA_SHA_512")["Signature"]
+    check("verify P-521", kms.verify(KeyId=signing, Message=b"m", Signature=signature, SigningAlgorithm="ECDSA_SHA_512")["SignatureValid"] is True)
 
 
 print(json.dumps({"checks": checks, "failures": failures}))

@@ -55,6 +55,12 @@ export interface KeyVersion {
   readonly keyId: string
   readonly keyVersionId: string
   readonly creationDate: string
+  /**
+   * Set on versions a rotation made: `manual` (createKeyVersion) or `automatic` (the
+   * rotation schedule). Absent on a key's first version, imported material, and versions
+   * stored before releases that record it.
+   */
+  readonly rotation?: 'manual' | 'automatic'
 }
 
 /**
@@ -165,6 +171,18 @@ export interface ReEncryptRequest extends GrantTokensParam {
   readonly destinationEncryptionContext?: EncryptionContext
   /** When given, the blob must have been encrypted under this key (else IncorrectKey). */
   readonly sourceKeyId?: string
+  /**
+   * The blob is an RSAES-OAEP ciphertext (asymmetricEncrypt's, or any made with the key's
+   * public key) of the RSA ENCRYPT/DECRYPT key `sourceKeyId`, which is then required;
+   * decrypted with its primary version. No source encryption context.
+   */
+  readonly sourceAlgorithm?: AsymmetricEncryptionAlgorithm
+  /**
+   * Re-encrypt to an RSA ENCRYPT/DECRYPT destination key with RSAES-OAEP under its primary
+   * version's public key: the plaintext must fit (rsaOaepMaxPlaintextLength). No
+   * destination encryption context.
+   */
+  readonly destinationAlgorithm?: AsymmetricEncryptionAlgorithm
 }
 
 export interface ReEncryptResponse extends EncryptResponse {
@@ -183,6 +201,34 @@ export interface GenerateDataKeyRequest extends KeyRequest {
 export interface GenerateDataKeyResponse extends EncryptResponse {
   /** The data key: use it, then wipe it (`plaintext.fill(0)`); keep only ciphertextBlob. */
   readonly plaintext: Uint8Array
+}
+
+/**
+ * The key pair specs generateDataKeyPair makes (AWS's DataKeyPairSpec, in the engine's
+ * names): RSA_2048/3072/4096, EC_P256, EC_P384, EC_P521, EC_P256K and ED25519.
+ */
+export type DataKeyPairSpec = AsymmetricKeySpec
+
+export interface GenerateDataKeyPairRequest extends KeyRequest {
+  readonly keyPairSpec: DataKeyPairSpec
+  /** Bound to the encrypted private key, as with generateDataKey. */
+  readonly encryptionContext?: EncryptionContext
+}
+
+export interface GenerateDataKeyPairWithoutPlaintextResponse extends KmsResponse {
+  /** The symmetric key that encrypted the private key, and its version. */
+  readonly keyId: string
+  readonly keyVersionId: string
+  readonly keyPairSpec: DataKeyPairSpec
+  /** The public key: X.509 SubjectPublicKeyInfo, DER. */
+  readonly publicKey: Uint8Array
+  /** The private key (PKCS#8 DER) encrypted under the key: a ciphertext blob that `decrypt` opens. */
+  readonly privateKeyCiphertextBlob: Uint8Array
+}
+
+export interface GenerateDataKeyPairResponse extends GenerateDataKeyPairWithoutPlaintextResponse {
+  /** The private key, PKCS#8 DER: use it, then wipe it (`fill(0)`); keep only privateKeyCiphertextBlob. */
+  readonly privateKeyPlaintext: Uint8Array
 }
 
 export interface KeyVersionResponse extends KmsResponse {
@@ -302,10 +348,14 @@ export interface PrincipalRequest {
 
 export interface PolicyAttachmentRequest extends PolicyNameRequest, PrincipalRequest {}
 
-/** Signing input: exactly one of a 32-byte SHA-256 `digest` (the reference model's) or the `message`. */
+/**
+ * Signing input: exactly one of the `digest` (the reference model's input) or the `message`.
+ * The digest is the message's hash under the algorithm's hash: 32 bytes for the `_SHA_256`
+ * algorithms, 48 for `_SHA_384`, 64 for `_SHA_512` and `ED25519_PH` (SHA-512).
+ */
 export interface SigningInput {
   readonly digest?: Uint8Array
-  /** 1 B – 4 KiB; sign longer messages by digest. ED25519 signs messages only. */
+  /** 1 B – 4 KiB; sign longer messages by digest. ED25519 (pure) signs messages only. */
   readonly message?: Uint8Array
 }
 

@@ -29,6 +29,8 @@ export const OPERATIONS = {
   reEncrypt: 'ReEncrypt',
   generateDataKey: 'GenerateDataKey',
   generateDataKeyWithoutPlaintext: 'GenerateDataKeyWithoutPlaintext',
+  generateDataKeyPair: 'GenerateDataKeyPair',
+  generateDataKeyPairWithoutPlaintext: 'GenerateDataKeyPairWithoutPlaintext',
   createKeyVersion: 'CreateKeyVersion',
   listKeyVersions: 'ListKeyVersions',
   describeKeyVersion: 'DescribeKeyVersion',

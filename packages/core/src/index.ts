@@ -42,6 +42,8 @@ export type {
   KeyPurgedEvent, AliasChangedEvent, SecretChangedEvent,
 } from './events.js'
 export { seededRandom, pooledRandom } from '@strongroom/crypto'
+/** The digest length asymmetricSign/Verify take with each algorithm (32, 48 or 64 bytes). */
+export { signingDigestLength } from '@strongroom/crypto'
 export type { RandomSource, CryptoProvider } from '@strongroom/crypto'
 export { backupKeystore, collectBackup, restoreKeystore, BACKUP_FORMAT_VERSION } from './backup.js'
 export type { BackupOptions, RestoreOptions, BackupSource, BackupInfo } from './backup.js'

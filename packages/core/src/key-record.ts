@@ -23,21 +23,35 @@ export const KEY_STATES: readonly KeyState[] = ['Enabled', 'Disabled', 'PendingD
 
 /**
  * Key specs, named as in the reference model: symmetric AES keys for encrypt/decrypt and
- * data keys, asymmetric key pairs (RSA for encryption or signing; P-256, secp256k1 and
- * Ed25519 for signing), and HMAC keys for MACs.
+ * data keys, asymmetric key pairs (RSA for encryption or signing; P-256, P-384, P-521,
+ * secp256k1 and Ed25519 for signing), and HMAC keys for MACs. The reference model has no
+ * name for P-384, P-521 or HMAC-SHA-224 keys (AWS KMS has them: ECC_NIST_P384/P521,
+ * HMAC_224); EC_P384, EC_P521 and HMAC_SHA_224 follow its naming. Specs added later are
+ * appended, so the lists keep the order stored keystores and seeded tests have seen.
  */
 export type SymmetricKeySpec = 'Aliyun_AES_256' | 'Aliyun_AES_128'
-export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
-export type HmacKeySpec = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512'
+export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'EC_P384' | 'EC_P521'
+export type HmacKeySpec = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512' | 'HMAC_SHA_224'
 export type KeySpec = SymmetricKeySpec | AsymmetricKeySpec | HmacKeySpec
 export const SYMMETRIC_KEY_SPECS: readonly SymmetricKeySpec[] = ['Aliyun_AES_256', 'Aliyun_AES_128']
-export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = ['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096']
-export const HMAC_KEY_SPECS: readonly HmacKeySpec[] = ['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512']
+export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = [
+  'EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P384', 'EC_P521',
+]
+export const HMAC_KEY_SPECS: readonly HmacKeySpec[] = ['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512', 'HMAC_SHA_224']
 export const KEY_SPECS: readonly KeySpec[] = [...SYMMETRIC_KEY_SPECS, ...ASYMMETRIC_KEY_SPECS, ...HMAC_KEY_SPECS]
+
+/**
+ * Imported HMAC material: from the hash output length to the hash's block size, AWS's
+ * rule for importing HMAC key material (HMAC_224 and HMAC_256: 28 or 32 to 64 bytes;
+ * HMAC_384 and HMAC_512: 48 or 64 to 128). AES material is exactly KEY_SPEC_MATERIAL_BYTES.
+ */
+export const HMAC_IMPORT_MAX_BYTES: Readonly<Record<HmacKeySpec, number>> = {
+  HMAC_SHA_224: 64, HMAC_SHA_256: 64, HMAC_SHA_384: 128, HMAC_SHA_512: 128,
+}
 
 /** Bytes of generated material for symmetric and HMAC specs (HMAC keys as long as the hash output). */
 export const KEY_SPEC_MATERIAL_BYTES: Readonly<Record<SymmetricKeySpec | HmacKeySpec, number>> = {
-  Aliyun_AES_256: 32, Aliyun_AES_128: 16, HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64,
+  Aliyun_AES_256: 32, Aliyun_AES_128: 16, HMAC_SHA_224: 28, HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64,
 }
 
 export type KeyUsage = 'ENCRYPT/DECRYPT' | 'SIGN/VERIFY' | 'GENERATE/VERIFY_MAC'
@@ -47,8 +61,8 @@ export const KEY_USAGES: readonly KeyUsage[] = ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'
 export const KEY_SPEC_USAGES: Readonly<Record<KeySpec, readonly KeyUsage[]>> = {
   Aliyun_AES_256: ['ENCRYPT/DECRYPT'], Aliyun_AES_128: ['ENCRYPT/DECRYPT'],
   RSA_2048: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'], RSA_3072: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'], RSA_4096: ['ENCRYPT/DECRYPT', 'SIGN/VERIFY'],
-  EC_P256: ['SIGN/VERIFY'], EC_P256K: ['SIGN/VERIFY'], ED25519: ['SIGN/VERIFY'],
-  HMAC_SHA_256: ['GENERATE/VERIFY_MAC'], HMAC_SHA_384: ['GENERATE/VERIFY_MAC'], HMAC_SHA_512: ['GENERATE/VERIFY_MAC'],
+  EC_P256: ['SIGN/VERIFY'], EC_P256K: ['SIGN/VERIFY'], ED25519: ['SIGN/VERIFY'], EC_P384: ['SIGN/VERIFY'], EC_P521: ['SIGN/VERIFY'],
+  HMAC_SHA_224: ['GENERATE/VERIFY_MAC'], HMAC_SHA_256: ['GENERATE/VERIFY_MAC'], HMAC_SHA_384: ['GENERATE/VERIFY_MAC'], HMAC_SHA_512: ['GENERATE/VERIFY_MAC'],
 }
 
 export function isSymmetricSpec(spec: KeySpec): spec is SymmetricKeySpec {
@@ -71,7 +85,13 @@ export const MIN_ROTATION_INTERVAL_MS = 7 * DAY_MS
 export const MAX_ROTATION_INTERVAL_MS = 365 * DAY_MS
 export const MIN_PENDING_WINDOW_DAYS = 7
 export const MAX_PENDING_WINDOW_DAYS = 366
-export const MAX_TAGS_PER_KEY = 20
+/**
+ * Tags per key: AWS's limit (50). The reference model documents at most 20 tags per
+ * TagResources request and no lower per-key limit, so the larger AWS limit contradicts
+ * nothing it documents; the Alibaba protocol keeps its 20-per-request cap. Tag keys are
+ * 1–128 characters and values 0–256 (operations/params.ts), as both document.
+ */
+export const MAX_TAGS_PER_KEY = 50
 export const MAX_ALIASES_PER_KEY = 50
 export const MAX_VERSIONS_PER_KEY = 1000
 
@@ -86,7 +106,15 @@ export interface KeyVersionRecord {
   readonly wrappedMaterial: string
   /** Asymmetric specs: the SubjectPublicKeyInfo (DER, base64), public by nature. */
   readonly publicKey?: string
+  /**
+   * What made the version when a rotation did: `manual` (createKeyVersion, AWS's on-demand
+   * rotation) or `automatic` (the rotation schedule). Absent on a key's first version, on
+   * imported material, and on versions stored before the engine recorded it (unknown).
+   */
+  readonly rotation?: VersionRotation
 }
+
+export type VersionRotation = 'manual' | 'automatic'
 
 export interface KeyRecord {
   readonly schema: typeof KEY_RECORD_SCHEMA
@@ -152,6 +180,7 @@ export function assertKeyRecord(r: KeyRecord): void {
   if (!KEY_SPEC_USAGES[r.keySpec].includes(r.keyUsage)) throw corrupt(id, 'key usage does not fit the key spec')
   for (const v of r.versions) {
     if (isAsymmetricSpec(r.keySpec) !== (v.publicKey !== undefined)) throw corrupt(id, 'asymmetric versions carry a public key, others none')
+    if (v.rotation !== undefined && v.rotation !== 'manual' && v.rotation !== 'automatic') throw corrupt(id, 'unknown version rotation')
   }
   if (r.origin === 'EXTERNAL' && r.versions.length > 1) throw corrupt(id, 'an imported key has one version')
   if (r.origin === 'EXTERNAL' && r.versions.length === 1 && r.versions[0]!.keyVersionId !== r.importedVersionId) {
@@ -210,7 +239,8 @@ export function assertKeyTransition(before: KeyRecord, after: KeyRecord): void {
   for (let i = 0; i < before.versions.length; i++) {
     const a = before.versions[i]!
     const b = after.versions[i]!
-    if (a.keyVersionId !== b.keyVersionId || a.creationDate !== b.creationDate || a.wrappedMaterial !== b.wrappedMaterial || a.publicKey !== b.publicKey) {
+    if (a.keyVersionId !== b.keyVersionId || a.creationDate !== b.creationDate || a.wrappedMaterial !== b.wrappedMaterial ||
+        a.publicKey !== b.publicKey || a.rotation !== b.rotation) {
       throw new KmsError('InternalFailure', `refused to rewrite a version of key ${id}`)
     }
   }

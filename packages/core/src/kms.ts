@@ -183,6 +183,16 @@ export class Kms {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'generateDataKeyWithoutPlaintext', request)
   }
 
+  /** A fresh asymmetric key pair: the public key, and the private key in the clear and encrypted under the key. */
+  generateDataKeyPair(request: api.GenerateDataKeyPairRequest): Promise<api.GenerateDataKeyPairResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'generateDataKeyPair', request)
+  }
+
+  /** Like generateDataKeyPair, but the private key only encrypted (decrypt it later, where it is used). */
+  generateDataKeyPairWithoutPlaintext(request: api.GenerateDataKeyPairRequest): Promise<api.GenerateDataKeyPairWithoutPlaintextResponse> {
+    return this.#engine.invoke(ROOT_PRINCIPAL, 'generateDataKeyPairWithoutPlaintext', request)
+  }
+
   /** Rotates now: a new primary version; older versions still decrypt. */
   createKeyVersion(request: api.KeyRequest): Promise<api.KeyVersionResponse> {
     return this.#engine.invoke(ROOT_PRINCIPAL, 'createKeyVersion', request)

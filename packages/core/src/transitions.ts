@@ -59,6 +59,8 @@ export const KEY_OPERATION_RULES = {
   reEncrypt: USE,
   generateDataKey: USE,
   generateDataKeyWithoutPlaintext: USE,
+  generateDataKeyPair: USE,
+  generateDataKeyPairWithoutPlaintext: USE,
   exportDataKey: USE,
   generateAndExportDataKey: USE,
   asymmetricSign: USE,
@@ -80,6 +82,8 @@ const USAGE_RULES: Partial<Record<KeyOperation, (r: KeyRecord) => boolean>> = {
   reEncrypt: (r) => isSymmetricSpec(r.keySpec),
   generateDataKey: (r) => isSymmetricSpec(r.keySpec),
   generateDataKeyWithoutPlaintext: (r) => isSymmetricSpec(r.keySpec),
+  generateDataKeyPair: (r) => isSymmetricSpec(r.keySpec),
+  generateDataKeyPairWithoutPlaintext: (r) => isSymmetricSpec(r.keySpec),
   exportDataKey: (r) => isSymmetricSpec(r.keySpec),
   generateAndExportDataKey: (r) => isSymmetricSpec(r.keySpec),
   asymmetricSign: (r) => isAsymmetricSpec(r.keySpec) && r.keyUsage === 'SIGN/VERIFY',
@@ -176,7 +180,9 @@ export function addKeyVersion(r: KeyRecord, version: KeyVersionRecord, operation
   if (r.versions.length >= MAX_VERSIONS_PER_KEY) {
     throw new KmsError('LimitExceeded', `key ${r.keyId} already has ${MAX_VERSIONS_PER_KEY} versions`)
   }
-  return { ...r, versions: [...r.versions, version], lastRotationDate: version.creationDate }
+  // The version records what made it, so rotation history can tell on-demand from scheduled.
+  const rotated: KeyVersionRecord = { ...version, rotation: operation === 'createKeyVersion' ? 'manual' : 'automatic' }
+  return { ...r, versions: [...r.versions, rotated], lastRotationDate: version.creationDate }
 }
 
 export function updateRotationPolicy(r: KeyRecord, intervalMs: number | undefined): KeyRecord {

@@ -49,17 +49,16 @@ async function open(options: { crypto?: CryptoProvider; seed?: string; storage?:
 /** Plain node:crypto verification of `signature` over `message`, the way any verifier would do it. */
 function plainVerify(algorithm: SigningAlgorithm, publicKeyPem: string, message: Uint8Array, signature: Uint8Array): boolean {
   const key: KeyObject = createPublicKey(publicKeyPem)
-  switch (algorithm) {
-    case 'ED25519':
-      return nodeVerify(null, message, key, signature)
-    case 'RSA_PSS_SHA_256':
-      return nodeVerify('sha256', message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
-    case 'RSA_PKCS1_SHA_256':
-      return nodeVerify('sha256', message, { key, padding: constants.RSA_PKCS1_PADDING }, signature)
-    case 'ECDSA_SHA_256':
-      // ECDSA signatures are DER SEQUENCE { r, s }, node's default dsaEncoding.
-      return nodeVerify('sha256', message, { key, dsaEncoding: 'der' }, signature)
+  const hash = `sha${algorithm.slice(-3)}`
+  if (algorithm === 'ED25519') return nodeVerify(null, message, key, signature)
+  // OpenSSL 3.0 has no Ed25519ph; the crypto package's tests check it against @noble/curves' ed25519ph.
+  if (algorithm === 'ED25519_PH') throw new Error('node:crypto cannot verify Ed25519ph')
+  if (algorithm.startsWith('RSA_PSS_')) {
+    return nodeVerify(hash, message, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(algorithm.slice(-3)) / 8 }, signature)
   }
+  if (algorithm.startsWith('RSA_PKCS1_')) return nodeVerify(hash, message, { key, padding: constants.RSA_PKCS1_PADDING }, signature)
+  // ECDSA signatures are DER SEQUENCE { r, s }, node's default dsaEncoding.
+  return nodeVerify(hash, message, { key, dsaEncoding: 'der' }, signature)
 }
 
 /** A copy with one bit flipped at `index`. */
@@ -77,13 +76,23 @@ function ecdsaS(signature: Uint8Array): bigint {
 }
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
 
-const SIGNING_CASES: readonly { spec: 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048'; algorithm: SigningAlgorithm; length?: number }[] = [
+const SIGNING_CASES: readonly { spec: 'EC_P256' | 'EC_P256K' | 'EC_P384' | 'EC_P521' | 'ED25519' | 'RSA_2048'; algorithm: SigningAlgorithm; length?: number }[] = [
   { spec: 'EC_P256', algorithm: 'ECDSA_SHA_256' },
+  { spec: 'EC_P384', algorithm: 'ECDSA_SHA_384' },
+  { spec: 'EC_P521', algorithm: 'ECDSA_SHA_512' },
   { spec: 'EC_P256K', algorithm: 'ECDSA_SHA_256' },
   { spec: 'ED25519', algorithm: 'ED25519', length: 64 },
   { spec: 'RSA_2048', algorithm: 'RSA_PSS_SHA_256', length: 256 },
   { spec: 'RSA_2048', algorithm: 'RSA_PKCS1_SHA_256', length: 256 },
+  { spec: 'RSA_2048', algorithm: 'RSA_PSS_SHA_384', length: 256 },
+  { spec: 'RSA_2048', algorithm: 'RSA_PKCS1_SHA_384', length: 256 },
+  { spec: 'RSA_2048', algorithm: 'RSA_PSS_SHA_512', length: 256 },
+  { spec: 'RSA_2048', algorithm: 'RSA_PKCS1_SHA_512', length: 256 },
 ]
+
+/** The digest digest mode takes with `algorithm`: the message under the algorithm's hash. */
+const digestOf = (algorithm: SigningAlgorithm, message: Uint8Array): Uint8Array =>
+  new Uint8Array(createHash(`sha${algorithm.startsWith('ED25519') ? '512' : algorithm.slice(-3)}`).update(message).digest())
 
 describe('signatures interoperate with plain node:crypto', () => {
   for (const { spec, algorithm, length } of SIGNING_CASES) {
@@ -91,7 +100,7 @@ describe('signatures interoperate with plain node:crypto', () => {
       const kms = await open()
       const { keyId } = (await kms.createKey({ keySpec: spec, keyUsage: 'SIGN/VERIFY' })).keyMetadata
       const { publicKey } = await kms.getPublicKey({ keyId })
-      const modes = algorithm === 'ED25519' ? [{ message: MESSAGE }] : [{ message: MESSAGE }, { digest: sha256(MESSAGE) }]
+      const modes = algorithm === 'ED25519' ? [{ message: MESSAGE }] : [{ message: MESSAGE }, { digest: digestOf(algorithm, MESSAGE) }]
       for (const input of modes) {
         const signed = await kms.asymmetricSign({ keyId, algorithm, ...input })
         expect([signed.keyId, signed.algorithm]).toEqual([keyId, algorithm])
@@ -187,6 +196,48 @@ describe('signing input and algorithm errors', () => {
     await kms.asymmetricSign({ keyId, algorithm, message: new Uint8Array(4096) })
     await rejectsWith(kms.asymmetricVerify({ keyId, algorithm, message: MESSAGE, value: new Uint8Array(0) }), 'InvalidParameter')
   })
+
+  it('a digest is as long as the algorithm\'s hash: 48 bytes for SHA-384, 64 for SHA-512 and Ed25519ph', async () => {
+    const kms = await open()
+    const p384 = (await kms.createKey({ keySpec: 'EC_P384', keyUsage: 'SIGN/VERIFY' })).keyMetadata.keyId
+    const p521 = (await kms.createKey({ keySpec: 'EC_P521', keyUsage: 'SIGN/VERIFY' })).keyMetadata.keyId
+    const ed = (await kms.createKey({ keySpec: 'ED25519', keyUsage: 'SIGN/VERIFY' })).keyMetadata.keyId
+    for (const [keyId, algorithm, length] of [[p384, 'ECDSA_SHA_384', 48], [p521, 'ECDSA_SHA_512', 64], [ed, 'ED25519_PH', 64]] as const) {
+      for (const wrong of [32, length - 1, length + 1]) {
+        const error = await rejectsWith(kms.asymmetricSign({ keyId, algorithm, digest: new Uint8Array(wrong) }), 'InvalidParameter')
+        expect(error.message).toContain(`${algorithm}`)
+      }
+      const { value } = await kms.asymmetricSign({ keyId, algorithm, digest: digestOf(algorithm, MESSAGE) })
+      expect((await kms.asymmetricVerify({ keyId, algorithm, message: MESSAGE, value })).value).toBe(true)
+    }
+    // Each curve signs with its own hash; a pairing the spec does not have is refused.
+    await rejectsWith(kms.asymmetricSign({ keyId: p384, algorithm: 'ECDSA_SHA_256', message: MESSAGE }), 'InvalidParameter')
+    await rejectsWith(kms.asymmetricSign({ keyId: p521, algorithm: 'ECDSA_SHA_384', message: MESSAGE }), 'InvalidParameter')
+  })
+
+  it('ED25519_PH: Ed25519ph, which is not pure Ed25519; message or SHA-512 digest give one signature (deterministic)', async () => {
+    const kms = await open()
+    const keyId = (await kms.createKey({ keySpec: 'ED25519', keyUsage: 'SIGN/VERIFY' })).keyMetadata.keyId
+    const byMessage = await kms.asymmetricSign({ keyId, algorithm: 'ED25519_PH', message: MESSAGE })
+    const byDigest = await kms.asymmetricSign({ keyId, algorithm: 'ED25519_PH', digest: digestOf('ED25519_PH', MESSAGE) })
+    expect(Buffer.from(byDigest.value).equals(byMessage.value)).toBe(true)
+    expect(byMessage.value).toHaveLength(64)
+    expect((await kms.asymmetricVerify({ keyId, algorithm: 'ED25519', message: MESSAGE, value: byMessage.value })).value).toBe(false)
+    expect((await kms.asymmetricVerify({ keyId, algorithm: 'ED25519_PH', message: MESSAGE, value: byMessage.value })).value).toBe(true)
+  })
+})
+
+describe('HMAC_SHA_224 keys', () => {
+  it('28-byte MACs that node:crypto recomputes only with the key; other algorithms are InvalidKeyUsage', async () => {
+    const kms = await open()
+    const { keyId, keySpec, keyUsage } = (await kms.createKey({ keySpec: 'HMAC_SHA_224' })).keyMetadata
+    expect([keySpec, keyUsage]).toEqual(['HMAC_SHA_224', 'GENERATE/VERIFY_MAC'])
+    const { mac, macAlgorithm } = await kms.generateMac({ keyId, macAlgorithm: 'HMAC_SHA_224', message: MESSAGE })
+    expect([mac.length, macAlgorithm]).toEqual([28, 'HMAC_SHA_224'])
+    expect((await kms.verifyMac({ keyId, macAlgorithm: 'HMAC_SHA_224', message: MESSAGE, mac })).macValid).toBe(true)
+    expect((await kms.verifyMac({ keyId, macAlgorithm: 'HMAC_SHA_224', message: utf8('other'), mac })).macValid).toBe(false)
+    await rejectsWith(kms.generateMac({ keyId, macAlgorithm: 'HMAC_SHA_256', message: MESSAGE }), 'InvalidKeyUsage')
+  })
 })
 
 describe('key usage', () => {
@@ -257,8 +308,13 @@ describe('getPublicKey', () => {
   const CASES = [
     { spec: 'EC_P256', usage: 'SIGN/VERIFY', type: 'ec', curve: 'prime256v1', signing: ['ECDSA_SHA_256'] },
     { spec: 'EC_P256K', usage: 'SIGN/VERIFY', type: 'ec', curve: 'secp256k1', signing: ['ECDSA_SHA_256'] },
-    { spec: 'ED25519', usage: 'SIGN/VERIFY', type: 'ed25519', signing: ['ED25519'] },
-    { spec: 'RSA_2048', usage: 'SIGN/VERIFY', type: 'rsa', signing: ['RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256'] },
+    { spec: 'EC_P384', usage: 'SIGN/VERIFY', type: 'ec', curve: 'secp384r1', signing: ['ECDSA_SHA_384'] },
+    { spec: 'EC_P521', usage: 'SIGN/VERIFY', type: 'ec', curve: 'secp521r1', signing: ['ECDSA_SHA_512'] },
+    { spec: 'ED25519', usage: 'SIGN/VERIFY', type: 'ed25519', signing: ['ED25519', 'ED25519_PH'] },
+    {
+      spec: 'RSA_2048', usage: 'SIGN/VERIFY', type: 'rsa',
+      signing: ['RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256', 'RSA_PSS_SHA_384', 'RSA_PKCS1_SHA_384', 'RSA_PSS_SHA_512', 'RSA_PKCS1_SHA_512'],
+    },
     { spec: 'RSA_2048', usage: 'ENCRYPT/DECRYPT', type: 'rsa', encryption: ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'] },
   ] as const
   for (const c of CASES) {
@@ -343,12 +399,12 @@ describe('versions: each has its own key pair', () => {
 })
 
 describe('the pure-JS provider (nobleCryptoProvider)', () => {
-  it('creates and uses EC_P256, EC_P256K and ED25519 keys; node:crypto verifies its signatures', async () => {
+  it('creates and uses EC_P256, EC_P384, EC_P521, EC_P256K and ED25519 keys; node:crypto verifies its signatures', async () => {
     const kms = await open({ crypto: nobleCryptoProvider() })
     for (const { spec, algorithm } of SIGNING_CASES.filter((c) => !c.spec.startsWith('RSA'))) {
       const { keyId } = (await kms.createKey({ keySpec: spec, keyUsage: 'SIGN/VERIFY' })).keyMetadata
       const { publicKey } = await kms.getPublicKey({ keyId })
-      const modes = spec === 'ED25519' ? [{ message: MESSAGE }] : [{ message: MESSAGE }, { digest: sha256(MESSAGE) }]
+      const modes = spec === 'ED25519' ? [{ message: MESSAGE }] : [{ message: MESSAGE }, { digest: digestOf(algorithm, MESSAGE) }]
       for (const input of modes) {
         const { value } = await kms.asymmetricSign({ keyId, algorithm, ...input })
         expect(plainVerify(algorithm, publicKey, MESSAGE, value), `${spec} ${Object.keys(input)[0]}`).toBe(true)
@@ -426,5 +482,34 @@ describe('seeded engines', () => {
     const other = await seededKeys('another seed')
     expect(other.publicKeys.some((k, i) => k === first.publicKeys[i])).toBe(false)
     expect(other.metadata[0]!.keyId).not.toBe(first.metadata[0]!.keyId)
+  })
+})
+
+describe('reEncrypt with RSA keys', () => {
+  it('from a node:crypto RSA-OAEP ciphertext to a symmetric key, back to RSA, and RSA to RSA; the refusals', async () => {
+    const kms = await open()
+    const rsa = (await kms.createKey({ keySpec: 'RSA_2048', keyUsage: 'ENCRYPT/DECRYPT' })).keyMetadata.keyId
+    const aes = (await kms.createKey()).keyMetadata.keyId
+    const { publicKey } = await kms.getPublicKey({ keyId: rsa })
+    const secret = utf8('re-encrypted secret')
+    const rsaBlob = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, secret)
+    const toAes = await kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_OAEP_SHA_256', destinationKeyId: aes, destinationEncryptionContext: { a: '1' } })
+    expect([toAes.keyId, toAes.sourceKeyId]).toEqual([aes, rsa])
+    expect(Buffer.from((await kms.decrypt({ ciphertextBlob: toAes.ciphertextBlob, encryptionContext: { a: '1' } })).plaintext).equals(secret)).toBe(true)
+    const toRsa = await kms.reEncrypt({ ciphertextBlob: toAes.ciphertextBlob, sourceEncryptionContext: { a: '1' }, destinationKeyId: rsa, destinationAlgorithm: 'RSAES_OAEP_SHA_1' })
+    expect(toRsa.keyId).toBe(rsa)
+    const rehashed = await kms.reEncrypt({ ciphertextBlob: toRsa.ciphertextBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_OAEP_SHA_1', destinationKeyId: rsa, destinationAlgorithm: 'RSAES_OAEP_SHA_256' })
+    const { plaintext } = await kms.asymmetricDecrypt({ keyId: rsa, algorithm: 'RSAES_OAEP_SHA_256', ciphertextBlob: rehashed.ciphertextBlob })
+    expect(Buffer.from(plaintext).equals(secret)).toBe(true)
+
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceAlgorithm: 'RSAES_OAEP_SHA_256', destinationKeyId: aes }), 'InvalidParameter')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_OAEP_SHA_256', sourceEncryptionContext: { a: '1' }, destinationKeyId: aes }), 'InvalidParameter')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_OAEP_SHA_1', destinationKeyId: aes }), 'InvalidCiphertext')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: aes, sourceAlgorithm: 'RSAES_OAEP_SHA_256', destinationKeyId: aes }), 'InvalidKeyUsage')
+    const long = (await kms.encrypt({ keyId: aes, plaintext: new Uint8Array(191) })).ciphertextBlob
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: long, destinationKeyId: rsa, destinationAlgorithm: 'RSAES_OAEP_SHA_256' }), 'InvalidParameter')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: toAes.ciphertextBlob, sourceEncryptionContext: { a: '1' }, destinationKeyId: rsa }), 'InvalidKeyUsage')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: toAes.ciphertextBlob, sourceEncryptionContext: { a: '1' }, destinationKeyId: aes, destinationAlgorithm: 'RSAES_OAEP_SHA_256' }), 'InvalidKeyUsage')
+    await rejectsWith(kms.reEncrypt({ ciphertextBlob: rsaBlob, sourceKeyId: rsa, sourceAlgorithm: 'RSAES_PKCS1_V1_5' as never, destinationKeyId: aes }), 'InvalidParameter')
   })
 })

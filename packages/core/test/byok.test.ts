@@ -16,7 +16,7 @@
  * await kms.importKeyMaterial({ keyId, importToken, encryptedKeyMaterial })           // Enabled
  * ```
  */
-import { constants, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto'
+import { constants, createHmac, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DAY_MS, Kms, KmsError, ManualClock, rawRootKey, type StorageAdapter,
@@ -295,7 +295,7 @@ describe('import errors: each a clear code, the key untouched', () => {
 })
 
 describe('EXTERNAL keys do not rotate', () => {
-  it('createKeyVersion, updateRotationPolicy and createKey with rotation → Rejected.UnsupportedOperation; only AES specs can be EXTERNAL', async () => {
+  it('createKeyVersion, updateRotationPolicy and createKey with rotation → Rejected.UnsupportedOperation; only AES and HMAC specs can be EXTERNAL', async () => {
     const { kms } = await engine()
     const keyId = (await kms.createKey({ origin: 'EXTERNAL' })).keyMetadata.keyId
     await failsUntouched(kms, keyId, () => kms.updateRotationPolicy({ keyId, enableAutomaticRotation: true, rotationInterval: '30d' }), 'Rejected.UnsupportedOperation')
@@ -303,7 +303,7 @@ describe('EXTERNAL keys do not rotate', () => {
     await failsUntouched(kms, keyId, () => kms.createKeyVersion({ keyId }), 'Rejected.UnsupportedOperation')
     await failsUntouched(kms, keyId, () => kms.updateRotationPolicy({ keyId, enableAutomaticRotation: true, rotationInterval: '30d' }), 'Rejected.UnsupportedOperation')
     await rejectsWith(kms.createKey({ origin: 'EXTERNAL', enableAutomaticRotation: true }), 'Rejected.UnsupportedOperation')
-    for (const keySpec of ['EC_P256', 'RSA_2048', 'HMAC_SHA_256'] as const) {
+    for (const keySpec of ['EC_P256', 'RSA_2048', 'EC_P384', 'ED25519'] as const) {
       await rejectsWith(kms.createKey({ origin: 'EXTERNAL', keySpec }), 'Rejected.UnsupportedOperation')
     }
     expect((await kms.listKeys()).totalCount).toBe(1)
@@ -467,5 +467,23 @@ describe('import token housekeeping', () => {
     // The live one still imports.
     await kms.importKeyMaterial({ keyId, importToken: live.importToken, encryptedKeyMaterial: wrap(live.publicKey, randomBytes(32)) })
     expect(await tokens()).toEqual([])
+  })
+})
+
+describe('HMAC keys with imported material', () => {
+  it('take material from the digest length to the block size (AWS\'s rule); MACs are plain HMACs of it; other material is refused', async () => {
+    const { kms } = await engine()
+    for (const [keySpec, hash, min, max] of [['HMAC_SHA_256', 'sha256', 32, 64], ['HMAC_SHA_512', 'sha512', 64, 128]] as const) {
+      const { keyId, keyState } = (await kms.createKey({ keySpec, origin: 'EXTERNAL' })).keyMetadata
+      expect(keyState).toBe('PendingImport')
+      for (const wrong of [min - 1, max + 1]) {
+        await rejectsWith(importMaterial(kms, keyId, randomBytes(wrong)), 'InvalidParameter')
+      }
+      const material = randomBytes(min + 1)
+      await importMaterial(kms, keyId, material)
+      const { mac } = await kms.generateMac({ keyId, macAlgorithm: keySpec, message: PLAINTEXT })
+      expect(Buffer.from(mac).equals(createHmac(hash, material).update(PLAINTEXT).digest())).toBe(true)
+      await rejectsWith(importMaterial(kms, keyId, randomBytes(min + 1)), 'IncorrectKeyMaterial')
+    }
   })
 })

@@ -409,7 +409,7 @@ describe('key versions', () => {
     clock.advance(3600_000)
     const { keyVersion, requestId } = await kms.createKeyVersion({ keyId: m.keyId })
     expect(requestId).toMatch(UUID)
-    expect(keyVersion).toEqual({ keyId: m.keyId, keyVersionId: expect.stringMatching(UUID), creationDate: '2026-01-01T01:00:00Z' })
+    expect(keyVersion).toEqual({ keyId: m.keyId, keyVersionId: expect.stringMatching(UUID), creationDate: '2026-01-01T01:00:00Z', rotation: 'manual' })
     expect(keyVersion.keyVersionId).not.toBe(first)
     const described = (await kms.describeKey({ keyId: m.keyId })).keyMetadata
     expect(described.primaryKeyVersion).toBe(keyVersion.keyVersionId)
@@ -508,6 +508,13 @@ describe('automatic rotation', () => {
     expect(await kms.maintenance()).toEqual({ purged: [], rotated: [] })
     expect((await kms.listKeyVersions({ keyId: due })).totalCount).toBe(2)
     for (const keyId of [later, never, disabled]) expect((await kms.listKeyVersions({ keyId })).totalCount).toBe(1)
+    // Each version records what made it: none for the first, the schedule, or createKeyVersion.
+    await kms.createKeyVersion({ keyId: due })
+    const versions = (await kms.listKeyVersions({ keyId: due })).keyVersions
+    expect(versions.map((v) => v.rotation)).toEqual([undefined, 'automatic', 'manual'])
+    const [, scheduled, manual] = versions
+    expect((await kms.describeKeyVersion({ keyId: due, keyVersionId: scheduled!.keyVersionId })).keyVersion.rotation).toBe('automatic')
+    expect((await kms.describeKeyVersion({ keyId: due, keyVersionId: manual!.keyVersionId })).keyVersion.rotation).toBe('manual')
     // A Disabled key does not rotate; once re-enabled, the overdue rotation happens on use.
     await kms.enableKey({ keyId: disabled })
     await kms.encrypt({ keyId: disabled, plaintext: utf8('x') })
@@ -569,11 +576,12 @@ describe('aliases', () => {
   it('validates names and targets', async () => {
     const kms = await open()
     const { keyId, arn } = (await kms.createKey()).keyMetadata
-    for (const aliasName of ['alias/', 'foo', 'alias/acs/x', 'alias/has space', 'Alias/x', `alias/${'x'.repeat(250)}`, 'alias/ü']) {
+    for (const aliasName of ['alias/', 'foo', 'alias/acs/x', 'alias/has space', 'Alias/x', `alias/${'x'.repeat(251)}`, 'alias/ü']) {
       await rejectsWith(kms.createAlias({ aliasName, keyId }), 'InvalidParameter')
     }
     await expect(kms.createAlias({ aliasName: 42 as never, keyId })).rejects.toThrow(TypeError)
-    await kms.createAlias({ aliasName: `alias/${'x'.repeat(249)}`, keyId })
+    // Up to 256 characters in all, AWS's AliasName limit.
+    await kms.createAlias({ aliasName: `alias/${'x'.repeat(250)}`, keyId })
     await kms.createAlias({ aliasName: 'alias/a:b/c_d-e', keyId: arn })
     // An alias points at a key, never at another alias.
     await rejectsWith(kms.createAlias({ aliasName: 'alias/chain', keyId: 'alias/a:b/c_d-e' }), 'InvalidParameter')
@@ -639,17 +647,24 @@ describe('tags', () => {
     expect((await kms.listResourceTags({ keyId })).tags.map((t) => t.tagKey).sort()).toEqual(['empty', 'team'])
   })
 
-  it('at most 20 tags per key; reserved prefixes and malformed requests are refused', async () => {
+  it('at most 50 tags per key (AWS\'s limit); tag keys 1-128 and values 0-256 characters; reserved prefixes and malformed requests are refused', async () => {
     const kms = await open()
     const { keyId } = (await kms.createKey()).keyMetadata
-    const twenty = Array.from({ length: 20 }, (_, i) => ({ tagKey: `k${i}`, tagValue: `v${i}` }))
-    await rejectsWith(kms.tagResource({ keyId, tags: [...twenty, { tagKey: 'k20', tagValue: 'x' }] }), 'InvalidParameter')
-    await kms.tagResource({ keyId, tags: twenty.slice(0, 15) })
-    await kms.tagResource({ keyId, tags: twenty.slice(10) })
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ tagKey: `k${i}`, tagValue: `v${i}` }))
+    await rejectsWith(kms.tagResource({ keyId, tags: [...fifty, { tagKey: 'k50', tagValue: 'x' }] }), 'InvalidParameter')
+    await rejectsWith(kms.createKey({ tags: [...fifty, { tagKey: 'k50', tagValue: 'x' }] }), 'InvalidParameter')
+    await kms.tagResource({ keyId, tags: fifty.slice(0, 30) })
+    await kms.tagResource({ keyId, tags: fifty.slice(20) })
     // Overwriting an existing key does not count against the limit.
     await kms.tagResource({ keyId, tags: [{ tagKey: 'k0', tagValue: 'new' }] })
-    await rejectsWith(kms.tagResource({ keyId, tags: [{ tagKey: 'k20', tagValue: 'x' }] }), 'LimitExceeded')
-    expect((await kms.listResourceTags({ keyId })).tags).toHaveLength(20)
+    await rejectsWith(kms.tagResource({ keyId, tags: [{ tagKey: 'k50', tagValue: 'x' }] }), 'LimitExceeded')
+    expect((await kms.listResourceTags({ keyId })).tags).toHaveLength(50)
+    const other = (await kms.createKey({ tags: fifty })).keyMetadata.keyId
+    expect((await kms.listResourceTags({ keyId: other })).tags).toHaveLength(50)
+    const fresh = (await kms.createKey()).keyMetadata.keyId
+    await kms.tagResource({ keyId: fresh, tags: [{ tagKey: 'k'.repeat(128), tagValue: 'v'.repeat(256) }, { tagKey: 'empty', tagValue: '' }] })
+    await rejectsWith(kms.tagResource({ keyId: fresh, tags: [{ tagKey: 'k'.repeat(129), tagValue: 'v' }] }), 'InvalidParameter')
+    await rejectsWith(kms.tagResource({ keyId: fresh, tags: [{ tagKey: 'k', tagValue: 'v'.repeat(257) }] }), 'InvalidParameter')
     for (const tagKey of ['acs:x', 'ACS:x', 'aliyun', 'aliyunTeam']) {
       await rejectsWith(kms.tagResource({ keyId, tags: [{ tagKey, tagValue: 'v' }] }), 'InvalidParameter')
       await rejectsWith(kms.createKey({ tags: [{ tagKey, tagValue: 'v' }] }), 'InvalidParameter')
@@ -660,7 +675,7 @@ describe('tags', () => {
     await rejectsWith(kms.tagResource({ keyId, tags: [{ tagKey: 'x'.repeat(129), tagValue: '1' }] }), 'InvalidParameter')
     await rejectsWith(kms.untagResource({ keyId, tagKeys: [] }), 'InvalidParameter')
     await expect(kms.tagResource({ keyId, tags: { env: 'prod' } as never })).rejects.toThrow(TypeError)
-    expect((await kms.listResourceTags({ keyId })).tags).toHaveLength(20)
+    expect((await kms.listResourceTags({ keyId })).tags).toHaveLength(50)
   })
 })
 

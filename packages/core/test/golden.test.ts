@@ -22,9 +22,9 @@ import { openSealedRecordBySpec } from './helpers.js'
 
 /** The first release's store: plain records, upgraded in place when opened. */
 const golden = JSON.parse(readFileSync(GOLDEN_V1_FILE, 'utf8')) as GoldenKeystore
-/** The second release's format: every record sealed, no listing indexes (built when opened). */
+/** The second release's format: every record sealed, no listing indexes (built when opened), versions without their rotation. */
 const goldenV2 = JSON.parse(readFileSync(GOLDEN_V2_FILE, 'utf8')) as GoldenKeystore
-/** The current format: every record sealed, with the listing indexes. */
+/** The current format: every record sealed, with the listing indexes, and a rotation's versions record what made them. */
 const goldenV3 = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as GoldenKeystore
 
 const fromB64 = (s: string): Buffer => Buffer.from(s, 'base64')
@@ -261,21 +261,25 @@ describe('the first release\'s store is upgraded in place', () => {
   })
 })
 
-describe('golden keystore v2 (sealed records)', () => {
+describe.each([['v2', goldenV2], ['v3', goldenV3]] as const)('golden keystore %s (sealed records)', (name, file) => {
   it('opens with the same raw root key, decrypts every vector and shows the recorded metadata', async () => {
-    expect(goldenV2.formatVersion).toBe(2)
-    const kms = await openGolden(goldenV2)
-    for (const metadata of goldenV2.metadata.keys) expect((await kms.describeKey({ keyId: metadata.keyId })).keyMetadata).toEqual(metadata)
-    for (const v of goldenV2.vectors) {
+    expect(file.formatVersion).toBe(name === 'v2' ? 2 : 3)
+    const kms = await openGolden(file)
+    for (const metadata of file.metadata.keys) expect((await kms.describeKey({ keyId: metadata.keyId })).keyMetadata).toEqual(metadata)
+    for (const v of file.vectors) {
       const back = await kms.decrypt({ ciphertextBlob: fromB64(v.blobBase64), ...(v.encryptionContext ? { encryptionContext: v.encryptionContext } : {}) })
       expect(Buffer.from(back.plaintext).toString('base64'), v.description).toBe(v.plaintextBase64)
     }
+    // The rotated key's second version: made by createKeyVersion, which v3 records and v2 did not.
+    const rotated = file.metadata.keys.find((k) => k.description === 'golden AES-256, rotated once')!
+    const versions = (await kms.listKeyVersions({ keyId: rotated.keyId })).keyVersions
+    expect(versions.map((v) => v.rotation)).toEqual(name === 'v2' ? [undefined, undefined] : [undefined, 'manual'])
     await kms.close()
   })
 
   it('its key records open by the documented sealed format (sealed-storage.ts) and hold no material in the clear', async () => {
-    const storage = await goldenStore(goldenV2)
-    for (const r of goldenV2.records.filter((x) => x.key.startsWith('key/'))) {
+    const storage = await goldenStore(file)
+    for (const r of file.records.filter((x) => x.key.startsWith('key/'))) {
       const record = JSON.parse(Buffer.from(await openSealedRecordBySpec(storage, r.key, goldenRootKeyBytes())).toString('utf8')) as { keyId: string }
       expect(`key/${record.keyId}`).toBe(r.key)
     }

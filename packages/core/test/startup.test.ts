@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url))
-const LAZY_FAMILIES = ['operations/asymmetric.ts', 'operations/data-key-export.ts', 'operations/import.ts']
+const LAZY_FAMILIES = ['operations/asymmetric.ts', 'operations/data-key-export.ts', 'operations/data-key-pairs.ts', 'operations/import.ts']
 
 /** The src/ modules evaluated when `entry` is imported: static imports only (`import type` and `import()` excluded). */
 function loadedBy(entry: string): Set<string> {

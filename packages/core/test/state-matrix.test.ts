@@ -56,6 +56,7 @@ import { MemoryLevel } from 'memory-level'
 const KEY_TAKING_METHODS = [
   'describeKey', 'updateKeyDescription', 'enableKey', 'disableKey', 'scheduleKeyDeletion', 'cancelKeyDeletion',
   'setDeletionProtection', 'encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext',
+  'generateDataKeyPair', 'generateDataKeyPairWithoutPlaintext',
   'createKeyVersion', 'listKeyVersions', 'describeKeyVersion', 'updateRotationPolicy', 'createAlias', 'updateAlias',
   'deleteAlias', 'listAliasesByKeyId', 'tagResource', 'untagResource', 'listResourceTags', 'setKeyPolicy', 'getKeyPolicy',
   'exportDataKey', 'generateAndExportDataKey', 'asymmetricSign', 'asymmetricVerify', 'asymmetricEncrypt', 'asymmetricDecrypt',
@@ -272,6 +273,8 @@ const CALLS: Record<KeyOperation, Call> = {
   }),
   generateDataKey: (f) => f.kms.generateDataKey({ keyId: f.keyId, encryptionContext: CONTEXT }),
   generateDataKeyWithoutPlaintext: (f) => f.kms.generateDataKeyWithoutPlaintext({ keyId: f.keyId, encryptionContext: CONTEXT }),
+  generateDataKeyPair: (f) => f.kms.generateDataKeyPair({ keyId: f.keyId, keyPairSpec: 'EC_P256', encryptionContext: CONTEXT }),
+  generateDataKeyPairWithoutPlaintext: (f) => f.kms.generateDataKeyPairWithoutPlaintext({ keyId: f.keyId, keyPairSpec: 'ED25519', encryptionContext: CONTEXT }),
   exportDataKey: (f) => f.kms.exportDataKey({ ciphertextBlob: f.blob, encryptionContext: CONTEXT, ...EXPORT_TO }),
   generateAndExportDataKey: (f) => f.kms.generateAndExportDataKey({ keyId: f.keyId, encryptionContext: CONTEXT, ...EXPORT_TO }),
   asymmetricSign: (f) => f.kms.asymmetricSign({ keyId: f.keyId, algorithm: SIGNING_ALGORITHM[f.kind], message: PLAINTEXT }),
@@ -489,15 +492,22 @@ describe('every operation in every state', () => {
  * rotation of imported keys, are Rejected.UnsupportedOperation (an origin matter, not usage).
  */
 const CAN_DO: Readonly<Record<KeyKind, readonly KeyOperation[]>> = {
-  aes: ['encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey'],
-  external: ['encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey'],
+  aes: [
+    'encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'generateDataKeyPair',
+    'generateDataKeyPairWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey',
+  ],
+  external: [
+    'encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'generateDataKeyPair',
+    'generateDataKeyPairWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey',
+  ],
   ecSign: ['asymmetricSign', 'asymmetricVerify', 'getPublicKey'],
   rsaSign: ['asymmetricSign', 'asymmetricVerify', 'getPublicKey'],
   rsaEncrypt: ['asymmetricEncrypt', 'asymmetricDecrypt', 'getPublicKey'],
   hmac: ['generateMac', 'verifyMac'],
 }
 const USAGE_OPERATIONS: readonly KeyOperation[] = [
-  'encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey',
+  'encrypt', 'decrypt', 'reEncrypt', 'generateDataKey', 'generateDataKeyWithoutPlaintext', 'generateDataKeyPair',
+  'generateDataKeyPairWithoutPlaintext', 'exportDataKey', 'generateAndExportDataKey',
   'asymmetricSign', 'asymmetricVerify', 'asymmetricEncrypt', 'asymmetricDecrypt', 'getPublicKey', 'generateMac', 'verifyMac',
 ]
 const IMPORT_OPERATIONS: readonly KeyOperation[] = ['getParametersForImport', 'importKeyMaterial', 'deleteKeyMaterial']

@@ -90,8 +90,8 @@ describe('names', () => {
 
   it('validates alias names as the reference model does', () => {
     expect(code(() => assertAliasName('alias/ok_name-1:/x'))).toBeUndefined()
-    expect(code(() => assertAliasName(`alias/${'a'.repeat(249)}`))).toBeUndefined()
-    expect(code(() => assertAliasName(`alias/${'a'.repeat(250)}`))).toBe('InvalidParameter')
+    expect(code(() => assertAliasName(`alias/${'a'.repeat(250)}`))).toBeUndefined()
+    expect(code(() => assertAliasName(`alias/${'a'.repeat(251)}`))).toBe('InvalidParameter')
     expect(code(() => assertAliasName('alias/acs/reserved'))).toBe('InvalidParameter')
     expect(code(() => assertAliasName('alias/spa ce'))).toBe('InvalidParameter')
   })
@@ -164,7 +164,7 @@ describe('transitions are pure', () => {
   })
 
   it('tag and alias limits are enforced', () => {
-    const tags = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, 'v']))
+    const tags = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']))
     const full = t.tagKey(record(), tags)
     expect(code(() => t.tagKey(full, { extra: 'v' }))).toBe('LimitExceeded')
     expect(t.tagKey(full, { k0: 'overwritten' }).tags['k0']).toBe('overwritten')

@@ -5,23 +5,24 @@
  *
  * ```ts
  * import { signingAlgorithms, publicKeyPem, UnsupportedAlgorithmError } from '@strongroom/crypto'
- * signingAlgorithms('RSA_2048')           // ['RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256']
+ * signingAlgorithms('EC_P384')            // ['ECDSA_SHA_384']
+ * signingDigestLength('RSA_PSS_SHA_512')  // 64
  * const { publicKey } = await crypto.generateKeyPair('EC_P256')
  * publicKeyPem(publicKey)                 // '-----BEGIN PUBLIC KEY-----\nMFkw…'
  * ```
  *
  * Names follow the reference model (Alibaba Cloud KMS 2016-01-20), which AWS KMS shares
- * for these specs: EC_P256 is NIST P-256 (FIPS 186-5), EC_P256K is secp256k1 (SEC 2),
+ * for these specs: EC_P256 is NIST P-256 (FIPS 186-5), EC_P384 and EC_P521 are NIST P-384 and
+ * P-521 (AWS's ECC_NIST_P384/P521; the reference model has no name for them), EC_P256K is secp256k1 (SEC 2),
  * ED25519 is RFC 8032, RSA_n has an n-bit modulus and public exponent 65537.
  */
 import { assertBytes } from './assert.js'
 import { toBase64 } from './bytes.js'
 import {
   ASYMMETRIC_KEY_SPECS,
-  EC_SEED_LENGTH,
+  EC_SEED_LENGTHS,
   ED25519_KEY_LENGTH,
   HMAC_ALGORITHMS,
-  SIGNING_DIGEST_LENGTH,
   type AsymmetricEncryptionAlgorithm,
   type AsymmetricKeySpec,
   type HmacAlgorithm,
@@ -29,21 +30,51 @@ import {
   type SigningAlgorithm,
 } from './contract.js'
 
-const RSA_SIGNING: readonly SigningAlgorithm[] = Object.freeze(['RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256'])
+const RSA_SIGNING: readonly SigningAlgorithm[] = Object.freeze([
+  'RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256', 'RSA_PSS_SHA_384', 'RSA_PKCS1_SHA_384', 'RSA_PSS_SHA_512', 'RSA_PKCS1_SHA_512',
+])
 const RSA_ENCRYPTION: readonly AsymmetricEncryptionAlgorithm[] = Object.freeze(['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'])
-const ECDSA: readonly SigningAlgorithm[] = Object.freeze(['ECDSA_SHA_256'])
-const EDDSA: readonly SigningAlgorithm[] = Object.freeze(['ED25519'])
+/** One ECDSA hash per curve, the pairing AWS KMS offers (and FIPS 186-5 recommends: a hash as strong as the curve). */
+const ECDSA: Readonly<Record<string, readonly SigningAlgorithm[]>> = {
+  EC_P256: Object.freeze(['ECDSA_SHA_256']),
+  EC_P256K: Object.freeze(['ECDSA_SHA_256']),
+  EC_P384: Object.freeze(['ECDSA_SHA_384']),
+  EC_P521: Object.freeze(['ECDSA_SHA_512']),
+}
+const EDDSA: readonly SigningAlgorithm[] = Object.freeze(['ED25519', 'ED25519_PH'])
 const NONE: readonly never[] = Object.freeze([])
+
+/** The hash each signing algorithm applies to the message (Ed25519 hashes with SHA-512 inside). */
+export type SigningHash = 'sha256' | 'sha384' | 'sha512'
+const SIGNING_HASH: Readonly<Record<SigningAlgorithm, SigningHash>> = {
+  ECDSA_SHA_256: 'sha256', ECDSA_SHA_384: 'sha384', ECDSA_SHA_512: 'sha512',
+  ED25519: 'sha512', ED25519_PH: 'sha512',
+  RSA_PSS_SHA_256: 'sha256', RSA_PSS_SHA_384: 'sha384', RSA_PSS_SHA_512: 'sha512',
+  RSA_PKCS1_SHA_256: 'sha256', RSA_PKCS1_SHA_384: 'sha384', RSA_PKCS1_SHA_512: 'sha512',
+}
+const HASH_LENGTH: Readonly<Record<SigningHash, number>> = { sha256: 32, sha384: 48, sha512: 64 }
 
 const RSA_MODULUS_BITS: Readonly<Record<string, number>> = { RSA_2048: 2048, RSA_3072: 3072, RSA_4096: 4096 }
 const OAEP_HASH_LENGTH: Readonly<Record<AsymmetricEncryptionAlgorithm, number>> = { RSAES_OAEP_SHA_256: 32, RSAES_OAEP_SHA_1: 20 }
-const HMAC_LENGTH: Readonly<Record<HmacAlgorithm, number>> = { HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64 }
+const HMAC_LENGTH: Readonly<Record<HmacAlgorithm, number>> = { HMAC_SHA_224: 28, HMAC_SHA_256: 32, HMAC_SHA_384: 48, HMAC_SHA_512: 64 }
 
 /** The signing algorithms valid for `spec`. Throws RangeError for an unknown spec. */
 export function signingAlgorithms(spec: AsymmetricKeySpec): readonly SigningAlgorithm[] {
   assertKeySpec(spec)
   if (spec === 'ED25519') return EDDSA
-  return isRsaSpec(spec) ? RSA_SIGNING : ECDSA
+  return isRsaSpec(spec) ? RSA_SIGNING : ECDSA[spec]!
+}
+
+/** The hash a signing algorithm applies to the message (its name in `node:crypto` and OpenSSL). */
+export function signingHash(algorithm: SigningAlgorithm): SigningHash {
+  const hash = SIGNING_HASH[algorithm]
+  if (hash === undefined) throw new RangeError(`unknown signing algorithm ${JSON.stringify(String(algorithm).slice(0, 32))}`)
+  return hash
+}
+
+/** Length in bytes of the digest a signing algorithm takes in digest mode: 32, 48 or 64. */
+export function signingDigestLength(algorithm: SigningAlgorithm): number {
+  return HASH_LENGTH[signingHash(algorithm)]
 }
 
 /** The encryption algorithms valid for `spec`: the RSAES-OAEP pair for RSA, none for elliptic curves. */
@@ -135,8 +166,8 @@ export function assertHmacAlgorithm(algorithm: unknown): asserts algorithm is Hm
 
 /**
  * Preconditions of `sign` and `verify`: spec and algorithm go together, the key and input are
- * bytes, `inputIsDigest` is a boolean, and a digest is 32 bytes (SHA-256). ED25519 signs
- * messages, never digests (RFC 8032 pure Ed25519; Ed25519ph is a different algorithm).
+ * bytes, `inputIsDigest` is a boolean, and a digest is as long as the algorithm's hash output.
+ * ED25519 signs messages, never digests (RFC 8032 pure Ed25519; ED25519_PH is the prehash variant).
  */
 export function assertSignatureInput(
   spec: unknown,
@@ -153,8 +184,9 @@ export function assertSignatureInput(
   if (algorithm === 'ED25519') {
     throw new RangeError('ED25519 signs messages, not digests: pass the message with inputIsDigest false')
   }
-  if (input.length !== SIGNING_DIGEST_LENGTH) {
-    throw new RangeError(`a digest must be ${SIGNING_DIGEST_LENGTH} bytes (SHA-256), got ${input.length}`)
+  const length = signingDigestLength(algorithm)
+  if (input.length !== length) {
+    throw new RangeError(`a ${algorithm} digest must be ${length} bytes, got ${input.length}`)
   }
 }
 
@@ -167,14 +199,14 @@ export function assertOptionalRandomSource(random: unknown): asserts random is R
 
 /**
  * The bytes an EC or Ed25519 key is derived from, drawn from `random` or, without one, from
- * `randomFill` (the provider's CSPRNG): 48 for EC (see `scalarFromSeed`), 32 for Ed25519.
+ * `randomFill` (the provider's CSPRNG): the curve's seed length for EC (see `scalarFromSeed`), 32 for Ed25519.
  */
 export function drawKeySeed(
   spec: AsymmetricKeySpec,
   random: RandomSource | undefined,
   randomFill: (target: Uint8Array) => Uint8Array,
 ): Uint8Array {
-  const seed = new Uint8Array(spec === 'ED25519' ? ED25519_KEY_LENGTH : EC_SEED_LENGTH)
+  const seed = new Uint8Array(EC_SEED_LENGTHS[spec] ?? ED25519_KEY_LENGTH)
   if (random === undefined) randomFill(seed)
   else random.fill(seed)
   return seed

@@ -30,22 +30,30 @@
 // the contract without forming a cycle (a test in test/imports.test.ts keeps it that way).
 
 /** The asymmetric key specs this package knows. A provider lists those it implements in `asymmetricSpecs`. */
-export type AsymmetricKeySpec = 'EC_P256' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
+export type AsymmetricKeySpec = 'EC_P256' | 'EC_P384' | 'EC_P521' | 'EC_P256K' | 'ED25519' | 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
 
 /**
- * Signature algorithms, all over SHA-256 except ED25519 (which hashes with SHA-512 internally).
- * - `ECDSA_SHA_256`: FIPS 186-5 ECDSA, signature DER-encoded (`SEQUENCE { r, s }`) as AWS and Alibaba return it;
+ * Signature algorithms; the suffix names the hash (FIPS 180-4) of the message or digest.
+ * - `ECDSA_SHA_n`: FIPS 186-5 ECDSA, signature DER-encoded (`SEQUENCE { r, s }`) as AWS and
+ *   Alibaba return it; SHA-256 with P-256 and secp256k1, SHA-384 with P-384, SHA-512 with P-521
+ *   (the pairs AWS KMS offers);
  * - `ED25519`: RFC 8032 pure Ed25519, 64-byte signature, messages only (no digest mode);
- * - `RSA_PSS_SHA_256`: RFC 8017 RSASSA-PSS, MGF1-SHA-256, salt length 32;
- * - `RSA_PKCS1_SHA_256`: RFC 8017 RSASSA-PKCS1-v1_5.
+ * - `ED25519_PH`: RFC 8032 Ed25519ph, which signs the 64-byte SHA-512 digest of the message
+ *   (AWS's ED25519_PH_SHA_512); a digest or the message itself;
+ * - `RSA_PSS_SHA_n`: RFC 8017 RSASSA-PSS, MGF1 over the same hash, salt as long as the digest;
+ * - `RSA_PKCS1_SHA_n`: RFC 8017 RSASSA-PKCS1-v1_5.
  */
-export type SigningAlgorithm = 'ECDSA_SHA_256' | 'ED25519' | 'RSA_PSS_SHA_256' | 'RSA_PKCS1_SHA_256'
+export type SigningAlgorithm =
+  | 'ECDSA_SHA_256' | 'ECDSA_SHA_384' | 'ECDSA_SHA_512'
+  | 'ED25519' | 'ED25519_PH'
+  | 'RSA_PSS_SHA_256' | 'RSA_PSS_SHA_384' | 'RSA_PSS_SHA_512'
+  | 'RSA_PKCS1_SHA_256' | 'RSA_PKCS1_SHA_384' | 'RSA_PKCS1_SHA_512'
 
 /** RSAES-OAEP (RFC 8017 §7.1) with MGF1 over the same hash and an empty label. */
 export type AsymmetricEncryptionAlgorithm = 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1'
 
 /** HMAC (RFC 2104) over SHA-2; the output is the full digest, never truncated. */
-export type HmacAlgorithm = 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512'
+export type HmacAlgorithm = 'HMAC_SHA_224' | 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512'
 
 /** A key pair as DER bytes: PKCS#8 `PrivateKeyInfo` (RFC 5208) and X.509 `SubjectPublicKeyInfo` (RFC 5280). */
 export interface AsymmetricKeyPair {
@@ -61,23 +69,35 @@ export const ASYMMETRIC_KEY_SPECS: readonly AsymmetricKeySpec[] = Object.freeze(
   'RSA_2048',
   'RSA_3072',
   'RSA_4096',
+  // Added later, so kept after the first six: the order is part of what seeded tests see.
+  'EC_P384',
+  'EC_P521',
 ])
 
 /** Every HMAC algorithm, in a stable order. */
-export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = Object.freeze(['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'])
+export const HMAC_ALGORITHMS: readonly HmacAlgorithm[] = Object.freeze(['HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512', 'HMAC_SHA_224'])
 
-/** Length in bytes of the digest that digest-mode signing takes (SHA-256). */
+/**
+ * Length in bytes of the digest that digest-mode signing takes with the SHA-256 algorithms;
+ * `signingDigestLength(algorithm)` gives it for every algorithm (48 for SHA-384, 64 for SHA-512).
+ */
 export const SIGNING_DIGEST_LENGTH = 32
 
 /** Length of an Ed25519 private key (the RFC 8032 seed) and of its public key. */
 export const ED25519_KEY_LENGTH = 32
 
 /**
- * How many random bytes make an EC private key: the group size plus half of it, 48 for these
- * curves, so the reduction below has a bias of about 2^-128 (FIPS 186-5 §A.2.1 asks for
- * 64 extra bits; this is what @noble/curves' `mapHashToField` and `keygen(seed)` use).
+ * How many random bytes make an EC private key on the 256-bit curves: the group size plus half
+ * of it, 48, so the reduction has a bias of about 2^-128 (FIPS 186-5 §A.2.1 asks for 64 extra
+ * bits; this is what @noble/curves' `mapHashToField` and `keygen(seed)` use). P-384 draws 72
+ * bytes and P-521 99 by the same rule.
  */
 export const EC_SEED_LENGTH = 48
+
+/** The seed length of each elliptic-curve spec by that rule (der.ts's curves use it too). */
+export const EC_SEED_LENGTHS: Readonly<Partial<Record<AsymmetricKeySpec, number>>> = Object.freeze({
+  EC_P256: EC_SEED_LENGTH, EC_P256K: EC_SEED_LENGTH, EC_P384: 72, EC_P521: 99,
+})
 
 /** Where the engine draws key material, nonces and ids from. */
 export interface RandomSource {
@@ -225,7 +245,7 @@ export interface CryptoProvider {
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean
 
   /**
-   * HMAC (RFC 2104) with SHA-256, SHA-384 or SHA-512; the full 32-, 48- or 64-byte output.
+   * HMAC (RFC 2104) with SHA-224, SHA-256, SHA-384 or SHA-512; the full 28-, 32-, 48- or 64-byte output.
    * Any key length (longer than the hash block is hashed first, as the RFC says). Verify a
    * MAC by recomputing it and comparing with `timingSafeEqual`.
    */
@@ -247,8 +267,8 @@ export interface CryptoProvider {
   /**
    * A new key pair: PKCS#8 private key and SubjectPublicKeyInfo public key, DER.
    *
-   * EC_P256/EC_P256K/ED25519 keys are derived from bytes drawn from `random` (default: the
-   * platform CSPRNG): 48 bytes reduced to a scalar in [1, n − 1] (FIPS 186-5 §A.2.1), or the
+   * EC and ED25519 keys are derived from bytes drawn from `random` (default: the platform
+   * CSPRNG): 48 bytes (72 for P-384, 99 for P-521) reduced to a scalar in [1, n − 1] (FIPS 186-5 §A.2.1), or the
    * 32-byte RFC 8032 seed. So a seeded source gives the same key on every run and from every
    * provider (identical DER). The bytes are drawn synchronously, before the promise is
    * returned, so concurrent calls consume a seeded stream in call order.
@@ -270,18 +290,18 @@ export interface CryptoProvider {
   /**
    * Signs `input` with a PKCS#8 private key of `spec`.
    *
-   * `inputIsDigest` true (the reference model's default): `input` is the 32-byte SHA-256
-   * digest of the message; false: `input` is the message itself, hashed here. Both modes
-   * give signatures that any standard verifier accepts for the message. ED25519 only signs
+   * `inputIsDigest` true (the reference model's default): `input` is the digest of the
+   * message under the algorithm's hash (`signingDigestLength`: 32, 48 or 64 bytes); false:
+   * `input` is the message itself, hashed here. Both modes give signatures that any standard verifier accepts for the message. ED25519 only signs
    * messages (RangeError in digest mode).
    *
    * Output: ECDSA as DER `SEQUENCE { r, s }`, secp256k1 signatures normalised to low S
-   * (s ≤ n/2), P-256 not normalised (as OpenSSL); Ed25519 64 bytes; RSA the modulus length.
+   * (s ≤ n/2), the NIST curves not normalised (as OpenSSL); Ed25519 64 bytes; RSA the modulus length.
    * ECDSA from the node provider is randomised, from noble deterministic (RFC 6979); Ed25519
-   * and RSA_PKCS1 are deterministic; RSA_PSS uses a fresh 32-byte salt.
+   * and RSA_PKCS1 are deterministic; RSA_PSS uses a fresh salt as long as the digest.
    *
    * TypeError for wrong types; RangeError for an algorithm that does not belong to the
-   * spec, a digest that is not 32 bytes, or a key that is malformed or of another spec.
+   * spec, a digest of the wrong length, or a key that is malformed or of another spec.
    */
   sign(
     spec: AsymmetricKeySpec,
@@ -292,7 +312,7 @@ export interface CryptoProvider {
   ): Uint8Array
 
   /**
-   * Whether `signature` is a valid signature of `input` (message or 32-byte digest, as in
+   * Whether `signature` is a valid signature of `input` (message or digest, as in
    * `sign`) under a SubjectPublicKeyInfo of `spec`. Never throws for a bad signature of any
    * length or content: that is `false`. ECDSA accepts high and low S on both curves, as
    * OpenSSL does; Ed25519 is verified strictly as RFC 8032 §5.1.7 specifies (canonical S).

@@ -16,7 +16,7 @@
  * and RFC 8410 allow, so keys made by OpenSSL or imported by a user can be read too.
  */
 import { mapHashToField } from '@noble/curves/abstract/modular.js'
-import { EC_SEED_LENGTH, ED25519_KEY_LENGTH, type AsymmetricKeySpec } from './contract.js'
+import { EC_SEED_LENGTH, EC_SEED_LENGTHS, ED25519_KEY_LENGTH, type AsymmetricKeySpec } from './contract.js'
 import { bytesEqual, concatBytes } from './bytes.js'
 
 /** An elliptic curve for ECDSA: its DER names, order and sizes. */
@@ -32,6 +32,8 @@ export interface EcCurve {
   readonly size: number
   /** Whether produced signatures are normalised to s ≤ n/2 (BIP 62 / BIP 146 for secp256k1). */
   readonly lowS: boolean
+  /** Random bytes a private key is derived from: `size` plus half of it (see EC_SEED_LENGTH). */
+  readonly seedLength: number
 }
 
 const oid = (...bytes: number[]) => Uint8Array.of(0x06, bytes.length, ...bytes)
@@ -49,6 +51,7 @@ export const P256: EcCurve = Object.freeze({
   n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
   size: 32,
   lowS: false,
+  seedLength: EC_SEED_LENGTH,
 })
 
 /** secp256k1 (1.3.132.0.10). Signatures are low-S, which Bitcoin and Ethereum require. */
@@ -59,11 +62,36 @@ export const SECP256K1: EcCurve = Object.freeze({
   n: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
   size: 32,
   lowS: true,
+  seedLength: EC_SEED_LENGTH,
 })
+
+/** NIST P-384 (secp384r1, 1.3.132.0.34). */
+export const P384: EcCurve = Object.freeze({
+  spec: 'EC_P384',
+  opensslName: 'secp384r1',
+  oid: oid(0x2b, 0x81, 0x04, 0x00, 0x22),
+  n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  size: 48,
+  lowS: false,
+  seedLength: EC_SEED_LENGTHS.EC_P384!,
+})
+
+/** NIST P-521 (secp521r1, 1.3.132.0.35): scalars and coordinates are 66 bytes. */
+export const P521: EcCurve = Object.freeze({
+  spec: 'EC_P521',
+  opensslName: 'secp521r1',
+  oid: oid(0x2b, 0x81, 0x04, 0x00, 0x23),
+  n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+  size: 66,
+  lowS: false,
+  seedLength: EC_SEED_LENGTHS.EC_P521!,
+})
+
+const CURVES: Readonly<Partial<Record<AsymmetricKeySpec, EcCurve>>> = { EC_P256: P256, EC_P256K: SECP256K1, EC_P384: P384, EC_P521: P521 }
 
 /** The curve of an EC spec, or undefined for ED25519 and RSA. */
 export function ecCurve(spec: AsymmetricKeySpec): EcCurve | undefined {
-  return spec === 'EC_P256' ? P256 : spec === 'EC_P256K' ? SECP256K1 : undefined
+  return CURVES[spec]
 }
 
 /**
@@ -71,7 +99,7 @@ export function ecCurve(spec: AsymmetricKeySpec): EcCurve | undefined {
  * bytes. The arithmetic on this secret is @noble/curves' (`mapHashToField`), not ours.
  */
 export function scalarFromSeed(curve: EcCurve, seed: Uint8Array): Uint8Array {
-  if (seed.length !== EC_SEED_LENGTH) throw new RangeError(`seed must be ${EC_SEED_LENGTH} bytes, got ${seed.length}`)
+  if (seed.length !== curve.seedLength) throw new RangeError(`seed must be ${curve.seedLength} bytes, got ${seed.length}`)
   return mapHashToField(seed, curve.n)
 }
 

@@ -24,7 +24,10 @@ export {
   rsaModulusBits,
   rsaOaepMaxPlaintextLength,
   signingAlgorithms,
+  signingDigestLength,
+  signingHash,
 } from './asymmetric.js'
+export type { SigningHash } from './asymmetric.js'
 export {
   bytesEqual,
   compareBytes,

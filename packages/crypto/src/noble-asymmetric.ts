@@ -1,6 +1,6 @@
 /**
- * Asymmetric keys in pure JS on @noble/curves: EC_P256, EC_P256K and ED25519, loaded at the
- * provider's first asymmetric use (lazy.ts); RSA is refused with `UnsupportedAlgorithmError` (pure-JS RSA private
+ * Asymmetric keys in pure JS on @noble/curves: EC_P256, EC_P384, EC_P521, EC_P256K and
+ * ED25519 (pure and prehashed), loaded at the provider's first asymmetric use (lazy.ts); RSA is refused with `UnsupportedAlgorithmError` (pure-JS RSA private
  * operations cannot be made constant-time, and the contract is synchronous, which rules out
  * WebCrypto). Part of the noble provider; never imports `node:crypto`.
  *
@@ -14,9 +14,11 @@
  * give the same signature. Ed25519 verification is strict RFC 8032 (`zip215: false`), the
  * rule OpenSSL applies, so both providers accept exactly the same signatures.
  */
+import { eddsa } from '@noble/curves/abstract/edwards.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { p256 } from '@noble/curves/nist.js'
+import { p256, p384, p521 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha512 } from '@noble/hashes/sha2.js'
 import { assertBytes } from './assert.js'
 import {
   assertKeySpec,
@@ -47,14 +49,60 @@ import {
   encodeEd25519PrivateKey,
   encodeEd25519PublicKey,
   P256,
+  P384,
+  P521,
   scalarFromSeed,
   type EcCurve,
 } from './der.js'
 
 const NAME = 'noble'
 
+/** RFC 8032 §5.1 dom2(phflag = 1, context = empty): the prefix Ed25519ph hashes before R and the message. */
+const DOM2_PH = Uint8Array.of(...new TextEncoder().encode('SigEd25519 no Ed25519 collisions'), 1, 0)
+
+/**
+ * Ed25519ph (RFC 8032 §5.1) over a SHA-512 digest the caller already has: @noble/curves'
+ * `ed25519ph` takes the message and hashes it itself, so this is the same scheme with the
+ * prehash step left out (PH(M) is the digest given). The scalar clamping is RFC 8032 §5.1.5's.
+ * A test checks it signs exactly what `ed25519ph` signs for the message.
+ */
+const ed25519phDigest = eddsa(ed25519.Point, sha512, {
+  adjustScalarBytes: (bytes: Uint8Array) => {
+    bytes[0]! &= 248
+    bytes[31]! &= 127
+    bytes[31]! |= 64
+    return bytes
+  },
+  domain: (data: Uint8Array, context: Uint8Array, prehashed: boolean) => {
+    if (context.length !== 0 || !prehashed) throw new Error('Ed25519ph here has an empty context')
+    const out = new Uint8Array(DOM2_PH.length + data.length)
+    out.set(DOM2_PH)
+    out.set(data, DOM2_PH.length)
+    return out
+  },
+  prehash: (digest: Uint8Array) => digest,
+  zip215: false,
+})
+
+/**
+ * Ed25519ph signature (64 bytes, deterministic) of a message, or of its 64-byte SHA-512
+ * digest. Both providers sign Ed25519ph here: OpenSSL 3.0, which Node 20 ships, has no Ed25519ph.
+ */
+export function ed25519phSign(seed: Uint8Array, input: Uint8Array, inputIsDigest: boolean): Uint8Array {
+  return ed25519phDigest.sign(inputIsDigest ? input : sha512(input), seed)
+}
+
+/** Strict RFC 8032 Ed25519ph verification (canonical S, as pure Ed25519 here); `false` for any bad signature. */
+export function ed25519phVerify(publicKey: Uint8Array, input: Uint8Array, inputIsDigest: boolean, signature: Uint8Array): boolean {
+  try {
+    return ed25519phDigest.verify(signature, inputIsDigest ? input : sha512(input), publicKey, { zip215: false })
+  } catch {
+    return false
+  }
+}
+
 function ecdsa(curve: EcCurve): typeof p256 {
-  return curve === P256 ? p256 : secp256k1
+  return curve === P256 ? p256 : curve === P384 ? p384 : curve === P521 ? p521 : secp256k1
 }
 
 function refuseRsa(spec: AsymmetricKeySpec, what: string): void {
@@ -151,7 +199,7 @@ export function sign(
   if (curve === undefined) {
     const { seed } = decodeEd25519PrivateKey(privateKey)
     try {
-      return ed25519.sign(input, seed)
+      return algorithm === 'ED25519_PH' ? ed25519phSign(seed, input, inputIsDigest) : ed25519.sign(input, seed)
     } finally {
       seed.fill(0)
     }
@@ -173,8 +221,9 @@ export function ecdsaSign(
 ): Uint8Array {
   const { scalar } = decodeEcPrivateKey(curve, privateKey)
   try {
-    // prehash: noble hashes the message with SHA-256 itself; without it, `input` is the digest
-    // (256 bits, the size of both curves' order, so bits2int is the digest itself).
+    // prehash: noble hashes the message with the curve's hash itself (SHA-256, SHA-384 for P-384,
+    // SHA-512 for P-521: the pairings of signingAlgorithms); without it, `input` is the digest,
+    // which bits2int truncates to the order's length as FIPS 186-5 says (P-521 keeps all 512 bits).
     const options = { prehash: !inputIsDigest, lowS: curve.lowS, format: 'der' } as const
     return ecdsa(curve).sign(input, scalar, extraEntropy === undefined ? options : { ...options, extraEntropy })
   } finally {
@@ -214,6 +263,7 @@ export function verify(
   if (curve !== undefined) return ecdsaVerify(curve, ecPublicKeyPoint(curve, publicKey), input, inputIsDigest, signature)
   // Like OpenSSL, only the DER is checked here; a key that is not a valid point verifies nothing.
   const key = decodeEd25519PublicKey(publicKey)
+  if (algorithm === 'ED25519_PH') return ed25519phVerify(key, input, inputIsDigest, signature)
   try {
     return ed25519.verify(signature, input, key, { zip215: false })
   } catch {

@@ -18,7 +18,7 @@ import { gcm } from '@noble/ciphers/aes.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { scryptAsync } from '@noble/hashes/scrypt.js'
-import { sha256 as nobleSha256, sha384, sha512 } from '@noble/hashes/sha2.js'
+import { sha224, sha256 as nobleSha256, sha384, sha512 } from '@noble/hashes/sha2.js'
 import {
   assertAesKey,
   assertBytes,
@@ -140,7 +140,7 @@ function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return difference === 0
 }
 
-const HMAC_HASHES = { HMAC_SHA_256: nobleSha256, HMAC_SHA_384: sha384, HMAC_SHA_512: sha512 } as const
+const HMAC_HASHES = { HMAC_SHA_224: sha224, HMAC_SHA_256: nobleSha256, HMAC_SHA_384: sha384, HMAC_SHA_512: sha512 } as const
 
 function hmacSha2(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
   assertHmacAlgorithm(algorithm)
@@ -150,7 +150,7 @@ function hmacSha2(algorithm: HmacAlgorithm, key: Uint8Array, data: Uint8Array): 
 }
 
 /** What this provider implements: everything but RSA. */
-const ASYMMETRIC_SPECS: readonly AsymmetricKeySpec[] = Object.freeze(['EC_P256', 'EC_P256K', 'ED25519'])
+const ASYMMETRIC_SPECS: readonly AsymmetricKeySpec[] = Object.freeze(['EC_P256', 'EC_P256K', 'ED25519', 'EC_P384', 'EC_P521'])
 
 const asymmetric = lazyModule(
   () => import('./noble-asymmetric.js'),

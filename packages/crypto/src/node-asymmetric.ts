@@ -1,6 +1,7 @@
 /**
- * Asymmetric keys on `node:crypto` (OpenSSL): every spec, EC_P256, EC_P256K, ED25519 and
- * RSA_2048/3072/4096. Part of the node provider, loaded at its first asymmetric use (lazy.ts).
+ * Asymmetric keys on `node:crypto` (OpenSSL): every spec, EC_P256, EC_P384, EC_P521,
+ * EC_P256K, ED25519 and RSA_2048/3072/4096. Part of the node provider, loaded at its first
+ * asymmetric use (lazy.ts).
  *
  * ```ts
  * const crypto = nodeCryptoProvider()
@@ -9,13 +10,15 @@
  * ```
  *
  * How each operation maps onto OpenSSL:
- * - message mode is `crypto.sign`/`crypto.verify` with SHA-256 (PSS: salt length 32);
+ * - message mode is `crypto.sign`/`crypto.verify` with the algorithm's hash (PSS: salt as long as the digest);
  * - RSA digest mode applies the raw RSA operation (`privateEncrypt`/`publicDecrypt`) to the
  *   RFC 8017 encoding of the digest: PKCS#1 v1.5 `DigestInfo`, or EMSA-PSS built in emsa.ts;
  * - ECDSA digest mode: OpenSSL cannot sign or verify a prehash through Node (`crypto.sign(null, …)`
- *   still hashes with SHA-256), so both go to @noble/curves, as in the noble provider; signing
+ *   still hashes), so both go to @noble/curves, as in the noble provider; signing
  *   is hedged with 32 fresh bytes from OpenSSL's CSPRNG (RFC 6979 §3.6), so signatures are
  *   randomised as in message mode. Message mode stays entirely inside OpenSSL.
+ * - Ed25519ph (ED25519_PH): OpenSSL 3.0, which Node 20 ships, has no Ed25519ph; it goes to
+ *   @noble/curves in both modes, as in the noble provider (deterministic, so the same bytes).
  *
  * Parsing a DER key costs OpenSSL 3 about 0.15–0.5 ms, ten times a P-256 signature, so
  * parsed keys are kept in a small LRU cache keyed by SHA-256 of (spec, DER). The cache holds
@@ -48,6 +51,8 @@ import {
   assertSignatureInput,
   drawKeySeed,
   rsaModulusBits,
+  signingDigestLength,
+  signingHash,
 } from './asymmetric.js'
 import { bytesEqual } from './bytes.js'
 import {
@@ -61,6 +66,7 @@ import {
   decodeEcPrivateKey,
   decodeEcdsaSignature,
   decodeEd25519PrivateKey,
+  decodeEd25519PublicKey,
   ecCurve,
   encodeEcdsaSignature,
   encodeEcPrivateKey,
@@ -70,8 +76,8 @@ import {
   scalarFromSeed,
   type EcCurve,
 } from './der.js'
-import { emsaPkcs1Encode, emsaPssEncode, emsaPssVerify, PSS_SALT_LENGTH, sha256DigestInfo } from './emsa.js'
-import { ecdsaSign, ecdsaVerify, ecPublicKeyPoint } from './noble-asymmetric.js'
+import { digestInfo, emsaPkcs1Encode, emsaPssEncode, emsaPssVerify } from './emsa.js'
+import { ecdsaSign, ecdsaVerify, ecPublicKeyPoint, ed25519phSign, ed25519phVerify } from './noble-asymmetric.js'
 
 const OAEP_HASHES = { RSAES_OAEP_SHA_256: 'sha256', RSAES_OAEP_SHA_1: 'sha1' } as const
 
@@ -85,8 +91,13 @@ function buffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-function sha256(data: Uint8Array): Uint8Array {
-  return view(createHash('sha256').update(data).digest())
+/** The hash function `name` as `(data) => digest`, for the EMSA encodings. */
+function hashFunction(name: string): (data: Uint8Array) => Uint8Array {
+  return (data) => view(createHash(name).update(data).digest())
+}
+
+function isPss(algorithm: SigningAlgorithm): boolean {
+  return algorithm.startsWith('RSA_PSS_')
 }
 
 // --- parsed keys ---
@@ -247,22 +258,32 @@ export function sign(
 ): Uint8Array {
   assertSignatureInput(spec, algorithm, privateKey, input, inputIsDigest)
   const curve = ecCurve(spec)
+  const hash = signingHash(algorithm)
   if (curve !== undefined) {
     // Node signs messages only; a digest goes to @noble/curves, hedged with fresh OpenSSL randomness.
     if (inputIsDigest) return ecdsaSign(curve, privateKey, input, true, randomFillSync(new Uint8Array(32)))
-    const signature = view(nodeSign('sha256', input, keyObject('private', spec, privateKey)))
+    const signature = view(nodeSign(hash, input, keyObject('private', spec, privateKey)))
     return curve.lowS ? normaliseLowS(curve, signature) : signature
+  }
+  if (algorithm === 'ED25519_PH') {
+    const { seed } = decodeEd25519PrivateKey(privateKey)
+    try {
+      return ed25519phSign(seed, input, inputIsDigest)
+    } finally {
+      seed.fill(0)
+    }
   }
   const key = keyObject('private', spec, privateKey)
   if (spec === 'ED25519') return view(nodeSign(null, input, key))
-  const pss = algorithm === 'RSA_PSS_SHA_256'
+  const pss = isPss(algorithm)
+  const saltLength = signingDigestLength(algorithm) // PSS salt as long as the digest, as AWS KMS uses
   if (!inputIsDigest) {
     const padding = pss ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING
-    return view(nodeSign('sha256', input, { key, padding, saltLength: PSS_SALT_LENGTH }))
+    return view(nodeSign(hash, input, { key, padding, saltLength }))
   }
-  if (!pss) return view(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, sha256DigestInfo(input)))
-  const salt = randomFillSync(new Uint8Array(PSS_SALT_LENGTH))
-  const encoded = emsaPssEncode(sha256, input, salt, rsaModulusBits(spec) - 1)
+  if (!pss) return view(privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, digestInfo(input)))
+  const salt = randomFillSync(new Uint8Array(saltLength))
+  const encoded = emsaPssEncode(hashFunction(hash), input, salt, rsaModulusBits(spec) - 1)
   return view(privateEncrypt({ key, padding: constants.RSA_NO_PADDING }, encoded))
 }
 
@@ -277,23 +298,25 @@ export function verify(
   assertSignatureInput(spec, algorithm, publicKey, input, inputIsDigest)
   assertBytes(signature, 'signature')
   const curve = ecCurve(spec)
+  const hash = signingHash(algorithm)
   if (curve !== undefined && inputIsDigest) {
     return ecdsaVerify(curve, ecPublicKeyPoint(curve, publicKey), input, true, signature)
   }
   const key = keyObject('public', spec, publicKey)
+  if (algorithm === 'ED25519_PH') return ed25519phVerify(decodeEd25519PublicKey(publicKey), input, inputIsDigest, signature)
   try {
-    if (curve !== undefined) return nodeVerify('sha256', input, key, signature)
+    if (curve !== undefined) return nodeVerify(hash, input, key, signature)
     if (spec === 'ED25519') return nodeVerify(null, input, key, signature)
-    const pss = algorithm === 'RSA_PSS_SHA_256'
+    const pss = isPss(algorithm)
     if (!inputIsDigest) {
       const padding = pss ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING
-      return nodeVerify('sha256', input, { key, padding, saltLength: PSS_SALT_LENGTH }, signature)
+      return nodeVerify(hash, input, { key, padding, saltLength: signingDigestLength(algorithm) }, signature)
     }
     const bits = rsaModulusBits(spec)
     if (signature.length !== bits / 8) return false
     // RSAVP1 (throws when the signature is not below the modulus), then encode-and-compare.
     const encoded = view(publicDecrypt({ key, padding: constants.RSA_NO_PADDING }, signature))
-    return pss ? emsaPssVerify(sha256, input, encoded, bits - 1) : bytesEqual(encoded, emsaPkcs1Encode(input, bits / 8))
+    return pss ? emsaPssVerify(hashFunction(hash), input, encoded, bits - 1) : bytesEqual(encoded, emsaPkcs1Encode(input, bits / 8))
   } catch {
     return false
   }

@@ -9,23 +9,31 @@ import {
   rsaModulusBits,
   rsaOaepMaxPlaintextLength,
   signingAlgorithms,
+  signingDigestLength,
   UnsupportedAlgorithmError,
   type AsymmetricKeySpec,
 } from '@strongroom/crypto'
 
 describe('spec tables', () => {
   it('algorithms per spec, as in the reference model', () => {
-    expect(ASYMMETRIC_KEY_SPECS).toEqual(['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096'])
+    expect(ASYMMETRIC_KEY_SPECS).toEqual(['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P384', 'EC_P521'])
     expect(signingAlgorithms('EC_P256')).toEqual(['ECDSA_SHA_256'])
     expect(signingAlgorithms('EC_P256K')).toEqual(['ECDSA_SHA_256'])
-    expect(signingAlgorithms('ED25519')).toEqual(['ED25519'])
-    expect(signingAlgorithms('RSA_3072')).toEqual(['RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256'])
+    expect(signingAlgorithms('EC_P384')).toEqual(['ECDSA_SHA_384'])
+    expect(signingAlgorithms('EC_P521')).toEqual(['ECDSA_SHA_512'])
+    expect(signingAlgorithms('ED25519')).toEqual(['ED25519', 'ED25519_PH'])
+    expect(signingAlgorithms('RSA_3072')).toEqual([
+      'RSA_PSS_SHA_256', 'RSA_PKCS1_SHA_256', 'RSA_PSS_SHA_384', 'RSA_PKCS1_SHA_384', 'RSA_PSS_SHA_512', 'RSA_PKCS1_SHA_512',
+    ])
+    expect(signingAlgorithms('RSA_3072').map(signingDigestLength)).toEqual([32, 32, 48, 48, 64, 64])
+    expect(signingDigestLength('ED25519_PH')).toBe(64)
+    expect(hmacLength('HMAC_SHA_224')).toBe(28)
     expect(encryptionAlgorithms('RSA_4096')).toEqual(['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'])
     expect(encryptionAlgorithms('EC_P256')).toEqual([])
     expect(ASYMMETRIC_KEY_SPECS.filter(isRsaSpec)).toEqual(['RSA_2048', 'RSA_3072', 'RSA_4096'])
     expect(rsaModulusBits('RSA_3072')).toBe(3072)
     expect(() => rsaModulusBits('ED25519')).toThrow(RangeError)
-    expect(() => signingAlgorithms('EC_P384' as AsymmetricKeySpec)).toThrow(RangeError)
+    expect(() => signingAlgorithms('EC_P192' as AsymmetricKeySpec)).toThrow(RangeError)
     expect(Object.isFrozen(signingAlgorithms('RSA_2048'))).toBe(true)
   })
 

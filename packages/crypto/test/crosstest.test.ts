@@ -5,16 +5,16 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { mapHashToField } from '@noble/curves/abstract/modular.js'
-import { ed25519 } from '@noble/curves/ed25519.js'
+import { ed25519, ed25519ph } from '@noble/curves/ed25519.js'
 import { p256 } from '@noble/curves/nist.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { HMAC_ALGORITHMS, seededRandom } from '@strongroom/crypto'
+import { HMAC_ALGORITHMS, seededRandom, signingAlgorithms } from '@strongroom/crypto'
 import { nobleCryptoProvider } from '@strongroom/crypto/noble'
 import { nodeCryptoProvider } from '@strongroom/crypto/node'
 import { decodeEcdsaSignature, encodeEcdsaSignature, P256, scalarFromSeed, SECP256K1 } from '../src/der.js'
-import { plainEcPoint, plainVerify } from './reference.js'
+import { plainDigest, plainEcPoint, plainVerify } from './reference.js'
 import { hex, toHex } from './vectors.js'
 
 const node = nodeCryptoProvider()
@@ -90,16 +90,50 @@ describe('cross-test node ↔ noble', () => {
 })
 
 describe('asymmetric cross-test node ↔ noble', () => {
-  const specs = ['EC_P256', 'EC_P256K', 'ED25519'] as const
-  const algorithmOf = (spec: (typeof specs)[number]) => (spec === 'ED25519' ? 'ED25519' : 'ECDSA_SHA_256')
+  const specs = ['EC_P256', 'EC_P256K', 'ED25519', 'EC_P384', 'EC_P521'] as const
+  const algorithmOf = (spec: (typeof specs)[number]) => signingAlgorithms(spec)[0]!
   const sha256 = (data: Uint8Array) => node.sha256(data)
   beforeAll(async () => {
     await Promise.all([node.loadAsymmetric?.(), noble.loadAsymmetric?.()])
   })
+  const curves = { EC_P256: 'prime256v1', EC_P256K: 'secp256k1', EC_P384: 'secp384r1', EC_P521: 'secp521r1' } as const
 
   it('both implement every elliptic-curve spec; only node implements RSA', () => {
-    expect(node.asymmetricSpecs).toEqual(['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096'])
-    expect(noble.asymmetricSpecs).toEqual(['EC_P256', 'EC_P256K', 'ED25519'])
+    expect(node.asymmetricSpecs).toEqual(['EC_P256', 'EC_P256K', 'ED25519', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'EC_P384', 'EC_P521'])
+    expect(noble.asymmetricSpecs).toEqual(['EC_P256', 'EC_P256K', 'ED25519', 'EC_P384', 'EC_P521'])
+  })
+
+  it('Ed25519ph over a SHA-512 digest is exactly @noble/curves ed25519ph of the message (RFC 8032 §5.1), in both providers', async () => {
+    const keys = await noble.generateKeyPair('ED25519', seededRandom('ed25519ph'))
+    const seed = keys.privateKey.subarray(keys.privateKey.length - 32)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (message) => {
+        const expected = toHex(ed25519ph.sign(message, seed))
+        const digest = plainDigest('ED25519_PH', message)
+        for (const provider of [node, noble]) {
+          expect(toHex(provider.sign('ED25519', 'ED25519_PH', keys.privateKey, digest, true))).toBe(expected)
+          expect(toHex(provider.sign('ED25519', 'ED25519_PH', keys.privateKey, message, false))).toBe(expected)
+        }
+        // Pure Ed25519 and Ed25519ph are different signatures (domain separation): neither verifies as the other.
+        const pure = node.sign('ED25519', 'ED25519', keys.privateKey, message, false)
+        expect(node.verify('ED25519', 'ED25519_PH', keys.publicKey, message, false, pure)).toBe(false)
+        expect(noble.verify('ED25519', 'ED25519', keys.publicKey, message, false, hex(expected))).toBe(false)
+      }),
+      { numRuns: 10 },
+    )
+  })
+
+  it('RFC 8032 §7.3 Ed25519ph test vector ("abc")', () => {
+    const secret = hex('833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42')
+    const publicKey = hex('ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf')
+    const expected =
+      '98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406'
+    const privateKey = Uint8Array.of(0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20, ...secret)
+    const spki = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00, ...publicKey)
+    for (const provider of [node, noble]) {
+      expect(toHex(provider.sign('ED25519', 'ED25519_PH', privateKey, new TextEncoder().encode('abc'), false))).toBe(expected)
+      expect(provider.verify('ED25519', 'ED25519_PH', spki, new TextEncoder().encode('abc'), false, hex(expected))).toBe(true)
+    }
   })
 
   it('known answer: seed "strongroom" gives these public keys (catches any change to the derivation)', async () => {
@@ -110,7 +144,7 @@ describe('asymmetric cross-test node ↔ noble', () => {
         '3056301006072a8648ce3d020106052b8104000a0342000441d21c7dd1d5b2328bbdf5f25e3bdc0f8b5f24069aa088420306c9c0e47a3f7a21f5820e918bc2bb4683f224b19f8bd083e4e36b1a7766c4da0ae1b6d68d9a98',
       ED25519: '302a300506032b65700321005570aa04fa1f5e38559fbf222bd40fd275a3b043b365001849f111481d69cdd6',
     }
-    for (const spec of specs) {
+    for (const spec of ['EC_P256', 'EC_P256K', 'ED25519'] as const) {
       for (const provider of [node, noble]) {
         expect(toHex((await provider.generateKeyPair(spec, seededRandom('strongroom'))).publicKey)).toBe(expected[spec])
       }
@@ -149,18 +183,21 @@ describe('asymmetric cross-test node ↔ noble', () => {
       }
     })
 
-    it(`${spec}, property: each provider verifies the other's signatures, in every mode`, async () => {
+    it(`${spec}, property: each provider verifies the other's signatures, with every algorithm in every mode`, async () => {
       const keys = await node.generateKeyPair(spec)
-      const algorithm = algorithmOf(spec)
-      const modes = spec === 'ED25519' ? [false] : [false, true]
       fc.assert(
         fc.property(fc.uint8Array({ maxLength: 200 }), (message) => {
-          for (const inputIsDigest of modes) {
-            const input = inputIsDigest ? sha256(message) : message
-            for (const [signer, verifier] of pairs) {
-              const signature = signer.sign(spec, algorithm, keys.privateKey, input, inputIsDigest)
-              expect(verifier.verify(spec, algorithm, keys.publicKey, input, inputIsDigest, signature)).toBe(true)
-              if (spec !== 'ED25519') expect(verifier.verify(spec, algorithm, keys.publicKey, inputIsDigest ? message : sha256(message), !inputIsDigest, signature)).toBe(true)
+          for (const algorithm of signingAlgorithms(spec)) {
+            const modes = algorithm === 'ED25519' ? [false] : [false, true]
+            const digest = plainDigest(algorithm, message)
+            for (const inputIsDigest of modes) {
+              const input = inputIsDigest ? digest : message
+              for (const [signer, verifier] of pairs) {
+                const signature = signer.sign(spec, algorithm, keys.privateKey, input, inputIsDigest)
+                expect(verifier.verify(spec, algorithm, keys.publicKey, input, inputIsDigest, signature)).toBe(true)
+                expect(plainVerify(algorithm, keys.publicKey, message, signature)).toBe(true)
+                if (algorithm !== 'ED25519') expect(verifier.verify(spec, algorithm, keys.publicKey, inputIsDigest ? message : digest, !inputIsDigest, signature)).toBe(true)
+              }
             }
           }
         }),
@@ -187,8 +224,8 @@ describe('asymmetric cross-test node ↔ noble', () => {
           const mutated = mutations.reduce((s, mutate) => mutate(s), signature)
           const verdict = node.verify(spec, algorithm, keys.publicKey, message, false, mutated)
           expect(noble.verify(spec, algorithm, keys.publicKey, message, false, mutated)).toBe(verdict)
-          if (spec !== 'ED25519') expect(noble.verify(spec, algorithm, keys.publicKey, sha256(message), true, mutated)).toBe(verdict)
-          if (spec !== 'ED25519') expect(node.verify(spec, algorithm, keys.publicKey, sha256(message), true, mutated)).toBe(verdict)
+          if (spec !== 'ED25519') expect(noble.verify(spec, algorithm, keys.publicKey, plainDigest(algorithm, message), true, mutated)).toBe(verdict)
+          if (spec !== 'ED25519') expect(node.verify(spec, algorithm, keys.publicKey, plainDigest(algorithm, message), true, mutated)).toBe(verdict)
         }),
         { numRuns: 40 },
       )
@@ -196,7 +233,7 @@ describe('asymmetric cross-test node ↔ noble', () => {
 
     it(`${spec}: keys written by plain OpenSSL work in both providers`, () => {
       const type = spec === 'ED25519' ? 'ed25519' : 'ec'
-      const namedCurve = spec === 'EC_P256' ? 'prime256v1' : 'secp256k1'
+      const namedCurve = spec === 'ED25519' ? '' : curves[spec]
       const pair = generateKeyPairSync(type as 'ec', { namedCurve })
       const privateKey = new Uint8Array(pair.privateKey.export({ type: 'pkcs8', format: 'der' }))
       const publicKey = new Uint8Array(pair.publicKey.export({ type: 'spki', format: 'der' }))

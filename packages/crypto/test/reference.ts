@@ -3,9 +3,11 @@
  * with: keys built from raw vector values through JWK (independent of src/der.ts),
  * signatures checked and made the way any Node user would, OAEP as any Node user would.
  */
+import { ed25519ph } from '@noble/curves/ed25519.js'
 import {
   constants,
   createECDH,
+  createHash,
   createPrivateKey,
   createPublicKey,
   privateDecrypt,
@@ -48,22 +50,44 @@ export function vectorKeyPair(v: SignatureVector): AsymmetricKeyPair {
   }
 }
 
+/** The algorithm's hash by its name's suffix (`…_SHA_384` → sha384); what a reader of AWS's docs would pick. */
+function hashOf(algorithm: SigningAlgorithm): string | null {
+  return algorithm === 'ED25519' ? null : `sha${algorithm.startsWith('ED25519') ? '512' : algorithm.slice(-3)}`
+}
+
 function options(algorithm: SigningAlgorithm) {
-  if (algorithm === 'RSA_PSS_SHA_256') return { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
-  if (algorithm === 'RSA_PKCS1_SHA_256') return { padding: constants.RSA_PKCS1_PADDING }
+  // PSS salt as long as the digest, as AWS KMS documents.
+  if (algorithm.startsWith('RSA_PSS_')) return { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(algorithm.slice(-3)) / 8 }
+  if (algorithm.startsWith('RSA_PKCS1_')) return { padding: constants.RSA_PKCS1_PADDING }
   return {}
 }
 
-/** Verifies a signature of the MESSAGE as a plain node:crypto user would. */
+/**
+ * Verifies a signature of the MESSAGE as a plain node:crypto user would. Ed25519ph, which
+ * OpenSSL 3.0 lacks, is verified by @noble/curves' own `ed25519ph` (it hashes the message itself).
+ */
 export function plainVerify(algorithm: SigningAlgorithm, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   const key = publicKeyObject(spki)
-  return verify(algorithm === 'ED25519' ? null : 'sha256', message, { key, ...options(algorithm) }, signature)
+  if (algorithm === 'ED25519_PH') {
+    try {
+      return ed25519ph.verify(signature, message, spki.subarray(spki.length - 32), { zip215: false })
+    } catch {
+      return false
+    }
+  }
+  return verify(hashOf(algorithm), message, { key, ...options(algorithm) }, signature)
 }
 
-/** Signs the MESSAGE as a plain node:crypto user would. */
+/** Signs the MESSAGE as a plain node:crypto user would (Ed25519ph: with @noble/curves' `ed25519ph`). */
 export function plainSign(algorithm: SigningAlgorithm, pkcs8: Uint8Array, message: Uint8Array): Uint8Array {
   const key = privateKeyObject(pkcs8)
-  return bytes(sign(algorithm === 'ED25519' ? null : 'sha256', message, { key, ...options(algorithm) }))
+  if (algorithm === 'ED25519_PH') return ed25519ph.sign(message, pkcs8.subarray(pkcs8.length - 32))
+  return bytes(sign(hashOf(algorithm), message, { key, ...options(algorithm) }))
+}
+
+/** The digest of `message` that digest mode takes with `algorithm`. */
+export function plainDigest(algorithm: SigningAlgorithm, message: Uint8Array): Uint8Array {
+  return bytes(createHash(hashOf(algorithm) ?? 'sha512').update(message).digest())
 }
 
 const oaepHash = (algorithm: AsymmetricEncryptionAlgorithm) => (algorithm === 'RSAES_OAEP_SHA_256' ? 'sha256' : 'sha1')

@@ -25,6 +25,14 @@ const DESCRIPTION_MAX = 8192
 const KEY_USAGES: readonly KeyUsage[] = ['ENCRYPT/DECRYPT', 'SIGN/VERIFY', 'GENERATE/VERIFY_MAC']
 /** Specs Alibaba KMS has that this engine cannot make: refused as unsupported, not as unknown. */
 const ALIBABA_ONLY_SPECS = ['Aliyun_AES_192', 'Aliyun_SM4', 'EC_SM2']
+/**
+ * The engine specs this protocol creates: Alibaba's own and Strongroom's ED25519 and
+ * HMAC_SHA_256/384/512, which this facade has always offered. EC_P384, EC_P521 and
+ * HMAC_SHA_224 exist for the AWS protocol (AWS's ECC_NIST_P384/P521, HMAC_224); Alibaba
+ * documents no such specs and its signing algorithms hash with SHA-256 only, so here they
+ * are unknown values (InvalidParameter), as on Alibaba.
+ */
+const CREATABLE_SPECS: readonly KeySpec[] = KEY_SPECS.filter((spec) => !['EC_P384', 'EC_P521', 'HMAC_SHA_224'].includes(spec))
 
 /** An engine key's metadata in Alibaba's shape (DescribeKey, CreateKey). */
 export function keyMetadataOf(m: KeyMetadata): JsonObject {
@@ -55,7 +63,7 @@ function keySpecParam(params: Params): KeySpec | undefined {
   const value = optionalString(params, 'KeySpec', 1, 64)
   if (value === undefined) return undefined
   if (ALIBABA_ONLY_SPECS.includes(value)) throw unsupported(`KeySpec ${value} is not supported by this engine`)
-  if (!(KEY_SPECS as readonly string[]).includes(value)) throw invalidParameter(`The parameter KeySpec must be one of: ${KEY_SPECS.join(', ')}.`)
+  if (!(CREATABLE_SPECS as readonly string[]).includes(value)) throw invalidParameter(`The parameter KeySpec must be one of: ${CREATABLE_SPECS.join(', ')}.`)
   return value as KeySpec
 }
 

@@ -9,19 +9,23 @@
  * const { Mac } = await GenerateMac({ KeyId, Message, MacAlgorithm: 'HMAC_SHA_256' }, context)
  * ```
  *
- * Algorithms are AWS's names: ECDSA_SHA_256, ED25519_SHA_512 (pure Ed25519, RAW messages
- * only), RSASSA_PSS_SHA_256 (salt length 32, as AWS) and RSASSA_PKCS1_V1_5_SHA_256. The
- * engine hashes with SHA-256 only: the SHA-384/512 variants, ED25519_PH_SHA_512, ML-DSA and
- * SM2 are UnsupportedOperationException (valid AWS input that this engine cannot run), as
- * is HMAC_SHA_224. A mapped algorithm the key's spec does not run (ECDSA with an RSA key)
- * is InvalidKeyUsageException, as on AWS.
+ * Algorithms are AWS's names: ECDSA_SHA_256/384/512 (P-256 and secp256k1, P-384, P-521),
+ * RSASSA_PSS_SHA_256/384/512 (salt as long as the digest, as AWS), RSASSA_PKCS1_V1_5_SHA_256/
+ * 384/512, ED25519_SHA_512 (pure Ed25519) and ED25519_PH_SHA_512 (Ed25519ph); HMAC_SHA_224/
+ * 256/384/512. ML-DSA and SM2 are UnsupportedOperationException (valid AWS input that this
+ * engine cannot run). An algorithm the key's spec does not run (ECDSA with an RSA key,
+ * ECDSA_SHA_384 with a P-256 key) is InvalidKeyUsageException, as on AWS.
  *
  * `MessageType` RAW (the default) signs the message itself, up to 4096 bytes; DIGEST takes
- * the 32-byte SHA-256 digest. As AWS does, a signature that does not verify is
+ * the digest under the algorithm's hash, exactly as long as that hash's output (32, 48 or 64
+ * bytes; another length is a ValidationException). As AWS documents for Ed25519 keys,
+ * ED25519_SHA_512 takes RAW only and ED25519_PH_SHA_512 DIGEST only, and with DIGEST KMS
+ * still applies Ed25519ph's SHA-512 prehash to the 64 bytes given (so the signature is
+ * Ed25519ph of those bytes as a message). As AWS does, a signature that does not verify is
  * KMSInvalidSignatureException and a MAC that does not match is KMSInvalidMacException:
  * success answers `SignatureValid` / `MacValid` true, never false.
  */
-import { KmsError } from '@strongroom/core'
+import { KmsError, signingDigestLength } from '@strongroom/core'
 import { AwsError, unsupported, validation } from '../errors.js'
 import {
   AWS_MAC_ALGORITHM_VALUES, AWS_MESSAGE_TYPE_VALUES, AWS_SIGNING_ALGORITHM_VALUES, awsKeySpec, awsKeyUsage,
@@ -35,8 +39,6 @@ import { keyRef } from './members.js'
 
 /** AWS's Message limit, for Sign, Verify, GenerateMac and VerifyMac alike (the engine's too). */
 const MESSAGE_MAX = 4096
-/** The digest every mapped algorithm takes in DIGEST mode: SHA-256. */
-const DIGEST_LENGTH = 32
 /** AWS's limits on Signature and Mac members. */
 const SIGNATURE_MAX = 6144
 const MAC_MAX = 6144
@@ -60,15 +62,18 @@ function signingRequest(input: JsonObject, context: Parameters<Operation>[1]): S
   grantTokens(input)
   const algorithm = engineSigningAlgorithm(awsAlgorithm)
   if (algorithm === undefined) {
-    throw unsupported(`SigningAlgorithm ${awsAlgorithm} is not supported by this engine (ECDSA_SHA_256, ED25519_SHA_512, RSASSA_PSS_SHA_256, RSASSA_PKCS1_V1_5_SHA_256)`)
+    throw unsupported(`SigningAlgorithm ${awsAlgorithm} is not supported by this engine (it has no ML-DSA or SM2 keys)`)
   }
   if (messageType === 'EXTERNAL_MU') throw unsupported('MessageType EXTERNAL_MU is for ML-DSA keys, which this engine does not have')
+  if (awsAlgorithm === 'ED25519_SHA_512' && messageType !== 'RAW') throw validation('ED25519_SHA_512 requires MessageType RAW')
+  if (awsAlgorithm === 'ED25519_PH_SHA_512' && messageType !== 'DIGEST') throw validation('ED25519_PH_SHA_512 requires MessageType DIGEST')
   if (messageType === 'DIGEST') {
-    if (awsAlgorithm === 'ED25519_SHA_512') throw validation('ED25519_SHA_512 signs RAW messages only: use MessageType RAW')
-    if (message.length !== DIGEST_LENGTH) {
-      throw validation(`with MessageType DIGEST, Message must be the ${DIGEST_LENGTH}-byte SHA-256 digest ${awsAlgorithm} takes, not ${message.length} bytes`)
+    const length = signingDigestLength(algorithm)
+    if (message.length !== length) {
+      throw validation(`with MessageType DIGEST, Message must be the ${length}-byte digest ${awsAlgorithm} takes, not ${message.length} bytes`)
     }
-    return { keyId, awsAlgorithm, algorithm, input: { digest: message } }
+    // Ed25519ph: AWS still applies the SHA-512 prehash to the digest given, so it is the message.
+    return { keyId, awsAlgorithm, algorithm, input: algorithm === 'ED25519_PH' ? { message } : { digest: message } }
   }
   return { keyId, awsAlgorithm, algorithm, input: { message } }
 }
@@ -130,13 +135,12 @@ export const GetPublicKey: Operation = async (input, { client, names }) => {
   }
 }
 
-/** The members GenerateMac and VerifyMac share. HMAC_SHA_224 would need an HMAC_224 key, which this engine cannot make. */
+/** The members GenerateMac and VerifyMac share. */
 function macRequest(input: JsonObject, context: Parameters<Operation>[1]) {
   const message = requiredBlob(input, 'Message', 1, MESSAGE_MAX)
   const keyId = keyRef(input, context.names)
   const macAlgorithm = requiredEnum(input, 'MacAlgorithm', AWS_MAC_ALGORITHM_VALUES)
   grantTokens(input)
-  if (macAlgorithm === 'HMAC_SHA_224') throw unsupported('MacAlgorithm HMAC_SHA_224 is not supported: this engine has no HMAC_224 keys')
   return { keyId, message, macAlgorithm: macAlgorithm satisfies EngineMacAlgorithm }
 }
 

@@ -51,12 +51,6 @@ function encryptionAlgorithm(input: JsonObject, name: string): EngineEncryptionA
   return algorithm
 }
 
-/** Symmetric only (ReEncrypt): the engine re-encrypts symmetric ciphertexts only. */
-function symmetricOnly(input: JsonObject, name: string): void {
-  const algorithm = encryptionAlgorithm(input, name)
-  if (algorithm !== undefined) throw unsupported(`${name} ${algorithm}: ReEncrypt with RSA keys is not supported; Decrypt, then Encrypt`)
-}
-
 /** An encryption context only binds symmetric ciphertexts; AWS does not take one with RSA keys. */
 function noContextForRsa(encryptionContext: Readonly<Record<string, string>> | undefined): void {
   if (encryptionContext !== undefined && Object.keys(encryptionContext).length > 0) {
@@ -64,7 +58,7 @@ function noContextForRsa(encryptionContext: Readonly<Record<string, string>> | u
   }
 }
 
-function noRecipient(input: JsonObject): void {
+export function noRecipient(input: JsonObject): void {
   if (Object.hasOwn(input, 'Recipient') && input['Recipient'] !== null) {
     throw unsupported('Recipient (Nitro Enclaves attestation) is not supported')
   }
@@ -177,28 +171,43 @@ export const Decrypt: Operation = async (input, context) => {
   }
 }
 
+/**
+ * As AWS documents: either side may be an RSA key. An RSA source ciphertext needs
+ * `SourceKeyId` and `SourceEncryptionAlgorithm`; an RSA destination needs
+ * `DestinationEncryptionAlgorithm`, and the plaintext must fit RSAES-OAEP. Neither RSA side
+ * takes an encryption context. The key material ids are answered for symmetric sides only,
+ * as AWS answers them.
+ */
 export const ReEncrypt: Operation = async (input, { client, names }) => {
   const ciphertextBlob = requiredBlob(input, 'CiphertextBlob', 1, CIPHERTEXT_MAX)
   const sourceEncryptionContext = optionalStringMap(input, 'SourceEncryptionContext')
   const sourceRef = optionalString(input, 'SourceKeyId', 1, 2048)
   const destinationKeyId = keyRef(input, names, 'DestinationKeyId')
   const destinationEncryptionContext = optionalStringMap(input, 'DestinationEncryptionContext')
-  symmetricOnly(input, 'SourceEncryptionAlgorithm')
-  symmetricOnly(input, 'DestinationEncryptionAlgorithm')
+  const sourceAlgorithm = encryptionAlgorithm(input, 'SourceEncryptionAlgorithm')
+  const destinationAlgorithm = encryptionAlgorithm(input, 'DestinationEncryptionAlgorithm')
   grantTokens(input)
   const isDryRun = dryRun(input)
   optionalStringList(input, 'DryRunModifiers', 10, 1, 64)
+  if (sourceAlgorithm !== undefined) {
+    if (sourceRef === undefined) throw validation('SourceKeyId is required when the ciphertext was encrypted under an asymmetric KMS key')
+    noContextForRsa(sourceEncryptionContext)
+  }
+  if (destinationAlgorithm !== undefined) noContextForRsa(destinationEncryptionContext)
   const result = await client.reEncrypt({
     ciphertextBlob, destinationKeyId,
     ...(sourceRef === undefined ? {} : { sourceKeyId: names.keyRef(sourceRef) }),
-    ...(sourceEncryptionContext === undefined ? {} : { sourceEncryptionContext }),
-    ...(destinationEncryptionContext === undefined ? {} : { destinationEncryptionContext }),
+    ...(sourceEncryptionContext === undefined || sourceAlgorithm !== undefined ? {} : { sourceEncryptionContext }),
+    ...(destinationEncryptionContext === undefined || destinationAlgorithm !== undefined ? {} : { destinationEncryptionContext }),
+    ...(sourceAlgorithm === undefined ? {} : { sourceAlgorithm }),
+    ...(destinationAlgorithm === undefined ? {} : { destinationAlgorithm }),
   })
   if (isDryRun) throw dryRunSucceeded()
   return {
     CiphertextBlob: base64(result.ciphertextBlob), SourceKeyId: names.keyArn(result.sourceKeyId), KeyId: names.keyArn(result.keyId),
-    SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT, DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT,
-    SourceKeyMaterialId: result.sourceKeyVersionId, DestinationKeyMaterialId: result.keyVersionId,
+    SourceEncryptionAlgorithm: sourceAlgorithm ?? SYMMETRIC_DEFAULT, DestinationEncryptionAlgorithm: destinationAlgorithm ?? SYMMETRIC_DEFAULT,
+    ...(sourceAlgorithm === undefined ? { SourceKeyMaterialId: result.sourceKeyVersionId } : {}),
+    ...(destinationAlgorithm === undefined ? { DestinationKeyMaterialId: result.keyVersionId } : {}),
   }
 }
 

@@ -9,7 +9,8 @@
  * await ImportKeyMaterial({ KeyId, ImportToken, EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }, context)
  * ```
  *
- * The engine imports into SYMMETRIC_DEFAULT keys (CreateKey with `Origin: EXTERNAL`), wraps
+ * The engine imports into SYMMETRIC_DEFAULT and HMAC keys (CreateKey with `Origin: EXTERNAL`;
+ * HMAC material from the digest length to the block size, as AWS takes it), wraps
  * with an RSA_2048 key under RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256 (AWS's other wrapping
  * algorithms and specs are UnsupportedOperationException), and its tokens last 24 hours by
  * the engine's clock. The engine's import token is a string: on the wire it is that string's

@@ -17,6 +17,7 @@ import type { OperationEntry } from './context.js'
 import { CreateAlias, DeleteAlias, ListAliases, UpdateAlias } from './aliases.js'
 import { GenerateMac, GetPublicKey, Sign, Verify, VerifyMac } from './asymmetric.js'
 import { Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateRandom, ReEncrypt } from './crypto.js'
+import { GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext } from './data-key-pairs.js'
 import { DeleteImportedKeyMaterial, GetParametersForImport, ImportKeyMaterial } from './import.js'
 import {
   CancelKeyDeletion, CreateKey, DescribeKey, DisableKey, EnableKey, ListKeys, ScheduleKeyDeletion, UpdateKeyDescription,
@@ -26,7 +27,6 @@ import { GetKeyLastUsage, GetKeyPolicy, ListKeyPolicies, PutKeyPolicy } from './
 import { CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant } from './grants.js'
 import { ListResourceTags, TagResource, UntagResource } from './tags.js'
 
-const DATA_KEY_PAIRS = 'data key pairs are not supported (the engine makes symmetric data keys only)'
 const CUSTOM_KEY_STORES = 'custom key stores (CloudHSM, external) are not supported'
 const MULTI_REGION = 'multi-Region keys are not supported'
 const KEY_AGREEMENT = 'key agreement and KEM keys are not supported'
@@ -57,6 +57,8 @@ export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   Encrypt: { run: Encrypt },
   Decrypt: { run: Decrypt },
   ReEncrypt: { run: ReEncrypt },
+  GenerateDataKeyPair: { run: GenerateDataKeyPair },
+  GenerateDataKeyPairWithoutPlaintext: { run: GenerateDataKeyPairWithoutPlaintext },
   GenerateDataKey: { run: GenerateDataKey },
   GenerateDataKeyWithoutPlaintext: { run: GenerateDataKeyWithoutPlaintext },
   GenerateRandom: { run: GenerateRandom, needs: 'generateRandom' },
@@ -97,8 +99,6 @@ export const AWS_OPERATIONS: Readonly<Record<string, OperationEntry>> = {
   GetKeyLastUsage: { run: GetKeyLastUsage },
 
   // Not available: each answers UnsupportedOperationException with its reason.
-  GenerateDataKeyPair: { unsupported: DATA_KEY_PAIRS },
-  GenerateDataKeyPairWithoutPlaintext: { unsupported: DATA_KEY_PAIRS },
   ConnectCustomKeyStore: { unsupported: CUSTOM_KEY_STORES },
   CreateCustomKeyStore: { unsupported: CUSTOM_KEY_STORES },
   DeleteCustomKeyStore: { unsupported: CUSTOM_KEY_STORES },

@@ -107,8 +107,8 @@ export const CreateKey: Operation = async (input, { client, names, owner }) => {
   if (engineUsage === undefined) throw unsupported(`KeyUsage ${usage} is not supported by this engine`)
   if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL') throw unsupported(`Origin ${origin} is not supported`)
   // The engine imports material into symmetric keys only; AWS also into HMAC and asymmetric keys.
-  if (origin === 'EXTERNAL' && awsSpec !== 'SYMMETRIC_DEFAULT') {
-    throw unsupported(`Origin EXTERNAL is supported for SYMMETRIC_DEFAULT keys only, not ${awsSpec}`)
+  if (origin === 'EXTERNAL' && awsSpec !== 'SYMMETRIC_DEFAULT' && !awsSpec.startsWith('HMAC_')) {
+    throw unsupported(`Origin EXTERNAL is supported for SYMMETRIC_DEFAULT and HMAC keys only, not ${awsSpec}`)
   }
 
   const { keyMetadata } = await client.createKey({

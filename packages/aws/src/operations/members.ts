@@ -13,9 +13,8 @@ import type { AwsNames } from '../names.js'
 import { optionalList, requiredString, structure, type JsonObject } from '../wire.js'
 
 export const KEY_ID_MAX = 2048
+/** AWS's quota of tags per key, which the engine keeps too (core's MAX_TAGS_PER_KEY). */
 const AWS_MAX_TAGS = 50
-/** The engine's quota (core's MAX_TAGS_PER_KEY, not exported). */
-const ENGINE_MAX_TAGS = 20
 
 /** The engine reference for a key member (`KeyId` unless named otherwise). */
 export function keyRef(input: JsonObject, names: AwsNames, member = 'KeyId'): string {
@@ -37,12 +36,8 @@ export function tagsParam(input: JsonObject, required: boolean): Tag[] | undefin
     if (required) throw validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null")
     return undefined
   }
-  // AWS's quota is 50 tags per key, a LimitExceededException; the engine keeps 20, and
-  // 21-50 answers the same exception (a documented difference), never the engine's TagException.
+  // AWS's quota is 50 tags per key (the engine's too), a LimitExceededException.
   if (list.length > AWS_MAX_TAGS) throw new AwsError('LimitExceededException', `a key has at most ${AWS_MAX_TAGS} tags`)
-  if (list.length > ENGINE_MAX_TAGS) {
-    throw new AwsError('LimitExceededException', `this engine keeps at most ${ENGINE_MAX_TAGS} tags per key (AWS: ${AWS_MAX_TAGS})`)
-  }
   return list.map((item) => {
     const tag = structure(item, 'Tags')
     const tagKey = requiredString(tag, 'TagKey', 1, 128)

@@ -17,11 +17,16 @@
  * As on AWS, rotation (automatic or on demand) is for symmetric encryption keys; changing
  * automatic rotation of a Disabled key is DisabledException.
  *
- * A rotation is every key version after the first; `KeyMaterialId` is the version id.
- * The engine does not record whether a version came from its schedule or on demand (its
- * `keyVersionCreated` event says so, but the version record does not keep it), and a date
- * cannot tell them apart (scheduled rotations happen lazily, at the first use after they are
- * due), so `RotationType` is omitted until core keeps the trigger per version.
+ * A rotation is every key version after the first; `KeyMaterialId` is the version id, and
+ * `RotationType` is what the engine recorded on the version: `ON_DEMAND` for
+ * createKeyVersion (RotateKeyOnDemand), `AUTOMATIC` for the rotation schedule. Versions
+ * stored by releases that did not record it have no `RotationType`: a date cannot tell the
+ * two apart (scheduled rotations happen lazily, at the first use after they are due), and
+ * guessing would be worse than saying nothing.
+ *
+ * GetKeyRotationStatus answers `RotationPeriodInDays` and `NextRotationDate` while automatic
+ * rotation is on, as AWS does. `OnDemandRotationStartDate` names an on-demand rotation still
+ * in progress; the engine's rotations complete within the call, so there never is one.
  */
 import type { KeyVersion } from '@strongroom/core'
 import { AwsError, unsupported } from '../errors.js'
@@ -33,6 +38,8 @@ import { describeQuietly } from './keys.js'
 import { KEY_ID_MAX, keyIdParam } from './members.js'
 
 const DAY_SECONDS = 86_400
+/** The engine's record of what made a version → AWS's RotationType. */
+const ROTATION_TYPES = { manual: 'ON_DEMAND', automatic: 'AUTOMATIC' } as const
 const ENGINE_MAX_ROTATION_DAYS = 365
 
 /**
@@ -127,6 +134,7 @@ export const ListKeyRotations: Operation = async (input, context) => {
   return {
     Rotations: page.items.map((v) => ({
       KeyId: context.names.keyArn(v.keyId), KeyMaterialId: v.keyVersionId, RotationDate: epochSeconds(v.creationDate),
+      ...(v.rotation === undefined ? {} : { RotationType: ROTATION_TYPES[v.rotation] }),
     })),
     ...truncation(page),
   }

@@ -7,7 +7,7 @@
  * ```
  *
  * A malformed or reserved tag is a TagException (AWS reserves `aws:`; the engine also
- * reserves `acs:` and `aliyun`). The engine keeps at most 20 tags per key (AWS: 50);
+ * reserves `acs:` and `aliyun`). A key holds at most 50 tags, as on AWS (the engine's limit);
  * more is LimitExceededException. Tags are listed in key order.
  */
 import { validation } from '../errors.js'

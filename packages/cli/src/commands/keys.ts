@@ -66,7 +66,7 @@ export const createKey: Command = {
   name: 'create-key', args: '', summary: 'Create a master key (AES-256 unless --spec says otherwise: EC, RSA, Ed25519, HMAC)', positionals: 0, needs: 'kms',
   options: {
     description: { type: 'string', value: 'TEXT', description: 'what the key is for' },
-    spec: { type: 'string', value: 'SPEC', description: 'Aliyun_AES_256 (default), Aliyun_AES_128; EC_P256, EC_P256K, ED25519, RSA_2048/3072/4096; HMAC_SHA_256/384/512' },
+    spec: { type: 'string', value: 'SPEC', description: 'Aliyun_AES_256 (default), Aliyun_AES_128; EC_P256, EC_P384, EC_P521, EC_P256K, ED25519, RSA_2048/3072/4096; HMAC_SHA_224/256/384/512' },
     usage: { type: 'string', value: 'USAGE', description: 'ENCRYPT/DECRYPT, SIGN/VERIFY or GENERATE/VERIFY_MAC (default: the spec\'s first)' },
     origin: { type: 'string', value: 'ORIGIN', description: 'Aliyun_KMS (default) or EXTERNAL (import your own material)' },
     alias: { type: 'string', value: 'alias/NAME', description: 'also create this alias for the key' },

@@ -10,8 +10,8 @@
  * Signing and verifying answer synchronously on a cached key, like encrypt.
  */
 import {
-  encryptionAlgorithms, HMAC_ALGORITHMS, publicKeyPem, rsaOaepMaxPlaintextLength, SIGNING_DIGEST_LENGTH,
-  signingAlgorithms, type HmacAlgorithm, type SigningAlgorithm,
+  encryptionAlgorithms, HMAC_ALGORITHMS, publicKeyPem, rsaOaepMaxPlaintextLength, signingAlgorithms,
+  signingDigestLength, signingHash, type HmacAlgorithm, type SigningAlgorithm,
 } from '@strongroom/crypto'
 import type * as api from '../api.js'
 import { fromBase64, isUuid } from '../bytes.js'
@@ -50,14 +50,19 @@ function chosenVersion(entry: KeyEntry, keyVersionId: unknown): KeyVersionRecord
   return version
 }
 
-/** Digest (the reference model's input: a 32-byte SHA-256) or raw message (up to 4 KiB), exactly one. */
+/**
+ * Digest (the reference model's input: the message's hash under the algorithm's hash, e.g. a
+ * 32-byte SHA-256) or raw message (up to 4 KiB), exactly one.
+ */
 function signingInput(request: api.SigningInput, algorithm: SigningAlgorithm): { input: Uint8Array; isDigest: boolean } {
   if ((request.digest === undefined) === (request.message === undefined)) {
-    throw new KmsError('InvalidParameter', 'pass exactly one of digest (the SHA-256 of the message) or message')
+    throw new KmsError('InvalidParameter', 'pass exactly one of digest (the hash of the message) or message')
   }
   if (request.digest !== undefined) {
     if (algorithm === 'ED25519') throw new KmsError('InvalidParameter', 'ED25519 signs messages, not digests: pass message')
-    return { input: bytesParam(request.digest, 'digest', SIGNING_DIGEST_LENGTH, SIGNING_DIGEST_LENGTH, ' (a SHA-256 digest)'), isDigest: true }
+    const length = signingDigestLength(algorithm)
+    const hash = signingHash(algorithm).toUpperCase().replace('SHA', 'SHA-')
+    return { input: bytesParam(request.digest, 'digest', length, length, ` (a ${hash} digest for ${algorithm})`), isDigest: true }
   }
   return { input: bytesParam(request.message, 'message', 1, MAX_SIGNING_MESSAGE_BYTES, '; sign longer messages by their SHA-256 digest'), isDigest: false }
 }

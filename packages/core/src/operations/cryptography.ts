@@ -1,6 +1,6 @@
 /**
- * Symmetric cryptography under a key: encrypt, decrypt, reEncrypt, generateDataKey and
- * generateDataKeyWithoutPlaintext.
+ * Symmetric cryptography under a key: encrypt, decrypt, reEncrypt (from and to RSA keys
+ * too), generateDataKey and generateDataKeyWithoutPlaintext.
  *
  * ```ts
  * const { ciphertextBlob } = await kms.encrypt({ keyId, plaintext, encryptionContext: { tenant: 'acme' } })
@@ -19,8 +19,11 @@ import { encodeEncryptionContext } from '../context.js'
 import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import type { KeyEntry } from '../key-entry.js'
-import { bytesParam, requestObject } from '../validate.js'
-import { dataKeyRequest, openBlob, openWithKey, type Opened } from './ciphertext.js'
+import { encryptionAlgorithms, rsaOaepMaxPlaintextLength, type AsymmetricEncryptionAlgorithm } from '@strongroom/crypto'
+import { primaryVersion, type AsymmetricKeySpec } from '../key-record.js'
+import { bytesParam, oneOf, requestObject } from '../validate.js'
+import { dataKeyRequest, invalidCiphertext, openBlob, openWithKey, type Opened } from './ciphertext.js'
+import { cryptoCall } from './provider-errors.js'
 
 /** What this module needs from the engine (engine/context.ts). */
 export type CryptographyContext = Pick<EngineContext, 'material' | 'random' | 'resolveKeyId' | 'use' | 'useCached'>
@@ -69,10 +72,15 @@ function decrypted(call: Call, { entry, keyVersionId, plaintext }: Opened): api.
   return { requestId: call.requestId, keyId: entry.record.keyId, keyVersionId, plaintext }
 }
 
+/** The RSAES-OAEP algorithms (RSA keys run both). */
+const RSA_OAEP: readonly AsymmetricEncryptionAlgorithm[] = encryptionAlgorithms('RSA_2048')
+
 /**
  * Decrypts and re-encrypts under `destinationKeyId` inside the engine; the plaintext never
  * reaches the caller. Authorized as `kms:ReEncryptFrom` on the source key and
- * `kms:ReEncryptTo` on the destination, so each side can be granted on its own.
+ * `kms:ReEncryptTo` on the destination, so each side can be granted on its own. Either side
+ * may be an RSA ENCRYPT/DECRYPT key (`sourceAlgorithm` / `destinationAlgorithm`), as AWS's
+ * ReEncrypt allows; an RSA key has no encryption context, and uses its primary version.
  */
 export async function reEncrypt(ctx: CryptographyContext, call: Call, request: api.ReEncryptRequest): Promise<api.ReEncryptResponse> {
   requestObject(request, 'reEncrypt')
@@ -81,24 +89,71 @@ export async function reEncrypt(ctx: CryptographyContext, call: Call, request: a
   const destinationContext = encodeEncryptionContext(request.destinationEncryptionContext)
   const destinationRef = request.destinationKeyId
   if (destinationRef === undefined) throw new KmsError('InvalidParameter', 'destinationKeyId is required')
-  const sourceKeyId = request.sourceKeyId === undefined ? undefined : await ctx.resolveKeyId(call, request.sourceKeyId, 'ReEncryptFrom')
+  const sourceAlgorithm = request.sourceAlgorithm === undefined ? undefined : oneOf(request.sourceAlgorithm, 'sourceAlgorithm', RSA_OAEP)
+  const destinationAlgorithm = request.destinationAlgorithm === undefined ? undefined : oneOf(request.destinationAlgorithm, 'destinationAlgorithm', RSA_OAEP)
+  if (sourceAlgorithm !== undefined && request.sourceEncryptionContext !== undefined) {
+    throw new KmsError('InvalidParameter', 'an RSA ciphertext has no encryption context: omit sourceEncryptionContext')
+  }
+  if (destinationAlgorithm !== undefined && request.destinationEncryptionContext !== undefined) {
+    throw new KmsError('InvalidParameter', 'RSA encryption takes no encryption context: omit destinationEncryptionContext')
+  }
   if (request.sourceEncryptionContext !== undefined) call.encryptionContext = request.sourceEncryptionContext
-  const source = await openBlob(ctx, call, blob, sourceContext, 'reEncrypt', 'ReEncryptFrom', sourceKeyId)
+  const source = sourceAlgorithm === undefined
+    ? await openBlob(ctx, call, blob, sourceContext, 'reEncrypt', 'ReEncryptFrom',
+      request.sourceKeyId === undefined ? undefined : await ctx.resolveKeyId(call, request.sourceKeyId, 'ReEncryptFrom'))
+    : await openRsa(ctx, call, request.sourceKeyId, sourceAlgorithm, blob)
   try {
     call.sourceKeyId = source.entry.record.keyId
     if (request.destinationEncryptionContext !== undefined) call.encryptionContext = request.destinationEncryptionContext
     else delete call.encryptionContext
-    const destination = await ctx.use(call, destinationRef, 'reEncrypt', 'ReEncryptTo')
-    const sealed = destination.seal(source.plaintext, destinationContext, ctx.material)
+    const sealed = destinationAlgorithm === undefined
+      ? await sealSymmetric(ctx, call, destinationRef, source.plaintext, destinationContext)
+      : await sealRsa(ctx, call, destinationRef, destinationAlgorithm, source.plaintext)
     call.keyVersionId = sealed.keyVersionId
     call.keyUse = true
     return {
-      requestId: call.requestId, keyId: destination.record.keyId, keyVersionId: sealed.keyVersionId, ciphertextBlob: sealed.blob,
+      requestId: call.requestId, keyId: sealed.keyId, keyVersionId: sealed.keyVersionId, ciphertextBlob: sealed.blob,
       sourceKeyId: source.entry.record.keyId, sourceKeyVersionId: source.keyVersionId,
     }
   } finally {
     wipe(source.plaintext)
   }
+}
+
+async function sealSymmetric(
+  ctx: CryptographyContext, call: Call, keyRef: string, plaintext: Uint8Array, context: Uint8Array,
+): Promise<{ keyId: string; keyVersionId: string; blob: Uint8Array }> {
+  const entry = await ctx.use(call, keyRef, 'reEncrypt', 'ReEncryptTo')
+  return { keyId: entry.record.keyId, ...entry.seal(plaintext, context, ctx.material) }
+}
+
+/** An RSAES-OAEP ciphertext of an RSA ENCRYPT/DECRYPT key, opened with its primary version's private key. */
+async function openRsa(
+  ctx: CryptographyContext, call: Call, keyRef: string | undefined, algorithm: AsymmetricEncryptionAlgorithm, ciphertext: Uint8Array,
+): Promise<Opened> {
+  if (keyRef === undefined) throw new KmsError('InvalidParameter', 'sourceKeyId is required to re-encrypt an RSA ciphertext')
+  const entry = await ctx.use(call, keyRef, 'asymmetricDecrypt', 'ReEncryptFrom')
+  const version = primaryVersion(entry.record)!
+  const spec = entry.record.keySpec as AsymmetricKeySpec
+  const privateKey = entry.material(version, ctx.material)
+  const plaintext = cryptoCall('reEncrypt', () => ctx.material.crypto.rsaDecrypt(spec, algorithm, privateKey, ciphertext))
+  if (plaintext === undefined) throw invalidCiphertext()
+  return { entry, keyVersionId: version.keyVersionId, plaintext }
+}
+
+/** RSAES-OAEP under an RSA ENCRYPT/DECRYPT key's primary version; the plaintext must fit. */
+async function sealRsa(
+  ctx: CryptographyContext, call: Call, keyRef: string, algorithm: AsymmetricEncryptionAlgorithm, plaintext: Uint8Array,
+): Promise<{ keyId: string; keyVersionId: string; blob: Uint8Array }> {
+  const entry = await ctx.use(call, keyRef, 'asymmetricEncrypt', 'ReEncryptTo')
+  const version = primaryVersion(entry.record)!
+  const spec = entry.record.keySpec as AsymmetricKeySpec
+  const max = rsaOaepMaxPlaintextLength(spec, algorithm)
+  if (plaintext.length > max) {
+    throw new KmsError('InvalidParameter', `the plaintext is longer than ${algorithm} with ${spec} can encrypt (at most ${max} bytes)`)
+  }
+  const blob = cryptoCall('reEncrypt', () => ctx.material.crypto.rsaEncrypt(spec, algorithm, entry.publicKey(version), plaintext))
+  return { keyId: entry.record.keyId, keyVersionId: version.keyVersionId, blob }
 }
 
 /** A fresh data key, in the clear and wrapped under the CMK, for envelope encryption of large data. */

@@ -17,7 +17,9 @@ import { formatDate, SECOND_MS } from '../clock.js'
 import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import { keyStateChange } from '../events.js'
-import { KEY_SPEC_MATERIAL_BYTES, type KeyVersionRecord, type SymmetricKeySpec } from '../key-record.js'
+import {
+  HMAC_IMPORT_MAX_BYTES, isHmacSpec, KEY_SPEC_MATERIAL_BYTES, type HmacKeySpec, type KeyVersionRecord, type SymmetricKeySpec,
+} from '../key-record.js'
 import * as transitions from '../transitions.js'
 import { bytesParam, integerParam, oneOf, requestObject, stringParam } from '../validate.js'
 import { IMPORT_TOKEN_LIFETIME_MS, IMPORT_TOKEN_PREFIX, importedMaterialFingerprint, type ImportTokenRecord } from './import-tokens.js'
@@ -98,8 +100,13 @@ export async function importKeyMaterial(ctx: ImportContext, call: Call, request:
     wipe(wrappingKey)
     if (material === undefined) throw new KmsError('InvalidCiphertext', `encryptedKeyMaterial does not decrypt with this token's wrapping key (${token.wrappingAlgorithm})`)
     try {
-      const expected = KEY_SPEC_MATERIAL_BYTES[entry.record.keySpec as SymmetricKeySpec]
-      if (material.length !== expected) throw new KmsError('InvalidParameter', `a ${entry.record.keySpec} key takes ${expected} bytes of material, not ${material.length}`)
+      const spec = entry.record.keySpec as SymmetricKeySpec | HmacKeySpec
+      const min = KEY_SPEC_MATERIAL_BYTES[spec]
+      const max = isHmacSpec(spec) ? HMAC_IMPORT_MAX_BYTES[spec] : min
+      if (material.length < min || material.length > max) {
+        const takes = min === max ? `${min}` : `${min}-${max}`
+        throw new KmsError('InvalidParameter', `a ${spec} key takes ${takes} bytes of material, not ${material.length}`)
+      }
       const fingerprint = importedMaterialFingerprint(crypto, keyring, keyId, material)
       const known = entry.record.importedMaterialFingerprint
       if (known !== undefined && !crypto.timingSafeEqual(utf8Encode(known), utf8Encode(fingerprint))) {

@@ -15,7 +15,7 @@
  * families secret-access.ts and secret-rotation.ts).
  *
  * The families that need the provider's asymmetric code (asymmetric keys and MACs,
- * data-key export, BYOK import) are loaded at their first call, with that code
+ * data-key export, data key pairs, BYOK import) are loaded at their first call, with that code
  * (`loadAsymmetric()`): importing the engine stays cheap for a process that only encrypts.
  * Once loaded they answer as the others do, synchronously on a cached key.
  */
@@ -37,6 +37,7 @@ const NOT_LOADED = 'an asymmetric family was called before it was loaded'
 const asymmetricFamily = lazyModule(() => import('./asymmetric.js'), NOT_LOADED)
 const dataKeyExportFamily = lazyModule(() => import('./data-key-export.js'), NOT_LOADED)
 const importFamily = lazyModule(() => import('./import.js'), NOT_LOADED)
+const dataKeyPairsFamily = lazyModule(() => import('./data-key-pairs.js'), NOT_LOADED)
 
 /** Providers whose `loadAsymmetric()` has resolved. */
 const asymmetricReady = new WeakSet<CryptoProvider>()
@@ -61,6 +62,7 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
   const asymmetric = <R>(work: (family: typeof import('./asymmetric.js')) => R | Promise<R>) => withFamily(asymmetricFamily, crypto, work)
   const dataKeyExport = <R>(work: (family: typeof import('./data-key-export.js')) => R | Promise<R>) => withFamily(dataKeyExportFamily, crypto, work)
   const byok = <R>(work: (family: typeof import('./import.js')) => R | Promise<R>) => withFamily(importFamily, crypto, work)
+  const dataKeyPairs = <R>(work: (family: typeof import('./data-key-pairs.js')) => R | Promise<R>) => withFamily(dataKeyPairsFamily, crypto, work)
   return {
     // keys
     createKey: (c, r) => keys.createKey(ctx, c, r),
@@ -79,6 +81,9 @@ export function operationHandlers(ctx: EngineContext): OperationHandlers {
     reEncrypt: (c, r) => cryptography.reEncrypt(ctx, c, r),
     generateDataKey: (c, r) => cryptography.generateDataKey(ctx, c, r),
     generateDataKeyWithoutPlaintext: (c, r) => cryptography.generateDataKeyWithoutPlaintext(ctx, c, r),
+    // data key pairs
+    generateDataKeyPair: (c, r) => dataKeyPairs((family) => family.generateDataKeyPair(ctx, c, r)),
+    generateDataKeyPairWithoutPlaintext: (c, r) => dataKeyPairs((family) => family.generateDataKeyPairWithoutPlaintext(ctx, c, r)),
     // versions
     createKeyVersion: (c, r) => versions.createKeyVersion(ctx, c, r),
     listKeyVersions: (c, r) => versions.listKeyVersions(ctx, c, r),

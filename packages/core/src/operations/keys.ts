@@ -18,7 +18,7 @@ import type { EngineContext } from '../engine/context.js'
 import { KmsError } from '../errors.js'
 import { keyStateChange } from '../events.js'
 import {
-  isSymmetricSpec, KEY_ORIGINS, KEY_RECORD_SCHEMA, KEY_SPEC_USAGES, KEY_SPECS, KEY_USAGES, MAX_PENDING_WINDOW_DAYS,
+  isHmacSpec, isSymmetricSpec, KEY_ORIGINS, KEY_RECORD_SCHEMA, KEY_SPEC_USAGES, KEY_SPECS, KEY_USAGES, MAX_PENDING_WINDOW_DAYS,
   MIN_PENDING_WINDOW_DAYS, stampVersion, type KeyRecord,
 } from '../key-record.js'
 import { countKey, decodeCount, decodeJson, keyIndexKey, type KeyIndexEntry } from '../key-index.js'
@@ -49,8 +49,8 @@ export async function createKey(ctx: KeysContext, call: Call, request: api.Creat
     throw new KmsError('InvalidParameter', `a ${keySpec} key is for ${KEY_SPEC_USAGES[keySpec].join(' or ')}, not ${keyUsage}`)
   }
   const origin = request.origin === undefined ? 'Aliyun_KMS' : oneOf(request.origin, 'origin', KEY_ORIGINS)
-  if (origin === 'EXTERNAL' && !isSymmetricSpec(keySpec)) {
-    throw new KmsError('Rejected.UnsupportedOperation', 'imported material (origin EXTERNAL) is supported for Aliyun_AES_256 and Aliyun_AES_128 keys')
+  if (origin === 'EXTERNAL' && !isSymmetricSpec(keySpec) && !isHmacSpec(keySpec)) {
+    throw new KmsError('Rejected.UnsupportedOperation', 'imported material (origin EXTERNAL) is supported for AES and HMAC keys')
   }
   if (request.protectionLevel !== undefined) oneOf(request.protectionLevel, 'protectionLevel', ['SOFTWARE'])
   const rotate = request.enableAutomaticRotation === undefined ? false : booleanParam(request.enableAutomaticRotation, 'enableAutomaticRotation')

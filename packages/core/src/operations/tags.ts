@@ -1,5 +1,5 @@
 /**
- * Tags on keys: tagResource, untagResource, listResourceTags (at most 20 per key).
+ * Tags on keys: tagResource, untagResource, listResourceTags (at most 50 per key).
  *
  * ```ts
  * await kms.tagResource({ keyId, tags: [{ tagKey: 'team', tagValue: 'payments' }] })
@@ -19,7 +19,7 @@ import { tagsParam } from './params.js'
 /** What this module needs from the engine (engine/context.ts). */
 export type TagsContext = Pick<EngineContext, 'changeKey' | 'use'>
 
-/** Adds or overwrites tags (at most 20 per key). */
+/** Adds or overwrites tags (at most 50 per key). */
 export async function tagResource(ctx: TagsContext, call: Call, request: api.TagResourceRequest): Promise<api.KmsResponse> {
   requestObject(request, 'tagResource')
   const tags = tagsParam(request.tags)

@@ -45,7 +45,7 @@ export function keyMetadataView(r: KeyRecord): api.KeyMetadata {
 }
 
 export function keyVersionView(keyId: string, v: KeyVersionRecord): api.KeyVersion {
-  return { keyId, keyVersionId: v.keyVersionId, creationDate: formatDate(v.creationDate) }
+  return { keyId, keyVersionId: v.keyVersionId, creationDate: formatDate(v.creationDate), ...(v.rotation === undefined ? {} : { rotation: v.rotation }) }
 }
 
 export function aliasView(ctx: ViewsContext, aliasName: string, keyId: string): api.Alias {

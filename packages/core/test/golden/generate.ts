@@ -2,12 +2,14 @@
  * Golden vectors: a small keystore made today by a fully deterministic engine, committed
  * as data so every future release proves it still opens today's stores and blobs
  * (golden.test.ts). Known-answer data is never regenerated casually: this script refuses
- * to overwrite `keystore-v2.json` unless given `--force`, and a changed file in a diff
- * means a format change that needs a new version, not a new fixture. `keystore-v1.json`
- * is the first release's store (plain records), written by this recipe then and kept.
+ * to overwrite `keystore-v3.json` unless given `--force`, and a changed file in a diff
+ * means a format change that needs a new version, not a new fixture. Earlier files are
+ * kept, and every release must open them: `keystore-v1.json` is the first release's store
+ * (plain records); `keystore-v2.json` the sealed store before key versions recorded what
+ * made them (a rotation's `rotation: 'manual' | 'automatic'`), which v3 adds.
  *
  * ```sh
- * npx tsx --conditions=source packages/core/test/golden/generate.ts           # writes keystore-v2.json if absent
+ * npx tsx --conditions=source packages/core/test/golden/generate.ts           # writes keystore-v3.json if absent
  * npx tsx --conditions=source packages/core/test/golden/generate.ts --force   # overwrites (think twice)
  * ```
  *
@@ -30,7 +32,7 @@ import {
 } from '@strongroom/core'
 import { memoryStorage } from '@strongroom/storage-memory'
 
-/** The current format (schema-2 header, every record sealed, listing indexes): what this recipe writes. */
+/** The current format (schema-2 header, every record sealed, listing indexes, versions record their rotation): what this recipe writes. */
 export const GOLDEN_FILE = fileURLToPath(new URL('./keystore-v3.json', import.meta.url))
 /** The second release's store (sealed records, no listing indexes), kept forever: opening it builds the indexes. */
 export const GOLDEN_V2_FILE = fileURLToPath(new URL('./keystore-v2.json', import.meta.url))
@@ -78,7 +80,7 @@ export interface FormatVector {
 
 export interface GoldenKeystore {
   readonly about: string
-  /** 1: the first release (plain records); 2: sealed records; 3: sealed records and listing indexes. */
+  /** 1: the first release (plain records); 2: sealed records; 3: sealed records, listing indexes, versions record their rotation. */
   readonly formatVersion: 1 | 2 | 3
   readonly seed: string
   readonly start: string
